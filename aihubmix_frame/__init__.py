@@ -1,0 +1,79 @@
+"""aihubmix_frame: the AIHubMix model catalog as a tidy, typed pandas DataFrame.
+
+Importing the package registers the ``.aihub`` DataFrame accessor. Heavy or optional pieces
+(requests-cache, ipywidgets, dask) are imported only when the function that needs them is used.
+Prices are USD per 1M tokens.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+from . import accessor as _accessor  # noqa: E402,F401  (registers df.aihub)
+from .errors import (  # noqa: E402
+    AihubmixError,
+    AihubmixWarning,
+    APIError,
+    AuthenticationError,
+    DuplicateModelWarning,
+    NotFoundError,
+    OfflineError,
+    SchemaError,
+    StaleCatalogWarning,
+    UnknownModelWarning,
+)
+from .frame import catalog_to_frame  # noqa: E402
+from .loader import load_snapshot  # noqa: E402
+from .schema import PRICE_UNIT  # noqa: E402
+
+# Public names that live in modules with heavier imports: name -> module, imported on first use.
+_LAZY: dict[str, str] = {
+    "load_catalog": "loader",
+    "load_legacy_models": "loader",
+    "get_legacy_model": "loader",
+    "fetch_catalog": "client",
+    "estimate_cost": "cost",
+    "summarize_cost": "cost",
+    "reprice": "cost",
+    "cache_break_even": "cost",
+    "read_parquet": "export",
+    "read_csv": "export",
+    "diff_catalogs": "diff",
+    "CatalogHistory": "history",
+}
+_LAZY_MODULES = ("widgets", "testing", "cache", "client", "cost", "export", "diff", "history")
+
+__all__ = [
+    "__version__",
+    "PRICE_UNIT",
+    "catalog_to_frame",
+    "load_snapshot",
+    "AihubmixError",
+    "APIError",
+    "NotFoundError",
+    "AuthenticationError",
+    "SchemaError",
+    "OfflineError",
+    "AihubmixWarning",
+    "StaleCatalogWarning",
+    "UnknownModelWarning",
+    "DuplicateModelWarning",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'aihubmix_frame' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_LAZY_MODULES})

@@ -1,0 +1,175 @@
+"""The ``.aihub`` DataFrame accessor: thin, stateless, never mutates, returns new frames."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from . import filters, schema
+
+__all__ = ["AihubAccessor"]
+
+_EXPLODABLE = {
+    "types": "type",
+    "features": "feature",
+    "input_modalities": "modality",
+}
+
+
+def _with_provenance(result: pd.DataFrame, source: pd.DataFrame, step: str, params: dict) -> pd.DataFrame:
+    """Copy ``attrs`` onto ``result`` and append the operation to its provenance."""
+    attrs = copy.deepcopy(source.attrs)
+    provenance = attrs.setdefault(schema.ATTRS_KEY, {})
+    applied = {k: v for k, v in params.items() if v is not None}
+    provenance.setdefault("operations", []).append({"op": step, **applied})
+    result.attrs = attrs
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Iterable):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+@pd.api.extensions.register_dataframe_accessor("aihub")
+class AihubAccessor:
+    """Catalog operations on a frame from ``load_catalog``, ``load_snapshot`` or ``catalog_to_frame``.
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.load_snapshot()
+    >>> df.aihub.filter(type="llm", features="thinking").shape[0] > 0
+    True
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        missing = [c for c in schema.REQUIRED_COLUMNS if c not in frame.columns]
+        if missing:
+            raise AttributeError(
+                f"the .aihub accessor needs a catalog frame; this one lacks {missing}. "
+                "Build it with aihubmix_frame.load_catalog(), load_snapshot() or catalog_to_frame()."
+            )
+        self._frame = frame
+
+    # --- filter and sort ---------------------------------------------------------------------
+
+    def filter(
+        self,
+        type: str | Iterable[str] | None = None,  # noqa: A002 - the API's own parameter name
+        modalities: str | Iterable[str] | None = None,
+        features: str | Iterable[str] | None = None,
+        model: str | None = None,
+        *,
+        min_context: int | None = None,
+        min_output: int | None = None,
+        max_input_price: float | None = None,
+        max_output_price: float | None = None,
+    ) -> pd.DataFrame:
+        """Models that meet every condition (logical AND), as the server filters.
+
+        ``type`` matches any of a model's types (several types: any of them) and accepts legacy
+        codes (``t2t`` is ``llm``); every modality and feature listed (comma string or list) is
+        required; ``model`` is a case-insensitive substring of ``model_id``. The numeric bounds
+        never match a missing limit or price. Unknown values raise ``ValueError`` naming the valid ones.
+
+        >>> import aihubmix_frame as ahf
+        >>> df = ahf.load_snapshot()
+        >>> hits = df.aihub.filter(type="t2t", modalities="text,image", features=["thinking"], model="GPT-5")
+        >>> "gpt-5" in set(hits["model_id"])
+        True
+        >>> bool(hits["has_thinking"].all() and hits["accepts_image"].all())
+        True
+        """
+        params = dict(type=type, modalities=modalities, features=features, model=model,
+                      min_context=min_context, min_output=min_output,
+                      max_input_price=max_input_price, max_output_price=max_output_price)
+        result = filters.filter_catalog(self._frame, **params)
+        return _with_provenance(result, self._frame, "filter",
+                                {k: _jsonable(v) for k, v in params.items()})
+
+    def sort(self, by: str = "order", order: str = "asc") -> pd.DataFrame:
+        """Sort by ``model_ratio``, ``context_length``, ``coding``, ``order`` or any scalar column.
+
+        ``model_ratio`` sorts by the input price (the gateway's input price is 2 x its model ratio);
+        ``coding`` puts coding models first (see ``filters.CODING_PATTERN``), the rest in their
+        current order; ``order`` restores server order (the index is the server position).
+        Missing values go last whatever the order; ties keep their order (stable).
+
+        >>> import aihubmix_frame as ahf
+        >>> df = ahf.load_snapshot()
+        >>> top = df.aihub.sort("context_length", order="desc")
+        >>> int(top["context_length"].iloc[0]) == int(df["context_length"].max())
+        True
+        >>> top.aihub.sort("order").index.equals(df.index)
+        True
+        """
+        result = filters.sort_catalog(self._frame, by=by, order=order)
+        return _with_provenance(result, self._frame, "sort", {"by": by, "order": order})
+
+    # --- long views ----------------------------------------------------------------------------
+
+    def explode(self, column: str = "features", *, keep_empty: bool = False) -> pd.DataFrame:
+        """One row per model x value of a list column (``types``, ``features``, ``input_modalities``).
+
+        The exploded column becomes a string column; other columns keep their dtypes. Models with
+        an empty list are dropped unless ``keep_empty=True`` (then they have one row with NA).
+
+        >>> import aihubmix_frame as ahf
+        >>> long = ahf.load_snapshot().aihub.explode("types")
+        >>> str(long["types"].dtype), bool((long["types"] == "llm").any())
+        ('string', True)
+        """
+        if column not in _EXPLODABLE:
+            raise ValueError(
+                f"cannot explode {column!r}; list columns are: {', '.join(_EXPLODABLE)}"
+            )
+        result = self._frame.explode(column)
+        result[column] = result[column].astype("string")
+        if not keep_empty:
+            result = result[result[column].notna().to_numpy()]
+        return _with_provenance(result, self._frame, "explode", {"column": column})
+
+    def _long(self, column: str) -> pd.DataFrame:
+        value_name = _EXPLODABLE[column]
+        exploded = self._frame[["model_id", column]].explode(column)
+        exploded = exploded[exploded[column].notna().to_numpy()]
+        result = pd.DataFrame(
+            {
+                "model_id": exploded["model_id"].astype("string").to_numpy(),
+                value_name: pd.array(exploded[column].astype("string").to_numpy(), dtype="string"),
+            }
+        )
+        result["model_id"] = result["model_id"].astype("string")
+        return result
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """Long table ``(model_id, feature)``: one row per model and canonical feature.
+
+        >>> import aihubmix_frame as ahf
+        >>> df = ahf.load_snapshot()
+        >>> int((df.aihub.features["feature"] == "thinking").sum()) == int(df["has_thinking"].sum())
+        True
+        """
+        return self._long("features")
+
+    @property
+    def modalities(self) -> pd.DataFrame:
+        """Long table ``(model_id, modality)``: one row per model and input modality.
+
+        >>> import aihubmix_frame as ahf
+        >>> df = ahf.load_snapshot()
+        >>> int((df.aihub.modalities["modality"] == "pdf").sum()) == int(df["accepts_pdf"].sum())
+        True
+        """
+        return self._long("input_modalities")
+
+    @property
+    def types(self) -> pd.DataFrame:
+        """Long table ``(model_id, type)``: one row per model and type."""
+        return self._long("types")

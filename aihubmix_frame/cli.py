@@ -1,0 +1,153 @@
+"""The ``aihubmix-frame`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import __version__, schema
+from .errors import AihubmixError
+
+__all__ = ["main", "build_parser"]
+
+#: Columns of the human-readable table and their headers (units in the header).
+TABLE_COLUMNS: dict[str, str] = {
+    "model_id": "model_id",
+    "types": "types",
+    "context_length": "context (tokens)",
+    "max_output": "max output (tokens)",
+    "input_usd_per_1m": "input USD/1M",
+    "output_usd_per_1m": "output USD/1M",
+    "cache_read_usd_per_1m": "cache read USD/1M",
+    "cache_write_usd_per_1m": "cache write USD/1M",
+}
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The catalog filters, shared by every command that selects models."""
+    group = parser.add_argument_group("filters (all combined with AND, as the server does)")
+    group.add_argument("--type", help="model type, e.g. llm, image_generation (legacy t2t etc. accepted)")
+    group.add_argument("--modalities", help="comma list of input modalities, all required, e.g. text,image")
+    group.add_argument("--features", help="comma list of features, all required, e.g. thinking,tools")
+    group.add_argument("--model", help="case-insensitive substring of the model id")
+    group.add_argument("--sort", default=None,
+                       help="model_ratio (input price), context_length, coding, order, or a column")
+    group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
+
+
+def filter_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: getattr(args, k) for k in ("type", "modalities", "features", "model")
+            if getattr(args, k) is not None}
+
+
+def select(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Apply the filter and sort arguments locally."""
+    result = frame.aihub.filter(**filter_params(args))
+    if args.sort:
+        result = result.aihub.sort(args.sort, order=args.order)
+    return result
+
+
+def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
+    """The catalog the CLI works on: the bundled snapshot."""
+    from .loader import load_snapshot
+
+    return select(load_snapshot(), args)
+
+
+def describe_source(frame: pd.DataFrame) -> str:
+    provenance = frame.attrs.get(schema.ATTRS_KEY, {})
+    source = provenance.get("source") or "unknown"
+    if source == "snapshot":
+        where = f"bundled snapshot of {provenance.get('snapshot_date')}"
+    else:
+        where = f"{source} {provenance.get('url') or ''} fetched {provenance.get('fetched_at')}".strip()
+    return f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}"
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """List columns joined with ',' and tiers as JSON, for text output."""
+    flat = frame.copy()
+    for column in schema.LIST_COLUMNS:
+        if column in flat.columns:
+            flat[column] = [",".join(v) if isinstance(v, (list, tuple)) else "" for v in flat[column]]
+    for column in flat.columns:
+        if flat[column].dtype == object:
+            flat[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                            for v in flat[column]]
+    return flat
+
+
+def render_table(frame: pd.DataFrame) -> str:
+    from .frame import placeholder_price_mask
+
+    table = _flat(frame)[list(TABLE_COLUMNS)]
+    for column in ("context_length", "max_output"):
+        table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
+    for column in schema.PRICE_COLUMNS:
+        table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
+    table = table.rename(columns=TABLE_COLUMNS)
+    placeholder = placeholder_price_mask(frame)
+    if placeholder.any():
+        table["note"] = ["placeholder price" if p else "" for p in placeholder]
+    if table.empty:
+        return "(no models match)"
+    return table.to_string(index=False, max_colwidth=48)
+
+
+def _write(frame: pd.DataFrame, fmt: str, out) -> None:
+    if fmt == "table":
+        out.write(render_table(frame) + "\n")
+    elif fmt == "csv":
+        _flat(frame).to_csv(out, index=False)
+    else:
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        json.dump(records, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    selected = load_for_cli(args)
+    shown = selected.head(args.limit) if args.limit is not None and args.limit >= 0 else selected
+    _write(shown, args.format, sys.stdout)
+    count = f"showing {len(shown)} of {len(selected)}" if len(shown) < len(selected) else "showing all"
+    print(f"{describe_source(selected)} ({count})", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aihubmix-frame",
+        description="Explore the AIHubMix model catalog (prices in USD per 1M tokens).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = commands.add_parser("models", help="list models as a table, CSV or JSON")
+    add_filter_arguments(models)
+    models.add_argument("--limit", type=int, default=None, help="show at most N models")
+    models.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    models.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    models.set_defaults(handler=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (AihubmixError, ValueError, TypeError) as exc:
+        print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

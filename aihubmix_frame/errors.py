@@ -1,0 +1,49 @@
+"""Errors and warnings raised by aihubmix_frame; every message says what to do next."""
+
+from __future__ import annotations
+
+
+class AihubmixError(Exception):
+    """Base class of every error this package raises."""
+
+
+class APIError(AihubmixError):
+    """The AIHubMix server answered with an error (HTTP 4xx/5xx or ``success: false``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.url = url
+
+
+class NotFoundError(APIError):
+    """The server answered 404: the model or endpoint does not exist."""
+
+
+class AuthenticationError(APIError):
+    """The server answered 401 or 403: the API key is missing, wrong or not allowed."""
+
+
+class SchemaError(AihubmixError, ValueError):
+    """A catalog payload or record does not have the shape the API documents."""
+
+
+class OfflineError(AihubmixError, ConnectionError):
+    """No network answer and no cached copy or snapshot to fall back to."""
+
+
+class AihubmixWarning(UserWarning):
+    """Base class of every warning this package emits."""
+
+
+class StaleCatalogWarning(AihubmixWarning):
+    """The catalog came from a stale cache or the bundled snapshot, not from the server."""
+
+
+class UnknownModelWarning(AihubmixWarning):
+    """Some model ids are not in the catalog; their costs are NA, never $0."""
+
+
+class DuplicateModelWarning(AihubmixWarning):
+    """The payload lists the same exact model id more than once."""

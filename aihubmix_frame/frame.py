@@ -1,0 +1,390 @@
+"""Raw catalog JSON -> the typed, tidy wide frame; pure, no IO."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import schema
+from .errors import APIError, DuplicateModelWarning, SchemaError
+
+__all__ = [
+    "catalog_to_frame",
+    "empty_catalog_frame",
+    "split_tokens",
+    "payload_records",
+    "placeholder_price_mask",
+]
+
+_SEPARATORS = re.compile(r"[,\uff0c]")  # ASCII comma and the full-width comma U+FF0C
+LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+STRING_DTYPE = pd.StringDtype()
+
+
+class _BadValue(Exception):
+    """Internal: a field value has the wrong shape; turned into a SchemaError with context."""
+
+
+# --- scalar normalisers ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _split_string(text: str, aliases_key: str) -> tuple[str, ...]:
+    aliases = _ALIAS_TABLES[aliases_key]
+    seen: dict[str, None] = {}
+    for part in _SEPARATORS.split(text):
+        token = part.strip().lower()
+        if token:
+            seen.setdefault(aliases.get(token, token), None)
+    return tuple(seen)
+
+
+_ALIAS_TABLES = {field: aliases for field, (_, aliases) in schema.LIST_FIELDS.items()}
+
+
+def split_tokens(value: Any, field: str = "features") -> tuple[str, ...]:
+    """Canonical tokens of one raw list field (``types``, ``features`` or ``input_modalities``).
+
+    Accepts a comma string (ASCII or full-width commas) or a list of strings; strips, lower-cases,
+    maps aliases, drops empties and dedupes keeping order.
+
+    >>> split_tokens("Thinking，tools,tool")
+    ('thinking', 'tools')
+    >>> split_tokens(["t2t", "search"], "types")
+    ('llm', 'search')
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return _split_string(value, field)
+    if isinstance(value, (list, tuple)):
+        if not all(isinstance(item, str) or item is None for item in value):
+            raise _BadValue(f"expected a comma-separated string or a list of strings, got {value!r:.80}")
+        return _split_string(",".join(item for item in value if item is not None), field)
+    raise _BadValue(f"expected a comma-separated string or a list of strings, got {type(value).__name__}")
+
+
+def _limit(value: Any) -> int | None:
+    """A token limit: int or numeric string; 0, None and "" mean unknown."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is int:
+        number = value
+    elif kind is float:
+        if not value.is_integer():
+            raise _BadValue(f"expected a whole number of tokens, got {value!r}")
+        number = int(value)
+    elif kind is str:
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            as_float = float(text)
+        except ValueError:
+            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}") from None
+        if not math.isfinite(as_float) or not as_float.is_integer():
+            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}")
+        number = int(as_float)
+    else:
+        raise _BadValue(f"expected a whole number of tokens, got {kind.__name__}")
+    if number < 0 or number >= 2**63:
+        raise _BadValue(f"expected a non-negative token count, got {value!r}")
+    return number or None
+
+
+def _price(value: Any) -> float | None:
+    """A price in USD per 1M tokens: number or numeric string, finite and non-negative."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is int or kind is float:
+        number = float(value)
+    elif kind is str:
+        if not value.strip():
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise _BadValue(f"expected a price in USD per 1M tokens, got {value!r:.80}") from None
+    else:
+        raise _BadValue(f"expected a price in USD per 1M tokens, got {kind.__name__}")
+    if not math.isfinite(number) or number < 0:
+        raise _BadValue(f"expected a finite, non-negative price, got {value!r}")
+    return number
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _BadValue(f"expected a string, got {type(value).__name__}")
+    return value if value.strip() else None
+
+
+def _tiers(value: Any) -> list[dict[str, Any]] | None:
+    """``pricing.tiers``: a list of ``{input, output, cache_read, cache_write, tier: {size, type}}``."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _BadValue(f"expected a list of tier objects, got {type(value).__name__}")
+    tiers = []
+    for position, raw in enumerate(value):
+        if not isinstance(raw, dict):
+            raise _BadValue(f"tier {position} is a {type(raw).__name__}, expected an object")
+        tier = dict(raw)
+        for key in schema.TIER_PRICE_KEYS:
+            if key in tier:
+                tier[key] = _price(tier[key])
+        bound = raw.get("tier")
+        if not isinstance(bound, dict):
+            raise _BadValue(f"tier {position} has no 'tier' object with its 'size'")
+        size = _limit(bound.get("size"))
+        if size is None:
+            raise _BadValue(f"tier {position} has no positive 'tier.size' (prompt tokens)")
+        tier["tier"] = {**bound, "size": size}
+        tiers.append(tier)
+    tiers.sort(key=lambda t: t["tier"]["size"])
+    return tiers or None
+
+
+# --- payload ---------------------------------------------------------------------------------------
+
+
+def payload_records(payload: Any) -> list[Any]:
+    """The ``data`` list of an envelope (or the list itself); raises APIError on ``success: false``."""
+    if isinstance(payload, Mapping):
+        if payload.get("success") is False:
+            message = payload.get("message") or "no message"
+            raise APIError(f"AIHubMix answered success=false: {message}. Check the request parameters.")
+        if "data" not in payload:
+            raise SchemaError(
+                "the catalog payload has no 'data' list; pass the JSON envelope of "
+                "GET /api/v1/models or its 'data' list"
+            )
+        data = payload["data"]
+        if data is None:
+            return []
+    else:
+        data = payload
+    if not isinstance(data, list):
+        raise SchemaError(
+            f"the catalog 'data' is a {type(data).__name__}, expected a list of model objects; "
+            "pass the JSON envelope of GET /api/v1/models or its 'data' list"
+        )
+    return data
+
+
+def _context_error(index: int, record: Mapping[str, Any], field: str, problem: str) -> SchemaError:
+    model_id = record.get("model_id")
+    return SchemaError(
+        f"record {index} (model_id={model_id!r}) field {field!r}: {problem}. "
+        "Fix or drop that record before converting."
+    )
+
+
+def _column(records: list[dict], field: str, convert, getter=None) -> list:
+    """Apply ``convert`` to one field of every record, naming the record on failure."""
+    values = [r.get(field) for r in records] if getter is None else getter
+    try:
+        return [convert(v) for v in values]
+    except _BadValue:
+        for index, value in enumerate(values):
+            try:
+                convert(value)
+            except _BadValue as exc:
+                raise _context_error(index, records[index], field, str(exc)) from None
+        raise  # pragma: no cover - the loop above always finds the bad value
+
+
+def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
+    values = [p.get(key) for p in pricings]
+    if all(type(v) is float or type(v) is int or v is None for v in values):
+        array = pd.array(values, dtype="Float64")
+        bad = np.flatnonzero(~np.isfinite(array.to_numpy(dtype=float, na_value=0.0)) |
+                             (array.to_numpy(dtype=float, na_value=0.0) < 0))
+        if len(bad):
+            index = int(bad[0])
+            raise _context_error(index, records[index], f"pricing.{key}",
+                                 f"expected a finite, non-negative price, got {values[index]!r}")
+        return array
+    return pd.array(_column(records, f"pricing.{key}", _price, values), dtype="Float64")
+
+
+def _list_column(records, field: str) -> pa.ListArray:
+    tokens = _column(records, field, lambda v: split_tokens(v, field))
+    return pa.array(tokens, type=pa.list_(pa.string()))
+
+
+def _membership(lists: pa.ListArray, vocabulary: Sequence[str], n: int) -> dict[str, np.ndarray]:
+    """One boolean mask per vocabulary token: does each row's list contain it?"""
+    flat = lists.flatten()
+    parents = pc.list_parent_indices(lists).to_numpy()
+    masks = {}
+    for token in vocabulary:
+        mask = np.zeros(n, dtype=bool)
+        mask[parents[pc.equal(flat, token).to_numpy(zero_copy_only=False)]] = True
+        masks[token] = mask
+    return masks
+
+
+def _extra_values(values: list) -> Any:
+    """Keep an unknown field as sent; infer a dtype only where every value is a plain scalar."""
+    if any(isinstance(v, (dict, list)) for v in values):
+        return pd.array(values, dtype=object)
+    try:
+        return pd.Series(values).array
+    except (TypeError, ValueError, OverflowError):
+        return pd.array(values, dtype=object)
+
+
+def _base_provenance() -> dict[str, Any]:
+    from . import __version__
+
+    return {
+        "source": None,
+        "url": None,
+        "params": {},
+        "etag": None,
+        "fetched_at": None,
+        "price_unit": schema.PRICE_UNIT,
+        "package_version": __version__,
+    }
+
+
+def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Convert the raw JSON of ``GET /api/v1/models`` (the envelope or its ``data`` list) to the frame.
+
+    Pure: no IO. One row per model in server order (the index is the server position), the
+    columns and dtypes of :data:`aihubmix_frame.schema.COLUMNS`, then any unknown field as an extra
+    column. Prices are USD per 1M tokens. ``provenance`` is merged into ``df.attrs["aihubmix"]``.
+
+    >>> df = catalog_to_frame([{"model_id": "doubao-x", "types": "t2t",
+    ...                         "features": "Thinking，tools,tool", "context_length": "256000",
+    ...                         "max_output": 0, "pricing": {"input": 0.8, "output": 2}}])
+    >>> df.loc[0, "types"], df.loc[0, "features"], df.loc[0, "max_output"]
+    (['llm'], ['thinking', 'tools'], <NA>)
+    >>> float(df.loc[0, "input_usd_per_1m"]), int(df.loc[0, "context_length"])
+    (0.8, 256000)
+
+    Raises :class:`~aihubmix_frame.errors.APIError` for ``success: false`` and
+    :class:`~aihubmix_frame.errors.SchemaError` naming the record, model id and field for a
+    record that does not fit the documented shape.
+    """
+    records = payload_records(payload)
+    n = len(records)
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise SchemaError(
+                f"record {index} is a {type(record).__name__}, expected a JSON object with a "
+                "'model_id'; fix or drop that record before converting"
+            )
+    records = [r if type(r) is dict else dict(r) for r in records]
+
+    model_ids = [r.get("model_id") for r in records]
+    for index, model_id in enumerate(model_ids):
+        if not isinstance(model_id, str) or not model_id.strip():
+            raise _context_error(index, records[index], "model_id",
+                                 "every model needs a non-empty string 'model_id'")
+    duplicates = [mid for mid, count in Counter(model_ids).items() if count > 1]
+    if duplicates:
+        warnings.warn(
+            f"the catalog lists {len(duplicates)} model id(s) more than once "
+            f"(e.g. {duplicates[:3]}); all rows are kept, cost lookups use the first",
+            DuplicateModelWarning, stacklevel=2,
+        )
+
+    pricings = [r.get("pricing") for r in records]
+    for index, pricing in enumerate(pricings):
+        if pricing is None:
+            pricings[index] = {}
+        elif not isinstance(pricing, dict):
+            raise _context_error(index, records[index], "pricing",
+                                 f"expected an object of prices, got {type(pricing).__name__}")
+
+    columns: dict[str, Any] = {}
+    columns["model_id"] = pd.array(model_ids, dtype=STRING_DTYPE)
+    for field in ("model_name", "desc"):
+        columns[field] = pd.array(_column(records, field, _text), dtype=STRING_DTYPE)
+
+    lists = {field: _list_column(records, field) for field in schema.LIST_COLUMNS}
+    for field in schema.LIST_COLUMNS:
+        columns[field] = pd.arrays.ArrowExtensionArray(lists[field])
+    for feature, mask in _membership(lists["features"], schema.FEATURES, n).items():
+        columns[f"has_{feature}"] = mask
+    for modality, mask in _membership(lists["input_modalities"], schema.MODALITIES, n).items():
+        columns[f"accepts_{modality}"] = mask
+
+    for field in schema.LIMIT_FIELDS:
+        columns[field] = pd.array(_column(records, field, _limit), dtype="Int64")
+    for key, column in schema.PRICE_FIELDS.items():
+        columns[column] = _prices_column(records, pricings, key)
+    tiers = _column(records, "pricing.tiers", _tiers, [p.get("tiers") for p in pricings])
+    columns["price_tiers"] = pd.array([t if t is not None else pd.NA for t in tiers], dtype=object)
+
+    # Unknown record fields and unknown pricing keys are kept, never dropped.
+    extra_fields: dict[str, None] = {}
+    for record in records:
+        for key in record:
+            if key not in schema.KNOWN_FIELDS:
+                extra_fields.setdefault(key, None)
+    extra_pricing: dict[str, None] = {}
+    for pricing in pricings:
+        for key in pricing:
+            if key not in schema.PRICE_FIELDS and key != "tiers":
+                extra_pricing.setdefault(key, None)
+    for key in extra_fields:
+        name = key if key not in columns else f"{key}_raw"
+        columns[name] = _extra_values([r.get(key) for r in records])
+    for key in extra_pricing:
+        name = f"pricing_{key}"
+        name = name if name not in columns else f"{name}_raw"
+        columns[name] = _extra_values([p.get(key) for p in pricings])
+
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    frame.attrs[schema.ATTRS_KEY] = {**_base_provenance(), **(dict(provenance) if provenance else {})}
+    return frame
+
+
+def empty_catalog_frame(*, provenance: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """A catalog frame with no rows and the full schema."""
+    return catalog_to_frame([], provenance=provenance)
+
+
+#: Token prices that image and video models carry as placeholders: the real per-image or
+#: per-second price is not in this API (26 of 31 video and 36 of 45 image models, 2026-07-02).
+PLACEHOLDER_PRICES: frozenset[tuple[float, float]] = frozenset({(2.0, 0.0), (2.0, 2.0)})
+PLACEHOLDER_TYPES: tuple[str, ...] = ("image_generation", "video")
+
+
+def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
+    """True where a model's token prices are a known placeholder, not a real price.
+
+    A model counts when it is an image or video model and its (input, output) price in USD per 1M
+    tokens is (2, 0) or (2, 2). Such prices must never be presented as real.
+
+    >>> df = catalog_to_frame([
+    ...     {"model_id": "v", "types": "video", "pricing": {"input": 2, "output": 0}},
+    ...     {"model_id": "l", "types": "llm", "pricing": {"input": 2, "output": 2}}])
+    >>> placeholder_price_mask(df).tolist()
+    [True, False]
+    """
+    from .filters import list_contains
+
+    media = list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False)
+    prices = np.zeros(len(frame), dtype=bool)
+    inputs = frame["input_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
+    outputs = frame["output_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
+    for placeholder_in, placeholder_out in PLACEHOLDER_PRICES:
+        prices |= (inputs == placeholder_in) & (outputs == placeholder_out)
+    return media & prices
