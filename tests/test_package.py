@@ -1,0 +1,49 @@
+"""Package-level promises: light import, explicit exports, README in step with the API."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import aihubmix_frame as ahf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_stays_light():
+    code = ("import sys, aihubmix_frame; heavy = ('ipywidgets', 'dask', 'matplotlib', 'requests_cache'); "
+            "print([m for m in heavy if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_public_name_resolves():
+    missing = [name for name in ahf.__all__ if not hasattr(ahf, name)]
+    assert not missing, f"__all__ names that do not resolve: {missing}"
+
+
+def test_readme_starts_with_exactly_two_commands_that_use_the_public_cli():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    top = readme.split("## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", top, flags=re.S)
+    assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert "aihubmix-frame models" in blocks[0] and "pytest" in blocks[1]
+    assert "per 1M" in readme
+
+
+def test_readme_column_table_names_every_schema_column():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    from aihubmix_frame import schema
+
+    missing = [c for c in schema.COLUMNS if f"`{c}`" not in readme]
+    assert not missing, f"README column table lacks {missing}"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)[1].strip()
+    for part in test_command.split("&&")[1:]:
+        assert part.strip() in ci, f"CI does not run {part.strip()!r}"
