@@ -1,0 +1,121 @@
+"""ipywidgets pickers over the catalog frame; ipywidgets is imported only when a picker is built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from . import schema
+
+__all__ = ["ModelPicker"]
+
+_SORT_CHOICES = (("server order", "order"), ("input price (model_ratio)", "model_ratio"),
+                 ("context length", "context_length"), ("coding first", "coding"))
+_SHOWN = ["model_id", "types", "context_length", "max_output", "input_usd_per_1m", "output_usd_per_1m",
+          "cache_read_usd_per_1m"]
+
+
+def _ipywidgets():
+    try:
+        import ipywidgets
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            "the pickers need ipywidgets: pip install 'aihubmix-frame[widgets]'"
+        ) from None
+    return ipywidgets
+
+
+def _check_catalog(frame: Any) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a catalog DataFrame, got {type(frame).__name__}")
+    frame.aihub  # noqa: B018 - raises AttributeError naming what is missing
+    return frame
+
+
+def _vocabulary(frame: pd.DataFrame, column: str, documented: tuple[str, ...]) -> list[str]:
+    present = {token for cell in frame[column] for token in cell}
+    return [*[t for t in documented if t in present], *sorted(present - set(documented))]
+
+
+class ModelPicker:
+    """Filter and sort the catalog with widgets; ``.result`` is the filtered frame, ``.value`` the pick.
+
+    Every control maps onto ``df.aihub.filter`` / ``df.aihub.sort``; the picker never mutates the
+    frame it was given. ``on_change(callback)`` calls ``callback(result)`` after each change.
+
+    >>> import aihubmix_frame as ahf
+    >>> picker = ahf.widgets.ModelPicker(ahf.load_snapshot())
+    >>> picker.type.value = "llm"
+    >>> picker.features.value = ("thinking", "tools")
+    >>> bool(picker.result["has_thinking"].all()), picker.value == picker.result["model_id"].iloc[0]
+    (True, True)
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, rows: int = 15):
+        w = _ipywidgets()
+        self._frame = _check_catalog(frame)
+        self._rows = rows
+        self._callbacks: list[Callable[[pd.DataFrame], None]] = []
+        types = _vocabulary(frame, "types", (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES))
+        self.type = w.Dropdown(options=[("any type", None), *[(t, t) for t in types]], value=None,
+                               description="type")
+        self.features = w.SelectMultiple(options=_vocabulary(frame, "features", schema.FEATURES),
+                                         description="features", rows=min(8, max(1, len(schema.FEATURES))))
+        self.modalities = w.SelectMultiple(options=_vocabulary(frame, "input_modalities", schema.MODALITIES),
+                                           description="modalities", rows=5)
+        self.model = w.Text(value="", placeholder="substring of the model id", description="model")
+        prices = frame["input_usd_per_1m"].dropna()
+        ceiling = float(prices.max()) if len(prices) else 1.0
+        self.max_input_price = w.FloatText(value=ceiling, description="max in $/1M")
+        self.sort_by = w.Dropdown(options=list(_SORT_CHOICES), value="order", description="sort")
+        self.order = w.ToggleButtons(options=["asc", "desc"], value="asc", description="order")
+        self.picked = w.Select(options=[], description="model", rows=8)
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        self._ceiling = ceiling
+        self.result: pd.DataFrame = frame
+        for control in (self.type, self.features, self.modalities, self.model, self.max_input_price,
+                        self.sort_by, self.order):
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([
+            w.HBox([w.VBox([self.type, self.model, self.max_input_price, self.sort_by, self.order]),
+                    self.features, self.modalities]),
+            self.summary, self.picked, self.table,
+        ])
+        self._update()
+
+    @property
+    def value(self) -> str | None:
+        """The picked model id (the first match until the user picks another)."""
+        return self.picked.value
+
+    def on_change(self, callback: Callable[[pd.DataFrame], None]) -> None:
+        """Call ``callback(result)`` after every change of the filters."""
+        self._callbacks.append(callback)
+
+    def _update(self, _change: Any = None) -> None:
+        bound = self.max_input_price.value
+        result = self._frame.aihub.filter(
+            type=self.type.value,
+            features=list(self.features.value) or None,
+            modalities=list(self.modalities.value) or None,
+            model=self.model.value or None,
+            max_input_price=None if bound is None or bound >= self._ceiling else bound,
+        ).aihub.sort(self.sort_by.value, order=self.order.value)
+        self.result = result
+        ids = result["model_id"].tolist()
+        self.picked.options = ids
+        self.picked.value = ids[0] if ids else None
+        self.summary.value = (f"<b>{len(result)}</b> of {len(self._frame)} models match; "
+                              f"prices in {schema.PRICE_UNIT}")
+        shown = result[[c for c in _SHOWN if c in result.columns]].head(self._rows)
+        self.table.value = shown.to_html(index=False, na_rep="-", max_cols=len(_SHOWN))
+        for callback in self._callbacks:
+            callback(result)
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - needs a notebook front end
+        from IPython.display import display
+
+        display(self.widget)
