@@ -24,7 +24,7 @@ def _with_provenance(result: pd.DataFrame, source: pd.DataFrame, step: str, para
     """Copy ``attrs`` onto ``result`` and append the operation to its provenance."""
     attrs = copy.deepcopy(source.attrs)
     provenance = attrs.setdefault(schema.ATTRS_KEY, {})
-    applied = {k: v for k, v in params.items() if v is not None}
+    applied = {k: _jsonable(v) for k, v in params.items() if v is not None}
     provenance.setdefault("operations", []).append({"op": step, **applied})
     result.attrs = attrs
     return result
