@@ -177,15 +177,23 @@ def _require_all(frame: pd.DataFrame, column: str, prefix: str, tokens: list[str
     return mask
 
 
+def _lower(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Lower-case as Python's ``str.lower`` does; Arrow's ASCII kernel (10x faster) when it can."""
+    if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return pc.ascii_lower(text)
+    return pc.utf8_lower(text)
+
+
 def _substring_mask(ids: pd.Series, text: str, candidates: np.ndarray) -> np.ndarray:
     """Case-insensitive substring test, run only on the rows still in ``candidates``."""
     rows = np.flatnonzero(candidates)
     mask = np.zeros(len(ids), dtype=bool)
     if len(rows):
-        values = _arrow(ids).take(pa.array(rows))
-        hits = pc.match_substring(pc.utf8_lower(values), text.lower())
-        mask[rows[hits.to_numpy(zero_copy_only=False) if not hits.null_count
-                  else pc.fill_null(hits, False).to_numpy(zero_copy_only=False)]] = True
+        values = _arrow(ids)
+        if len(rows) < len(ids):
+            values = values.take(pa.array(rows))
+        hits = pc.fill_null(pc.match_substring(_lower(values), text.lower()), False)
+        mask[rows[hits.to_numpy(zero_copy_only=False)]] = True
     return mask
 
 
