@@ -364,3 +364,18 @@ def test_cli_unknown_value_is_a_clear_error():
 def test_list_and_comma_string_are_the_same_query(values):
     assert SNAPSHOT.aihub.filter(features=values)["model_id"].tolist() == \
         SNAPSHOT.aihub.filter(features=",".join(values))["model_id"].tolist()
+
+
+def test_object_columns_of_python_lists_filter_the_same():
+    """A frame whose list columns hold plain Python lists (e.g. rebuilt by hand) still filters."""
+    plain = SNAPSHOT.copy()
+    for column in ("types", "features", "input_modalities"):
+        plain[column] = pd.array([list(v) for v in SNAPSHOT[column]], dtype=object)
+    plain["model_id"] = plain["model_id"].astype(object)
+    plain = plain.drop(columns=["has_web", "accepts_pdf"])
+    params = dict(type="t2t,search", features="web", modalities="pdf,text", model="GEMINI")
+    expected = ref.select(RECORDS, **params)
+    assert expected
+    assert plain.aihub.filter(**params)["model_id"].tolist() == expected
+    assert plain.aihub.sort("coding")["model_id"].tolist() == \
+        SNAPSHOT.aihub.sort("coding")["model_id"].tolist()
