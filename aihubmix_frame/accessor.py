@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import filters, schema
@@ -23,15 +24,18 @@ def _with_provenance(result: pd.DataFrame, source: pd.DataFrame, step: str, para
     """Copy ``attrs`` onto ``result`` and append the operation to its provenance."""
     attrs = copy.deepcopy(source.attrs)
     provenance = attrs.setdefault(schema.ATTRS_KEY, {})
-    applied = {k: v for k, v in params.items() if v is not None}
+    applied = {k: _jsonable(v) for k, v in params.items() if v is not None}
     provenance.setdefault("operations", []).append({"op": step, **applied})
     result.attrs = attrs
     return result
 
 
 def _jsonable(value: Any) -> Any:
+    """A parameter as JSON-serialisable provenance (numpy scalars as numbers, iterables as lists)."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, Iterable):
         return [_jsonable(v) for v in value]
     return str(value)
@@ -92,12 +96,40 @@ class AihubAccessor:
         return _with_provenance(result, self._frame, "filter",
                                 {k: _jsonable(v) for k, v in params.items()})
 
+    # --- search (issue #4) ------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int | None = 10, *,
+               min_score: float = 60.0) -> pd.DataFrame:
+        """Models whose id, display name or description match ``text``, best first, plus ``score``.
+
+        Fuzzy and forgiving: case, separators and small typos do not matter (``gpt5`` finds
+        ``gpt-5``, ``sonet`` the sonnets, ``claude opus`` the ``claude-opus-*`` family). ``score``
+        runs 0-100 (100: the whole id or name, separators aside); rows under ``min_score`` are
+        left out; equal scores keep the frame's row order (server order for a loaded catalog).
+        See :mod:`aihubmix_frame.search` for the scoring.
+
+        >>> import aihubmix_frame as ahf
+        >>> hits = ahf.load_snapshot().aihub.search("claude opus", limit=3)
+        >>> hits["model_id"].str.startswith("claude-opus-").all(), bool(hits["score"].is_monotonic_decreasing)
+        (np.True_, True)
+        """
+        from .search import search_catalog
+
+        result = search_catalog(self._frame, text, limit=limit, min_score=min_score)
+        return _with_provenance(result, self._frame, "search",
+                                {"text": text, "limit": limit, "min_score": min_score})
+
+    # --- end search (issue #4) --------------------------------------------------------------------
+
     def sort(self, by: str = "order", order: str = "asc") -> pd.DataFrame:
         """Sort by ``model_ratio``, ``context_length``, ``coding``, ``order`` or any scalar column.
 
-        ``model_ratio`` sorts by the input price (the gateway's input price is 2 x its model ratio);
-        ``coding`` puts coding models first (see ``filters.CODING_PATTERN``), the rest in their
-        current order; ``order`` restores server order (the index is the server position).
+        ``model_ratio`` sorts by the input price: the gateway's input price is 2 x its one-api model
+        ratio (checked in the test suite on 366 ids seen in both the 2025-10 ratios and the
+        2025-11 prices), so the order is the same. ``coding`` puts coding models first (see
+        ``filters.CODING_PATTERN``: ``code``, ``coder``, ``codex``, ``coding`` or ``codestral`` as a
+        word of the id or display name), the rest in their current order, and ignores ``order``;
+        ``order`` restores server order (the index is the server position; ``desc`` reverses it).
         Missing values go last whatever the order; ties keep their order (stable).
 
         >>> import aihubmix_frame as ahf
@@ -171,5 +203,11 @@ class AihubAccessor:
 
     @property
     def types(self) -> pd.DataFrame:
-        """Long table ``(model_id, type)``: one row per model and type."""
+        """Long table ``(model_id, type)``: one row per model and type.
+
+        >>> import aihubmix_frame as ahf
+        >>> long = ahf.load_snapshot().aihub.types
+        >>> list(long.columns), bool(((long["model_id"] == "gpt-5") & (long["type"] == "llm")).any())
+        (['model_id', 'type'], True)
+        """
         return self._long("types")

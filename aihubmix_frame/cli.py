@@ -28,27 +28,41 @@ TABLE_COLUMNS: dict[str, str] = {
 }
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The catalog filters, shared by every command that selects models."""
+def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) -> None:
+    """The catalog filters, shared by every command that selects models (``sort=False``: no --sort)."""
     group = parser.add_argument_group("filters (all combined with AND, as the server does)")
     group.add_argument("--type", help="model type, e.g. llm, image_generation (legacy t2t etc. accepted)")
     group.add_argument("--modalities", help="comma list of input modalities, all required, e.g. text,image")
     group.add_argument("--features", help="comma list of features, all required, e.g. thinking,tools")
     group.add_argument("--model", help="case-insensitive substring of the model id")
-    group.add_argument("--sort", default=None,
-                       help="model_ratio (input price), context_length, coding, order, or a column")
-    group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
+    group.add_argument("--min-context", type=int, default=None, metavar="TOKENS",
+                       help="context window of at least TOKENS (unknown windows never match)")
+    group.add_argument("--min-output", type=int, default=None, metavar="TOKENS",
+                       help="max output of at least TOKENS (unknown limits never match)")
+    group.add_argument("--max-input-price", type=float, default=None, metavar="USD",
+                       help="input price of at most USD per 1M tokens (missing prices never match)")
+    group.add_argument("--max-output-price", type=float, default=None, metavar="USD",
+                       help="output price of at most USD per 1M tokens (missing prices never match)")
+    if sort:
+        group.add_argument("--sort", default=None,
+                           help="model_ratio (input price), context_length, coding, order, or a column")
+        group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
+
+
+#: Filter arguments that the server understands too, then the local-only numeric bounds.
+SERVER_FILTERS: tuple[str, ...] = ("type", "modalities", "features", "model")
+LOCAL_FILTERS: tuple[str, ...] = ("min_context", "min_output", "max_input_price", "max_output_price")
 
 
 def filter_params(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in ("type", "modalities", "features", "model")
-            if getattr(args, k) is not None}
+    return {k: getattr(args, k) for k in (*SERVER_FILTERS, *LOCAL_FILTERS)
+            if getattr(args, k, None) is not None}
 
 
 def select(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     """Apply the filter and sort arguments locally."""
     result = frame.aihub.filter(**filter_params(args))
-    if args.sort:
+    if getattr(args, "sort", None):
         result = result.aihub.sort(args.sort, order=args.order)
     return result
 
@@ -83,15 +97,16 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def render_table(frame: pd.DataFrame) -> str:
+def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) -> str:
     from .frame import placeholder_price_mask
 
-    table = _flat(frame)[list(TABLE_COLUMNS)]
+    columns = columns or TABLE_COLUMNS
+    table = _flat(frame)[list(columns)]
     for column in ("context_length", "max_output"):
         table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
     for column in schema.PRICE_COLUMNS:
         table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
-    table = table.rename(columns=TABLE_COLUMNS)
+    table = table.rename(columns=columns)
     placeholder = placeholder_price_mask(frame)
     if placeholder.any():
         table["note"] = ["placeholder price" if p else "" for p in placeholder]
@@ -100,9 +115,9 @@ def render_table(frame: pd.DataFrame) -> str:
     return table.to_string(index=False, max_colwidth=48)
 
 
-def _write(frame: pd.DataFrame, fmt: str, out) -> None:
+def _write(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
     if fmt == "table":
-        out.write(render_table(frame) + "\n")
+        out.write(render_table(frame, columns=columns) + "\n")
     elif fmt == "csv":
         _flat(frame).to_csv(out, index=False)
     else:
@@ -120,6 +135,38 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- search (issue #4) -----------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    candidates = load_for_cli(args)
+    hits = candidates.aihub.search(args.text, limit=args.limit)
+    columns = {"score": "score", **TABLE_COLUMNS} if args.format == "table" else None
+    if args.format == "table":
+        hits = hits.assign(score=[f"{s:.1f}" for s in hits["score"]])
+    _write(hits, args.format, sys.stdout, columns=columns)
+    print(f"{len(hits)} best matches for {args.text!r} among {describe_source(candidates)}",
+          file=sys.stderr)
+    return 0
+
+
+def add_search_parser(commands) -> None:
+    search = commands.add_parser(
+        "search", help="fuzzy search over model ids, names and descriptions, best first",
+        description="Ranked fuzzy search: case, separators and small typos are forgiven "
+                    "(gpt5 finds gpt-5, sonet finds the sonnets).",
+    )
+    search.add_argument("text", help="what to look for, e.g. 'claude opus' or gpt5")
+    search.add_argument("--limit", type=int, default=10, help="show at most N matches (default 10)")
+    add_filter_arguments(search, sort=False)
+    search.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    search.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    search.set_defaults(handler=cmd_search)
+
+
+# --- end search (issue #4) -------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aihubmix-frame",
@@ -134,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--format", choices=["table", "csv", "json"], default="table")
     models.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
     models.set_defaults(handler=cmd_models)
+    add_search_parser(commands)
     return parser
 
 
