@@ -123,13 +123,16 @@ def cache_files(cache_dir: str | os.PathLike | None = None) -> list[Path]:
 
 
 class _NoTraceback(logging.Filter):
-    """Keep requests-cache's one-line warnings but drop their tracebacks (a server that is down
-    is an expected event here; our own StaleCatalogWarning says what happened)."""
+    """Drop the tracebacks of requests-cache's log records (a server that is down is an expected
+    event here). Its "failed; using cached response" warning is demoted to INFO: our own
+    StaleCatalogWarning says the same, with the age of the copy."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.exc_info = None
         record.exc_text = None
         record.stack_info = None
+        if record.levelno == logging.WARNING and "using cached response" in str(record.msg):
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 
@@ -277,5 +280,7 @@ def clear_cache(*, cache_dir: str | os.PathLike | None = None) -> int:
     session = cached_session(cache_dir=cache_dir)
     count = len(session.cache.responses)
     session.cache.clear()
-    session.cache.responses.vacuum()
+    with session.cache.responses.connection() as connection:
+        # Fold the WAL back into the (now small) database file so the old bytes are gone too.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
