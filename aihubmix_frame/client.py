@@ -510,14 +510,12 @@ def _legacy_get(path: str, *, api_key: str | None, base_url: str | None, session
     headers = _auth_headers(api_key)
     own = session is None
     session = requests.Session() if own else session
-    cache_kwargs: dict[str, Any] = {}
     if _is_cached_session(session):
-        from requests_cache import DO_NOT_CACHE
-
-        cache_kwargs = {"expire_after": DO_NOT_CACHE}
+        # The answer depends on the key, and the cache key ignores it: neither read nor store.
+        headers["Cache-Control"] = "no-store"
     try:
         response, log, failure = _send(session, url, params=None, headers=headers, timeout=timeout,
-                                       retries=retries, cache_kwargs=cache_kwargs)
+                                       retries=retries, cache_kwargs={})
     finally:
         if own:
             session.close()
