@@ -174,16 +174,36 @@ def _auth_headers(api_key: str | None) -> dict[str, str]:
 # --- results -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class RawCatalog:
-    """The catalog JSON envelope and where it came from (never the API key)."""
+    """The catalog JSON envelope and where it came from (never the API key).
 
-    payload: dict[str, Any]
+    ``payload`` is the parsed envelope (parsed on first access when only the body is known);
+    ``provenance`` holds the keys of ``df.attrs["aihubmix"]``.
+    """
+
     source: str
     url: str
     params: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
     fetched_at: str | None = None
+    content: bytes | None = None
+    _payload: dict[str, Any] | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if self._payload is None:
+            object.__setattr__(self, "_payload", json.loads(self.content))
+        return self._payload
+
+    @property
+    def content_digest(self) -> str | None:
+        """A hash of the body as received (identical bodies give identical frames)."""
+        if self.content is None:
+            return None
+        import hashlib
+
+        return hashlib.blake2b(self.content, digest_size=16).hexdigest()
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -192,9 +212,9 @@ class RawCatalog:
                 "etag": self.etag, "fetched_at": self.fetched_at}
 
     def __repr__(self) -> str:
-        models = len(self.payload.get("data") or [])
-        return (f"RawCatalog(source={self.source!r}, models={models}, url={self.url!r}, "
-                f"params={self.params!r}, etag={self.etag!r}, fetched_at={self.fetched_at!r})")
+        size = f"{len(self.content):,} bytes" if self.content is not None else "parsed"
+        return (f"RawCatalog(source={self.source!r}, url={self.url!r}, params={self.params!r}, "
+                f"etag={self.etag!r}, fetched_at={self.fetched_at!r}, body={size})")
 
 
 @dataclass
@@ -337,11 +357,18 @@ def _forget_bad_entry(session: Any, url: str, params: Mapping[str, str]) -> None
             session.cache.delete(_cache_key(session, url, params))
 
 
-def _from_cache(cached: Any, payload: dict, source: str, url: str, params: dict) -> RawCatalog:
+def _from_cache(cached: Any, payload: dict | None, source: str, url: str, params: dict) -> RawCatalog:
     from .cache import last_confirmed
 
-    return RawCatalog(payload=payload, source=source, url=_public_url(url), params=params,
-                      etag=cached.headers.get("ETag"), fetched_at=_iso(last_confirmed(cached)))
+    return RawCatalog(source=source, url=_public_url(url), params=params, etag=cached.headers.get("ETag"),
+                      fetched_at=_iso(last_confirmed(cached)), content=cached.content, _payload=payload)
+
+
+def _trusted(session: Any) -> bool:
+    """Does this session store only bodies that parse as the catalog (our ``filter_fn``)?"""
+    from .cache import _store_only_good_catalogs
+
+    return getattr(getattr(session, "settings", None), "filter_fn", None) is _store_only_good_catalogs
 
 
 def _stale(cached: Any, payload: dict, reason: str, url: str, params: dict) -> RawCatalog:
@@ -456,11 +483,14 @@ def fetch_catalog(
         raise _status_error(last.status, last.message, public)
 
     if response is not None and getattr(response, "from_cache", False):
-        payload = _parse_envelope(response)
-        if payload is not None:
+        # Our session stored only bodies that parsed as the catalog: parse lazily (load_catalog
+        # may reuse the frame of an identical body); any other session's entry is checked now.
+        payload = None if _trusted(session) else _parse_envelope(response)
+        if payload is not None or _trusted(session):
             if getattr(response, "revalidated", False):
-                return RawCatalog(payload=payload, source="revalidated", url=public, params=params,
-                                  etag=response.headers.get("ETag"), fetched_at=_iso(_now()))
+                return RawCatalog(source="revalidated", url=public, params=params,
+                                  etag=response.headers.get("ETag"), fetched_at=_iso(_now()),
+                                  content=response.content, _payload=payload)
             asked_server = (response.is_expired or refresh or force_refresh
                             or (last is not None and last.status != 200))
             if not asked_server:
@@ -473,8 +503,9 @@ def fetch_catalog(
             problem = getattr(response, "_aihubmix_problem", None)
             payload = _parse_envelope(response) if problem is None else None
             if payload is not None:
-                return RawCatalog(payload=payload, source="network", url=public, params=params,
-                                  etag=response.headers.get("ETag"), fetched_at=_iso(_now()))
+                return RawCatalog(source="network", url=public, params=params,
+                                  etag=response.headers.get("ETag"), fetched_at=_iso(_now()),
+                                  content=response.content, _payload=payload)
             if problem is None:
                 from .cache import _body_problem
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy as copy_module
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -147,7 +149,52 @@ def load_catalog(
         )
     except OfflineError as exc:
         return _snapshot_fallback(params, None if offline else getattr(exc, "reason", str(exc)))
-    return catalog_to_frame(raw.payload, provenance=raw.provenance)
+    return _frame_of(raw)
+
+
+#: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body
+#: reuses the frame (a copy) instead of parsing and converting the JSON again.
+_RECENT_FRAMES: OrderedDict[str, tuple[pd.DataFrame, list]] = OrderedDict()
+_RECENT_LIMIT = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    copy = frame.copy(deep=True)
+    # Object cells (tiers, unknown nested fields) hold dicts and lists: copy them too, so that
+    # editing one frame never changes another.
+    for column in copy.columns[copy.dtypes == object]:
+        copy[column] = pd.array([copy_module.deepcopy(v) for v in frame[column]], dtype=object)
+    return copy
+
+
+def _frame_of(raw: Any) -> pd.DataFrame:
+    """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body."""
+    import warnings
+
+    from .frame import _base_provenance
+
+    digest = raw.content_digest
+    with _RECENT_LOCK:
+        hit = _RECENT_FRAMES.get(digest) if digest is not None else None
+        if hit is not None:
+            _RECENT_FRAMES.move_to_end(digest)
+    if hit is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            converted = catalog_to_frame(raw.payload)
+        hit = (converted, [(w.message, w.category) for w in caught])
+        if digest is not None:
+            with _RECENT_LOCK:
+                _RECENT_FRAMES[digest] = hit
+                while len(_RECENT_FRAMES) > _RECENT_LIMIT:
+                    _RECENT_FRAMES.popitem(last=False)
+    frame, caught_warnings = hit
+    for message, category in caught_warnings:  # e.g. duplicate ids: said on every load
+        warnings.warn(message, category, stacklevel=3)
+    result = _copy_frame(frame)
+    result.attrs = {"aihubmix": {**_base_provenance(), **raw.provenance}}
+    return result
 
 
 # --- legacy endpoints ------------------------------------------------------------------------------

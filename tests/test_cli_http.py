@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from aihubmix_frame import cli
 from helpers_http import *  # noqa: F403 - fixtures
 from helpers_http import CLOSED_PORT_URL
 
@@ -69,26 +70,32 @@ def test_server_down_prints_one_warning_line_and_uses_the_snapshot(tmp_path):
     assert "bundled snapshot" in result.stderr
 
 
-def test_cache_info_and_clear(server, tmp_path):
-    empty = run("cache", "info", cache_dir=tmp_path)
-    assert empty.returncode == 0 and "responses: 0" in empty.stdout and "no cache yet" in empty.stdout
-    run("models", "--base-url", server.url, "--limit", "1", cache_dir=tmp_path)
-    run("models", "--base-url", server.url, "--type", "video", "--limit", "1", cache_dir=tmp_path)
-    info = run("cache", "info", cache_dir=tmp_path)
-    assert info.returncode == 0
-    assert f"path: {tmp_path / 'http_cache.sqlite'}" in info.stdout
-    assert "responses: 2" in info.stdout and "newest fetch: 20" in info.stdout
-    cleared = run("cache", "clear", cache_dir=tmp_path)
-    assert cleared.returncode == 0 and "removed 2 cached response(s)" in cleared.stdout
-    assert "responses: 0" in run("cache", "info", cache_dir=tmp_path).stdout
-    again = run("models", "--base-url", server.url, "--limit", "1", cache_dir=tmp_path)
-    assert "from the network" in again.stderr
+def main(capsys, *args):
+    """The CLI in this process (fast); the subprocess tests above cover the real entry point."""
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_bad_base_url_is_a_clear_error(tmp_path):
-    result = run("models", "--base-url", "aihubmix.com", cache_dir=tmp_path)
-    assert result.returncode == 2
-    assert "is not an http(s) URL" in result.stderr and "Traceback" not in result.stderr
+def test_cache_info_and_clear(server, cache_dir, capsys):
+    code, out, _ = main(capsys, "cache", "info")
+    assert code == 0 and "responses: 0" in out and "no cache yet" in out
+    main(capsys, "models", "--base-url", server.url, "--limit", "1")
+    main(capsys, "models", "--base-url", server.url, "--type", "video", "--limit", "1")
+    code, out, _ = main(capsys, "cache", "info")
+    assert code == 0
+    assert f"path: {cache_dir / 'http_cache.sqlite'}" in out
+    assert "responses: 2" in out and "newest fetch: 20" in out
+    code, out, _ = main(capsys, "cache", "clear", "--cache-dir", str(cache_dir))
+    assert code == 0 and "removed 2 cached response(s)" in out
+    assert "responses: 0" in main(capsys, "cache", "info")[1]
+    assert "from the network" in main(capsys, "models", "--base-url", server.url, "--limit", "1")[2]
+    assert server.count() == 3
+
+
+def test_bad_base_url_is_a_clear_error(cache_dir, capsys):
+    code, _, err = main(capsys, "models", "--base-url", "aihubmix.com")
+    assert code == 2 and "is not an http(s) URL" in err
 
 
 def test_serve_prints_its_url_serves_the_payload_and_stops_on_ctrl_c(tmp_path):
@@ -113,12 +120,15 @@ def test_serve_prints_its_url_serves_the_payload_and_stops_on_ctrl_c(tmp_path):
     assert "Traceback" not in err
 
 
-def test_serve_with_a_missing_payload_file_is_a_clear_error(tmp_path):
-    result = run("serve", "--port", "0", "--payload", str(tmp_path / "missing.json"), cache_dir=tmp_path)
-    assert result.returncode == 2 and "cannot read --payload" in result.stderr
+def test_serve_with_a_missing_payload_file_is_a_clear_error(tmp_path, capsys):
+    code, _, err = main(capsys, "serve", "--port", "0", "--payload", str(tmp_path / "missing.json"))
+    assert code == 2 and "cannot read --payload" in err
 
 
-@pytest.mark.parametrize("args", [("serve", "--help"), ("cache", "--help")])
-def test_help_mentions_the_commands(args, tmp_path):
-    result = run(*args, cache_dir=tmp_path)
-    assert result.returncode == 0 and args[0] in result.stdout
+@pytest.mark.parametrize("command", ["serve", "cache", "models"])
+def test_help_mentions_the_options(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert {"serve": "--max-age", "cache": "clear", "models": "--base-url"}[command] in out

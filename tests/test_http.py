@@ -19,6 +19,7 @@ from aihubmix_frame.cache import cache_info, cached_session, redaction_list
 from aihubmix_frame.errors import (APIError, AuthenticationError, NotFoundError, OfflineError,
                                    StaleCatalogWarning)
 from helpers_http import *  # noqa: F403 - fixtures
+from aihubmix_frame.testing import CatalogServer
 from helpers_http import cache_bytes, model_ids, secret_forms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -396,3 +397,40 @@ def test_two_processes_loading_at_once_through_one_cache_both_succeed(server, ca
     assert server.count() == 2
     server.delay = 0
     assert source(load(server)) == "cache" and server.count() == 2
+
+
+# --- the in-process frame reuse --------------------------------------------------------------------
+
+
+def test_frames_of_the_same_body_are_independent_copies(cache_dir):
+    records = [{"model_id": "tiered", "types": "llm", "pricing": {"input": 1, "output": 2, "tiers": [
+        {"input": 2, "output": 4, "tier": {"size": 1000, "type": "context"}}]}, "options": {"a": [1]}}]
+    with CatalogServer(records) as server:
+        first = load(server)
+        first.loc[0, "input_usd_per_1m"] = 99.0
+        first["price_tiers"].iloc[0][0]["input"] = 99.0
+        first["options"].iloc[0]["a"].append(2)
+        second = load(server)
+    assert source(second) == "cache"
+    assert float(second.loc[0, "input_usd_per_1m"]) == 1.0
+    assert second["price_tiers"].iloc[0][0]["input"] == 2.0
+    assert second["options"].iloc[0] == {"a": [1]}
+    assert second.attrs["aihubmix"]["source"] == "cache" and "operations" not in second.attrs["aihubmix"]
+
+
+def test_duplicate_id_warning_is_repeated_on_every_load(cache_dir):
+    records = [{"model_id": "twin", "types": "llm"}, {"model_id": "twin", "types": "video"}]
+    with CatalogServer(records) as server:
+        with pytest.warns(ahf.DuplicateModelWarning):
+            load(server)
+        with pytest.warns(ahf.DuplicateModelWarning):
+            again = load(server)
+    assert source(again) == "cache" and len(again) == 2
+
+
+def test_fetch_catalog_returns_a_fresh_payload_each_time(server, cache_dir):
+    first = ahf.fetch_catalog(base_url=server.url)
+    first.payload["data"].clear()
+    again = ahf.fetch_catalog(base_url=server.url)
+    assert again.source == "cache" and len(again.payload["data"]) == len(server.records)
+    assert "bytes" in repr(again) and again.etag == first.etag
