@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -108,6 +109,34 @@ def _is_coding(record: Mapping[str, Any]) -> bool:
     return bool(CODING_PATTERN.search(f"{model_id} {name}"))
 
 
+#: Simple case foldings (CaseFolding.txt status S) that ``str.casefold`` does not give.
+_SIMPLE_FOLDS = {"\u1fd3": "\u0390", "\u1fe3": "\u03b0", "\ufb05": "\ufb06"}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """Unicode simple case folding of one character (one character out, as regex engines use)."""
+    char = _SIMPLE_FOLDS.get(char, char)
+    folded = char.casefold()
+    if len(folded) == 1:
+        return folded
+    lower = char.lower()  # the full folding is several characters (e.g. ß -> ss): keep one
+    if len(lower) == 1:
+        folded = lower.casefold()
+        return folded if len(folded) == 1 else lower
+    return char  # e.g. U+0130 İ has no simple folding
+
+
+def _fold(text: str) -> str:
+    """Case-insensitive matching key: ``_fold(a) in _fold(b)`` is a case-insensitive substring
+    test with Unicode simple case folding (so ``İ`` does not match ``i``, ``K`` (Kelvin) matches ``k``).
+
+    >>> _fold("GPT-5") in _fold("gpt-5-mini"), _fold("i") in _fold("İ"), _fold("k") in _fold("\u212a")
+    (True, False, True)
+    """
+    return "".join(map(_fold_char, text))
+
+
 def _vocabulary(records: list[Mapping[str, Any]], field_name: str, aliases: Mapping[str, str],
                 documented: Iterable[str]) -> set[str]:
     valid = set(documented)
@@ -154,7 +183,7 @@ def query_records(records: list[Mapping[str, Any]], query: Mapping[str, str]) ->
     if sort_order not in SORT_ORDERS:
         raise InvalidParameter(f"unknown sort_order {sort_order!r}")
 
-    needle = re.compile(re.escape(model), re.IGNORECASE) if model else None
+    needle = _fold(model) if model else None
     selected = []
     for record in records:
         if types and not set(types) & set(_split(record.get("types"), schema.TYPE_ALIASES)):
@@ -166,7 +195,7 @@ def query_records(records: list[Mapping[str, Any]], query: Mapping[str, str]) ->
             continue
         if needle is not None:
             model_id = record.get("model_id")
-            if not isinstance(model_id, str) or not needle.search(model_id):
+            if not isinstance(model_id, str) or needle not in _fold(model_id):
                 continue
         selected.append(record)
 

@@ -251,3 +251,14 @@ def test_custom_payload_and_repr():
         assert get(server).headers["Cache-Control"].startswith("public, max-age=7,")
     with pytest.raises(TypeError, match="envelope"):
         CatalogServer({"nope": 1})
+
+
+@pytest.mark.parametrize("needle", ["i", "I", "İ", "ı", "k", "\u212a", "ß", "SS", "ẞ", "ſ", "σ", "ς",
+                                    "ΐ", "\u1fd3", "ﬅ", "ǅ", "Ǆ", "stra"])
+def test_model_substring_case_folding_matches_the_local_filter(needle):
+    ids = ["İstanbul", "ılık", "Kelvin\u212a", "straße", "STRASSE", "ſtraẞe", "ΣΟΦΙΑ-ς", "ΐ-model",
+           "\u1fd3-model", "ﬆ-model", "ǆ-model", "plain"]
+    records = [{"model_id": model_id} for model_id in ids]
+    frame = ahf.catalog_to_frame(records)
+    served = [r["model_id"] for r in query_records(records, {"model": needle})]
+    assert served == frame.aihub.filter(model=needle)["model_id"].tolist()
