@@ -562,13 +562,13 @@ class CatalogServer:
             return _Reply(404, _json_bytes(error), json_type)
         return _Reply(404, _json_bytes({"success": False, "message": f"no such endpoint {path}"}), json_type)
 
-    def _fault(self) -> tuple[tuple[int, float | None, str | None] | None, str | None]:
+    def _next_failure(self) -> tuple[int, float | None, str | None] | None:
         with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-            malformed = None
-            if failure is None and self._malformed:
-                malformed = self._malformed[0]
-        return failure, malformed
+            return self._failures.pop(0) if self._failures else None
+
+    def _next_malformed(self) -> str | None:
+        with self._lock:
+            return self._malformed.pop(0) if self._malformed else None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         method = handler.command
@@ -580,7 +580,7 @@ class CatalogServer:
         if self.delay:
             time.sleep(self.delay)
 
-        failure, malformed = self._fault()
+        failure = self._next_failure()
         if failure is not None:
             status, retry_after, message = failure
             body = _json_bytes({"success": False, "message": message or
@@ -591,10 +591,8 @@ class CatalogServer:
                                                    else retry_after)
         else:
             reply = self._route(method, path, query, headers)
-            if malformed is not None and reply.status == 200:
-                with self._lock:
-                    if self._malformed:
-                        self._malformed.pop(0)
+            malformed = self._next_malformed() if reply.status == 200 else None
+            if malformed is not None:
                 reply = self._malform(reply, malformed)
             elif reply.status == 200 and "ETag" in reply.headers and method in ("GET", "HEAD"):
                 if _etag_matches(headers.get("If-None-Match"), reply.headers["ETag"]):

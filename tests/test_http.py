@@ -379,24 +379,50 @@ def test_requests_cache_logs_no_tracebacks(short_server, cache_dir, caplog):
 # --- two processes, one cache ---------------------------------------------------------------------
 
 CHILD = """
-import sys, aihubmix_frame as ahf
+import sys, time
+from pathlib import Path
+import aihubmix_frame as ahf
+ready, go = Path(sys.argv[3]), Path(sys.argv[4])
+ready.touch()
+deadline = time.monotonic() + 60
+while not go.exists() and time.monotonic() < deadline:  # start both loads together
+    time.sleep(0.005)
 frame = ahf.load_catalog(base_url=sys.argv[1], cache_dir=sys.argv[2])
 print(len(frame), frame.attrs["aihubmix"]["source"])
 """
 
 
-def test_two_processes_loading_at_once_through_one_cache_both_succeed(server, cache_dir, snapshot):
-    server.delay = 0.3  # both are in flight together: both miss, both write
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(cache_dir)], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+def test_two_processes_loading_at_once_through_one_cache_both_succeed(server, cache_dir, snapshot, tmp_path):
+    server.delay = 0.3  # both requests are in flight together: both miss, both write
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(2)]
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(cache_dir), str(r), str(go)],
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for r in ready]
+    deadline = time.monotonic() + 90
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
     outputs = [child.communicate(timeout=90) for child in children]
     for child, (out, err) in zip(children, outputs):
         assert child.returncode == 0, err
-        assert out.split() == [str(len(snapshot)), "network"]
-    assert server.count() == 2
+        count, where = out.split()
+        assert int(count) == len(snapshot) and where in ("network", "cache")
+    assert 1 <= server.count() <= 2
     server.delay = 0
-    assert source(load(server)) == "cache" and server.count() == 2
+    assert cache_info(cache_dir=cache_dir)["responses"] == 1
+    frame = load(server)
+    assert source(frame) == "cache" and len(frame) == len(snapshot)
+
+
+def test_a_plain_requests_session_works_without_a_cache(server, cache_dir):
+    import requests
+
+    with requests.Session() as session:
+        first = ahf.load_catalog(base_url=server.url, session=session, type="rerank")
+        second = ahf.load_catalog(base_url=server.url, session=session, type="rerank")
+    assert source(first) == source(second) == "network" and server.count() == 2
+    assert len(first) > 0 and not (cache_dir / "http_cache.sqlite").exists()
 
 
 # --- the in-process frame reuse --------------------------------------------------------------------
