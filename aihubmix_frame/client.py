@@ -491,11 +491,15 @@ def fetch_catalog(
                 return RawCatalog(source="revalidated", url=public, params=params,
                                   etag=response.headers.get("ETag"), fetched_at=_iso(_now()),
                                   content=response.content, _payload=payload)
-            asked_server = (response.is_expired or refresh or force_refresh
+            # A cached copy comes back after a request only when that request failed
+            # (stale_if_error): it had expired, or refresh=True asked to revalidate it.
+            revalidatable = bool(response.headers.get("ETag") or response.headers.get("Last-Modified"))
+            asked_server = (response.is_expired or ((refresh or force_refresh) and revalidatable)
                             or (last is not None and last.status != 200))
             if not asked_server:
                 return _from_cache(response, payload, "cache", url, params)
-            reason = last.describe() if last is not None else "could not connect"
+            reason = (last.describe() if last is not None
+                      else "the server did not answer (connection failed or timed out)")
             return _stale(response, payload, reason, url, params)
         failure = "the cached copy is not the catalog JSON"
     elif response is not None:

@@ -153,7 +153,7 @@ def test_server_down_with_a_cache_gives_the_stale_copy_with_a_warning(short_serv
     first = load(short_server)
     time.sleep(1.2)
     short_server.down()
-    with pytest.warns(StaleCatalogWarning, match=r"could not connect.*cached catalog.*ago"):
+    with pytest.warns(StaleCatalogWarning, match=r"did not answer.*cached catalog.*ago"):
         stale = load(short_server)
     assert source(stale) == "stale"
     assert_same_frame(stale, first)
@@ -164,7 +164,7 @@ def test_server_down_with_a_cache_gives_the_stale_copy_with_a_warning(short_serv
 def test_refresh_while_down_falls_back_to_the_fresh_copy_with_a_warning(server, cache_dir):
     first = load(server)
     server.down()
-    with pytest.warns(StaleCatalogWarning, match="could not connect"):
+    with pytest.warns(StaleCatalogWarning, match="did not answer"):
         stale = load(server, refresh=True)
     with pytest.warns(StaleCatalogWarning):
         forced = load(server, force_refresh=True)
@@ -460,3 +460,38 @@ def test_fetch_catalog_returns_a_fresh_payload_each_time(server, cache_dir):
     again = ahf.fetch_catalog(base_url=server.url)
     assert again.source == "cache" and len(again.payload["data"]) == len(server.records)
     assert "bytes" in repr(again) and again.etag == first.etag
+
+
+def test_refresh_of_a_copy_without_validator_is_a_plain_cache_hit(cache_dir):
+    """A server without ETag: refresh=True cannot revalidate, so no request and no warning."""
+    import http.server
+    import threading
+
+    body = json.dumps({"data": [{"model_id": "m", "types": "llm"}], "success": True}).encode()
+    hits = []
+
+    class NoETag(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "max-age=300")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), NoETag)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        assert source(ahf.load_catalog(base_url=url)) == "network"
+        again = ahf.load_catalog(base_url=url, refresh=True)
+        assert source(again) == "cache" and len(hits) == 1
+        assert again.attrs["aihubmix"]["etag"] is None
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
