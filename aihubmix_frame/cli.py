@@ -49,6 +49,15 @@ def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) 
         group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
 
 
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the catalog comes from: network through the cache, or the bundled snapshot."""
+    parser.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    parser.add_argument("--base-url", default=None,
+                        help="API base URL (default $AIHUBMIX_BASE_URL or https://aihubmix.com)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="revalidate the cached catalog with the server (a 304 if unchanged)")
+
+
 #: Filter arguments that the server understands too, then the local-only numeric bounds.
 SERVER_FILTERS: tuple[str, ...] = ("type", "modalities", "features", "model")
 LOCAL_FILTERS: tuple[str, ...] = ("min_context", "min_output", "max_input_price", "max_output_price")
@@ -68,10 +77,35 @@ def select(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
 
 
 def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
-    """The catalog the CLI works on: the bundled snapshot."""
-    from .loader import load_snapshot
+    """The catalog the CLI works on: the live catalog (network, cache, snapshot), or with
+    ``--offline`` the bundled snapshot. Server-side filters go as query parameters; a sort by a
+    column the server doesn't know is applied locally. Fallback warnings go to stderr."""
+    import warnings
 
-    return select(load_snapshot(), args)
+    from .filters import SORT_KEYS
+    from .loader import load_catalog, load_snapshot
+
+    if getattr(args, "offline", False):
+        return select(load_snapshot(), args)
+    sort = getattr(args, "sort", None)
+    order = getattr(args, "order", "asc")
+    sort_key = sort.strip().lower() if sort else None
+    server_sort = sort_key if sort_key in SORT_KEYS else None
+    params = filter_params(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = load_catalog(**{k: v for k, v in params.items() if k in SERVER_FILTERS},
+                             sort_by=server_sort, sort_order=order if server_sort else None,
+                             base_url=getattr(args, "base_url", None),
+                             refresh=getattr(args, "refresh", False))
+    for warning in caught:
+        print(f"aihubmix-frame: warning: {warning.message}", file=sys.stderr)
+    local_bounds = {k: v for k, v in params.items() if k in LOCAL_FILTERS}
+    if local_bounds:
+        frame = frame.aihub.filter(**local_bounds)
+    if sort and server_sort is None:
+        frame = frame.aihub.sort(sort, order=order)
+    return frame
 
 
 def describe_source(frame: pd.DataFrame) -> str:
@@ -80,7 +114,10 @@ def describe_source(frame: pd.DataFrame) -> str:
     if source == "snapshot":
         where = f"bundled snapshot of {provenance.get('snapshot_date')}"
     else:
-        where = f"{source} {provenance.get('url') or ''} fetched {provenance.get('fetched_at')}".strip()
+        label = {"network": "network", "cache": "HTTP cache",
+                 "revalidated": "HTTP cache, revalidated by the server",
+                 "stale": "stale HTTP cache (the server did not answer properly)"}.get(source, source)
+        where = f"{label} ({provenance.get('url') or '?'}, fetched {provenance.get('fetched_at')})"
     return f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}"
 
 
@@ -160,11 +197,56 @@ def add_search_parser(commands) -> None:
     search.add_argument("--limit", type=int, default=10, help="show at most N matches (default 10)")
     add_filter_arguments(search, sort=False)
     search.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    search.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    add_source_arguments(search)
     search.set_defaults(handler=cmd_search)
 
 
 # --- end search (issue #4) -------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run a CatalogServer until Ctrl-C."""
+    import time
+
+    from .testing import CatalogServer
+
+    payload = None
+    if args.payload:
+        try:
+            with open(args.payload, encoding="utf-8") as handle:
+                payload = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read --payload {args.payload!r}: {exc}") from None
+    server = CatalogServer(payload, max_age=args.max_age, port=args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise ValueError(f"cannot listen on 127.0.0.1:{args.port} ({exc}); try --port 0") from None
+    print(f"serving {len(server.records)} models at {server.url}/api/v1/models "
+          f"(legacy {server.url}/v1/models); pass --base-url {server.url} or set "
+          f"AIHUBMIX_BASE_URL={server.url}. Ctrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    """``cache info`` / ``cache clear``."""
+    from .cache import cache_info, clear_cache
+
+    if args.action == "clear":
+        removed = clear_cache(cache_dir=args.cache_dir)
+        print(f"removed {removed} cached response(s) from {cache_info(cache_dir=args.cache_dir)['path']}")
+        return 0
+    info = cache_info(cache_dir=args.cache_dir)
+    print(f"path: {info['path']}")
+    print(f"size: {info['size_bytes']:,} bytes" + ("" if info["exists"] else " (no cache yet)"))
+    print(f"responses: {info['responses']}")
+    print(f"newest fetch: {info['newest_fetch'] or '-'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,9 +261,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_arguments(models)
     models.add_argument("--limit", type=int, default=None, help="show at most N models")
     models.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    models.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    add_source_arguments(models)
     models.set_defaults(handler=cmd_models)
     add_search_parser(commands)
+
+    # --- live catalog: serve, cache (issue 3) ---
+    serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    serve.add_argument("--payload", default=None,
+                       help="JSON file with the catalog envelope to serve (default: the bundled snapshot)")
+    serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age in seconds")
+    serve.set_defaults(handler=cmd_serve)
+    cache = commands.add_parser("cache", help="inspect or clear the HTTP cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache-dir", default=None, help="cache directory (default $AIHUBMIX_CACHE_DIR)")
+    cache.set_defaults(handler=cmd_cache)
     return parser
 
 

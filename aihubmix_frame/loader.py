@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy as copy_module
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -12,7 +14,7 @@ import pandas as pd
 
 from .frame import catalog_to_frame
 
-__all__ = ["load_snapshot", "snapshot_payload", "SNAPSHOT_DATE"]
+__all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE"]
 
 SNAPSHOT_FILE = "catalog_2026-07-02.json"
 SNAPSHOT_DATE = "2026-07-02"
@@ -61,3 +63,205 @@ def load_snapshot() -> pd.DataFrame:
     copy["price_tiers"] = pd.array([copy_module.deepcopy(t) for t in frame["price_tiers"]], dtype=object)
     copy.attrs = copy_module.deepcopy(frame.attrs)
     return copy
+
+
+# --- the live catalog --------------------------------------------------------------------------
+
+
+def _snapshot_fallback(params: dict[str, str], reason: str | None) -> pd.DataFrame:
+    """The bundled snapshot, filtered and sorted locally with the server's semantics."""
+    import warnings
+    from datetime import date, datetime, timezone
+
+    from .errors import StaleCatalogWarning
+
+    frame = load_snapshot()
+    filters = {k: params[k] for k in ("type", "modalities", "features", "model") if k in params}
+    if filters:
+        frame = frame.aihub.filter(**filters)
+    if "sort_by" in params:
+        frame = frame.aihub.sort(params["sort_by"], order=params.get("sort_order", "asc"))
+    frame.attrs["aihubmix"]["params"] = dict(params)
+    if reason is not None:
+        days = (datetime.now(timezone.utc).date() - date.fromisoformat(SNAPSHOT_DATE)).days
+        frame.attrs["aihubmix"]["fallback_reason"] = reason
+        warnings.warn(
+            f"{reason}; using the catalog snapshot bundled with aihubmix-frame ({SNAPSHOT_DATE}, "
+            f"{days} days old), filtered locally. Prices and models may have changed: retry "
+            f"later, or check base_url and your network.",
+            StaleCatalogWarning, stacklevel=3,
+        )
+    return frame
+
+
+def load_catalog(
+    type: str | list[str] | None = None,  # noqa: A002 - the API's own parameter name
+    modalities: str | list[str] | None = None,
+    features: str | list[str] | None = None,
+    model: str | None = None,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    session: Any = None,
+    refresh: bool = False,
+    force_refresh: bool = False,
+    offline: bool = False,
+    timeout: float | None = None,
+    cache_dir: str | None = None,
+) -> pd.DataFrame:
+    """The live catalog as the catalog frame: network through the HTTP cache, then fallbacks.
+
+    Filters and sorting go to the server as query parameters (the server's semantics; values
+    are validated before any request). The chain: a fresh cached copy (no request), else the
+    server (a 304 revalidates the cached copy), else — when the server can't be reached, answers
+    5xx, keeps answering 429/503 or sends a broken body — the stale cached copy, else the bundled
+    snapshot filtered and sorted locally, each with a :class:`StaleCatalogWarning` that says
+    which and how old. ``offline=True`` never touches the network (cache, else snapshot, no
+    warning). 4xx answers raise :class:`APIError`. ``df.attrs["aihubmix"]`` says where the data
+    came from (``source``: network, cache, revalidated, stale or snapshot); never the API key.
+
+    Base URL: ``base_url=``, else ``$AIHUBMIX_BASE_URL``, else https://aihubmix.com. API key:
+    ``api_key=`` or ``$AIHUBMIX_API_KEY`` (optional for this endpoint). Cache:
+    ``cache_dir=``, else ``$AIHUBMIX_CACHE_DIR``, else the user cache directory.
+
+    >>> import tempfile
+    >>> from aihubmix_frame.testing import CatalogServer
+    >>> with CatalogServer() as server, tempfile.TemporaryDirectory() as tmp:
+    ...     df = load_catalog(type="llm", features="thinking,tools", sort_by="context_length",
+    ...                       sort_order="desc", base_url=server.url, cache_dir=tmp)
+    ...     server.requests[-1].query
+    ...     from aihubmix_frame.cache import close_sessions; close_sessions()
+    {'type': 'llm', 'features': 'thinking,tools', 'sort_by': 'context_length', 'sort_order': 'desc'}
+    >>> df.attrs["aihubmix"]["source"], bool(df["has_thinking"].all())
+    ('network', True)
+    """
+    from .client import DEFAULT_TIMEOUT, catalog_params, fetch_catalog
+    from .errors import OfflineError
+
+    params = catalog_params(type, modalities, features, model, sort_by, sort_order)
+    try:
+        raw = fetch_catalog(
+            **params, base_url=base_url, api_key=api_key, session=session, refresh=refresh,
+            force_refresh=force_refresh, offline=offline,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout, cache_dir=cache_dir,
+        )
+    except OfflineError as exc:
+        return _snapshot_fallback(params, None if offline else getattr(exc, "reason", str(exc)))
+    return _frame_of(raw)
+
+
+#: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body
+#: reuses the frame (a copy) instead of parsing and converting the JSON again.
+_RECENT_FRAMES: OrderedDict[str, tuple[pd.DataFrame, list]] = OrderedDict()
+_RECENT_LIMIT = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    copy = frame.copy(deep=True)
+    # Object cells (tiers, unknown nested fields) hold dicts and lists: copy them too, so that
+    # editing one frame never changes another.
+    for column in copy.columns[copy.dtypes == object]:
+        copy[column] = pd.array([copy_module.deepcopy(v) for v in frame[column]], dtype=object)
+    return copy
+
+
+def _frame_of(raw: Any) -> pd.DataFrame:
+    """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body."""
+    import warnings
+
+    from .frame import _base_provenance
+
+    digest = raw.content_digest
+    with _RECENT_LOCK:
+        hit = _RECENT_FRAMES.get(digest) if digest is not None else None
+        if hit is not None:
+            _RECENT_FRAMES.move_to_end(digest)
+    if hit is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            converted = catalog_to_frame(raw.payload)
+        hit = (converted, [(w.message, w.category) for w in caught])
+        if digest is not None:
+            with _RECENT_LOCK:
+                _RECENT_FRAMES[digest] = hit
+                while len(_RECENT_FRAMES) > _RECENT_LIMIT:
+                    _RECENT_FRAMES.popitem(last=False)
+    frame, caught_warnings = hit
+    for message, category in caught_warnings:  # e.g. duplicate ids: said on every load
+        warnings.warn(message, category, stacklevel=3)
+    result = _copy_frame(frame)
+    result.attrs = {"aihubmix": {**_base_provenance(), **raw.provenance}}
+    return result
+
+
+# --- legacy endpoints ------------------------------------------------------------------------------
+
+
+def load_legacy_models(*, api_key: str | None = None, base_url: str | None = None, session: Any = None,
+                       timeout: float | None = None) -> pd.DataFrame:
+    """``GET /v1/models`` (the models your API key can use) as a frame, one row per model.
+
+    Columns: ``id``, ``object``, ``owned_by``, ``created`` (UTC datetime), ``root``, ``parent``,
+    then the model's first permission object flattened to ``permission_<field>`` columns and
+    ``permission_count``. Not cached: the answer depends on the API key.
+
+    >>> from aihubmix_frame.testing import CatalogServer
+    >>> with CatalogServer() as server:
+    ...     legacy = load_legacy_models(base_url=server.url)
+    >>> len(legacy), str(legacy["created"].dt.tz), bool(legacy["permission_allow_sampling"].all())
+    (804, 'UTC', True)
+    """
+    from .client import DEFAULT_TIMEOUT, fetch_legacy_models
+    from .errors import SchemaError
+
+    body = fetch_legacy_models(api_key=api_key, base_url=base_url, session=session,
+                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    rows = []
+    for index, record in enumerate(body["data"]):
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise SchemaError(f"legacy model {index} has no string 'id'; check base_url")
+        permissions = record.get("permission") or []
+        if not isinstance(permissions, list):
+            raise SchemaError(f"legacy model {record['id']!r}: 'permission' is not a list")
+        row = {k: v for k, v in record.items() if k != "permission"}
+        first = permissions[0] if permissions and isinstance(permissions[0], dict) else {}
+        row.update({f"permission_{k}": v for k, v in first.items()})
+        row["permission_count"] = len(permissions)
+        rows.append(row)
+    leading = ["id", "object", "owned_by", "created", "root", "parent"]
+    frame = pd.DataFrame(rows)
+    for column in leading:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    frame = frame[leading + [c for c in frame.columns if c not in leading]]
+    for column in ("id", "object", "owned_by", "root"):
+        frame[column] = frame[column].astype("string")
+    frame["created"] = pd.to_datetime(pd.array(frame["created"], dtype="Int64"), unit="s", utc=True)
+    if "permission_created" in frame.columns:
+        frame["permission_created"] = pd.to_datetime(
+            pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True)
+    from .client import _public_url, resolve_base_url
+
+    frame.attrs["aihubmix"] = {"source": "network", "endpoint": "legacy /v1/models",
+                               "url": _public_url(resolve_base_url(base_url) + "/v1/models")}
+    return frame
+
+
+def get_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str | None = None,
+                     session: Any = None, timeout: float | None = None) -> dict[str, Any]:
+    """``GET /v1/models/{model}`` as a dict; :class:`NotFoundError` for an unknown id.
+
+    Ids may contain ``/``, ``:``, ``@`` and parentheses: they are URL-quoted.
+
+    >>> from aihubmix_frame.testing import CatalogServer
+    >>> with CatalogServer() as server:
+    ...     get_legacy_model("gpt-4o", base_url=server.url)["id"]
+    'gpt-4o'
+    """
+    from .client import DEFAULT_TIMEOUT, fetch_legacy_model
+
+    return fetch_legacy_model(model_id, api_key=api_key, base_url=base_url, session=session,
+                              timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
