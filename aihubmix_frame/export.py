@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import math
@@ -177,6 +178,8 @@ def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, A
     if others:
         codec["missing_at"] = others
 
+    if not present:  # e.g. price_tiers of a catalog without tiers: still labelled JSON for other readers
+        return pa.nulls(len(values), pa.string()), {**codec, "json": True}
     scalar_types = {type(v) for v in present}
     if len(scalar_types) == 1 and (only := next(iter(scalar_types))) in _SCALAR_TYPES:
         cells = [v if k is None else None for v, k in zip(values, kinds)]
@@ -187,9 +190,6 @@ def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, A
         else:
             codec["scalar"] = only.__name__
             return array, codec
-    if not present:
-        return pa.nulls(len(values), pa.string()), {**codec, "scalar": "str"}
-
     texts = []
     for position, (value, kind) in enumerate(zip(values, kinds)):
         if kind is not None:
@@ -210,7 +210,9 @@ def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, d
     """One pandas column -> an Arrow array and the codec that restores its exact dtype."""
     dtype = series.dtype
     if isinstance(dtype, pd.ArrowDtype):
-        return pa.chunked_array(series.array._pa_array), {"kind": "arrow"}
+        # Parquet renames list items ("item" -> "element"); keep the exact type to restore it.
+        exact = pa.schema([pa.field(name, dtype.pyarrow_dtype)]).serialize().to_pybytes()
+        return pa.chunked_array(series.array._pa_array), {"kind": "arrow", "type": base64.b64encode(exact).decode()}
     if isinstance(dtype, pd.StringDtype):
         na_value = "NA" if dtype.na_value is pd.NA else "nan"
         array = pa.array(series.array)
@@ -244,6 +246,10 @@ def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
     """Arrow data + codec -> the pandas array it came from."""
     kind = codec["kind"]
     if kind == "arrow":
+        if "type" in codec:
+            exact = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(codec["type"]))).field(0).type
+            if str(chunked.type) != str(exact):
+                chunked = chunked.cast(exact)
         return pd.arrays.ArrowExtensionArray(chunked)
     if kind == "string":
         na_value = pd.NA if codec["na_value"] == "NA" else np.nan
@@ -272,7 +278,8 @@ def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
         for marker, positions in codec.get("missing_at", {}).items():
             for position in positions:
                 values[position] = _MISSING_OBJECTS[marker]
-        return values
+        # a Series of dtype object: a bare array would let pandas infer e.g. datetimes from NaT cells
+        return pd.Series(values, dtype=object, copy=False)
     raise ExportError(f"unknown column encoding {kind!r}; upgrade aihubmix_frame to read this file")
 
 
@@ -412,7 +419,12 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     if not columns:
         frame = pd.DataFrame(index=index, columns=pd.Index([], dtype=object))
     else:
-        frame = pd.DataFrame(columns, index=index, copy=False)
+        frame = pd.DataFrame(
+            {name: values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+             for name, values in columns.items()},
+            copy=False,
+        )
+        frame.index = index
     frame.attrs = document.get("attrs") or {}
     return frame
 

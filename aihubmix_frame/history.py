@@ -74,7 +74,10 @@ def _is_filtered(frame: pd.DataFrame) -> bool:
     params = provenance.get("params") or {}
     if any(params.get(key) not in (None, "", []) for key in _FILTER_PARAMS):
         return True
-    return any(isinstance(op, dict) and op.get("op") == "filter" for op in provenance.get("operations", []))
+    # The accessor records a filter call with only the conditions that were set: {"op": "filter"}
+    # alone kept every row.
+    return any(isinstance(op, dict) and op.get("op") == "filter" and len(op) > 1
+               for op in provenance.get("operations", []))
 
 
 @dataclass(frozen=True)
