@@ -408,3 +408,34 @@ def test_cli_export_writes_filtered_parquet_and_csv(snapshot, tmp_path):
 
     done = run_cli("export", str(tmp_path / "all.xlsx"))
     assert done.returncode == 2 and "FILE.parquet or FILE.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- README ------------------------------------------------------------------------------------------
+
+
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Parquet, CSV, price history and diffs")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_readme_section_examples_run(tmp_path, monkeypatch):
+    import re
+
+    duckdb = pytest.importorskip("duckdb")
+    section = readme_section()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", section, flags=re.S))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    history = namespace["history"]
+    assert len(history) == 2 and len(history.price_history("gpt-4o")) == 2
+    changes = ahf.diff_catalogs(namespace["old"], namespace["new"])
+    assert changes[["model_id", "change"]].values.tolist() == [["gpt-5", "changed"], ["gpt-4o", "removed"]]
+    (sql,) = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    rows = duckdb.sql("\n".join(line for line in sql.splitlines() if not line.startswith("--"))).fetchall()
+    assert len(rows) == 5 and rows == sorted(rows, key=lambda r: r[1])
+    for documented in ("to_parquet", "read_parquet", "to_csv", "read_csv", "diff_catalogs", "CatalogHistory",
+                       "price_history", "asof", "allow_filtered", "aihubmix-frame export", "aihubmix-frame diff",
+                       "aihubmix-frame history"):
+        assert documented in section
