@@ -74,6 +74,13 @@ def _check(frame: pd.DataFrame, side: str) -> list[Any]:
     return ids
 
 
+def _same(before: Any, after: Any) -> bool:
+    try:
+        return bool(before == after)
+    except (TypeError, ValueError):  # e.g. tz-aware vs naive timestamps: not the same value
+        return False
+
+
 def _pct(old: Any, new: Any) -> Any:
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and old:
         return (new - old) / old
@@ -128,7 +135,7 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
         old_values = column_values(old[field].iloc[old_rows]) if field in old.columns else [None] * len(pairs)
         is_price = field in schema.PRICE_COLUMNS
         for (j, _), before, after in zip(pairs, old_values, new_values):
-            if before == after or (before is None and after is None):
+            if _same(before, after):
                 continue
             pct = _pct(before, after) if is_price else pd.NA
             changed.setdefault(j, []).append((field, before, after, pct))

@@ -556,7 +556,11 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
                 cells[:] = [pd.NA if pd.isna(v) else json.loads(v) for v in series.astype(object)]
                 columns[name] = cells
             elif kind == "bool":
-                columns[name] = series.map({True: True, False: False, "True": True, "False": False}).astype(bool)
+                flags = series.map({True: True, False: False, "True": True, "False": False})
+                if flags.isna().any():  # a blank or "yes" must not turn into True
+                    bad = series[flags.isna()].iloc[0]
+                    raise ValueError(f"expected True or False, got {bad!r}")
+                columns[name] = flags.astype(bool)
             elif kind is not None:
                 columns[name] = series.astype(kind)
             elif name == "snapshot_at":

@@ -182,7 +182,7 @@ def test_plain_pyarrow_reads_lists_prices_and_json_tiers(load_json, tmp_path):
 
 
 def test_duckdb_reads_the_file_without_this_package(snapshot, tmp_path):
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
     path = snapshot.aihub.to_parquet(tmp_path / "catalog.parquet")
     thinking, cheapest = duckdb.sql(
         f"select count(*) filter (where list_contains(features, 'thinking')), "
@@ -196,7 +196,7 @@ def test_duckdb_reads_the_file_without_this_package(snapshot, tmp_path):
 
 
 def test_polars_reads_the_file_without_this_package(load_json, tmp_path):
-    pl = pytest.importorskip("polars")
+    import polars as pl
     frame = excerpts_frame(load_json)
     path = frame.aihub.to_parquet(tmp_path / "excerpts.parquet")
     read = pl.read_parquet(path)
@@ -208,7 +208,7 @@ def test_polars_reads_the_file_without_this_package(load_json, tmp_path):
 
 
 def test_parquet_from_another_tool_reads_with_nullable_dtypes(snapshot, tmp_path):
-    pl = pytest.importorskip("polars")
+    import polars as pl
     ours = snapshot.aihub.to_parquet(tmp_path / "ours.parquet")
     pl.read_parquet(ours).write_parquet(tmp_path / "polars.parquet")
     back = ahf.read_parquet(tmp_path / "polars.parquet")
@@ -318,6 +318,7 @@ def test_a_killed_write_leaves_the_previous_file_intact(snapshot, tmp_path):
     finally:
         process.kill()
         process.wait(timeout=30)
+        process.stdout.close()
     assert process.returncode == -signal.SIGKILL
     # the kill came mid-write: the temporary file is still there, the target untouched
     leftovers = [p for p in tmp_path.iterdir() if p != target]
@@ -422,7 +423,7 @@ def readme_section() -> str:
 def test_readme_section_examples_run(tmp_path, monkeypatch):
     import re
 
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
     section = readme_section()
     code = "\n".join(re.findall(r"```python\n(.*?)```", section, flags=re.S))
     monkeypatch.chdir(tmp_path)
@@ -439,3 +440,17 @@ def test_readme_section_examples_run(tmp_path, monkeypatch):
                        "price_history", "asof", "allow_filtered", "aihubmix-frame export", "aihubmix-frame diff",
                        "aihubmix-frame history"):
         assert documented in section
+
+
+def test_csv_flags_never_turn_blanks_into_true(snapshot, tmp_path):
+    path = snapshot.head(3).aihub.to_csv(tmp_path / "c.csv")
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    position = header.index("has_thinking")
+    import csv as csv_module
+    rows = list(csv_module.reader(text))
+    rows[1][position] = ""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv_module.writer(handle).writerows(rows)
+    with pytest.raises(ExportError, match="has_thinking"):
+        ahf.read_csv(path)
