@@ -208,9 +208,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     history = CatalogHistory(args.folder, create=args.record)
     if args.record:
         frame = load_for_cli(args)
-        path = history.record(frame)
-        print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
-              file=sys.stderr)
+        if frame.attrs.get(schema.ATTRS_KEY, {}).get("source") == "snapshot" and not args.offline:
+            # the network path fell back to the bundled snapshot: that is not a new price observation
+            print("the catalog came from the bundled snapshot, not the API; nothing recorded "
+                  "(pass --offline to record the snapshot itself)", file=sys.stderr)
+        else:
+            path = history.record(frame)
+            print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
+                  file=sys.stderr)
     if args.model_id is not None:
         table = history.price_history(args.model_id)
     else:

@@ -170,6 +170,8 @@ class CatalogHistory:
         provenance = frame.attrs.get(schema.ATTRS_KEY, {}) if isinstance(frame.attrs, dict) else {}
         fetched_at = provenance.get("fetched_at")
         at = _utc(fetched_at, what="fetched_at") if fetched_at else pd.Timestamp.now(tz="UTC")
+        if any(s.at == at and s.digest == digest for s in existing):
+            return None  # this very fetch is already recorded (e.g. served again from a stale cache)
         sequence = max((s.sequence for s in existing), default=-1) + 1
         name = f"catalog_{at.strftime(_TIME_FORMAT)}Z_{sequence:06d}_{digest}.parquet"
         assert _FILE_NAME.match(name), name  # the name is ours alone: no id ever reaches a path
@@ -302,13 +304,22 @@ class CatalogHistory:
 def record_fetch(frame: pd.DataFrame, folder: str | os.PathLike[str]) -> Path | None:
     """The ``load_catalog(history=folder)`` hook: record a fetched catalog, never break the load.
 
-    Filtered fetches are not recorded, and a folder that cannot be written only warns: the caller
-    still gets its catalog. Returns the snapshot path, or None when nothing was written.
+    Only catalogs that came from the API are recorded: the bundled snapshot (the offline fallback)
+    is skipped silently, filtered fetches are skipped with a warning, and a folder that cannot be
+    written only warns: the caller still gets its catalog. Returns the snapshot path, or None when
+    nothing was written.
 
     >>> import aihubmix_frame as ahf, tempfile
-    >>> record_fetch(ahf.load_snapshot(), tempfile.mkdtemp()).suffix
+    >>> fetched = ahf.load_snapshot()
+    >>> fetched.attrs["aihubmix"].update(source="network", fetched_at="2026-11-25T08:00:00Z")
+    >>> record_fetch(fetched, tempfile.mkdtemp()).suffix
     '.parquet'
+    >>> record_fetch(ahf.load_snapshot(), tempfile.mkdtemp()) is None     # not from the API
+    True
     """
+    provenance = frame.attrs.get(schema.ATTRS_KEY, {}) if isinstance(frame.attrs, dict) else {}
+    if provenance.get("source") == "snapshot":
+        return None
     if _is_filtered(frame):
         warnings.warn(
             "a filtered catalog is not recorded in the price history; call load_catalog(history=...) "

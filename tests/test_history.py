@@ -48,6 +48,8 @@ def test_record_keeps_one_snapshot_per_distinct_content(tmp_path, versions):
     assert ledger.record(versions["2025-11-11"]) is not None
     assert ledger.record(versions["2025-11-11"]) is None
     assert len(ledger) == 2 and len(list((tmp_path / "ledger").iterdir())) == 2
+    # a stale cache serving the 2025-10 fetch again, after 2025-11 was recorded: already there
+    assert ledger.record(versions["2025-10-03"]) is None and len(ledger) == 2
     pd.testing.assert_frame_equal(ahf.read_parquet(first), versions["2025-10-03"], check_exact=True)
 
 
@@ -178,6 +180,10 @@ def test_record_fetch_hook_for_load_catalog(tmp_path, snapshot):
     blocker.write_text("not a folder")
     with pytest.warns(HistoryWarning, match="not recorded"):
         assert record_fetch(fetched, blocker / "h") is None  # the load itself must not fail
+
+    # the offline fallback is not a fetch from the API: never recorded by the hook
+    assert record_fetch(snapshot, tmp_path / "fallback") is None
+    assert not (tmp_path / "fallback").exists()
 
     # the bundled snapshot is never recorded by loading it: load_snapshot takes no history
     assert "history" not in inspect.signature(ahf.load_snapshot).parameters
