@@ -216,10 +216,6 @@ def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, d
     if isinstance(dtype, pd.StringDtype):
         na_value = "NA" if dtype.na_value is pd.NA else "nan"
         array = pa.array(series.array)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-        if array.type == pa.large_string():
-            array = array.cast(pa.string())
         return array, {"kind": "string", "storage": dtype.storage, "na_value": na_value}
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and isinstance(
         series.array, pd.api.extensions.ExtensionArray

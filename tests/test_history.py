@@ -226,3 +226,13 @@ def test_cli_history_lists_snapshots_and_one_models_prices(history, tmp_path):
 
     done = run_cli("history", str(tmp_path / "nowhere"), "--model", "x")
     assert done.returncode == 2 and "record a catalog first" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_frame_without_fetched_at_is_stamped_now(tmp_path):
+    frame = ahf.catalog_to_frame([{"model_id": "m", "pricing": {"input": 1, "output": 2}}])
+    assert frame.attrs["aihubmix"]["fetched_at"] is None
+    before = pd.Timestamp.now(tz="UTC")
+    ahf.CatalogHistory(tmp_path).record(frame)
+    after = pd.Timestamp.now(tz="UTC")
+    (stamp,) = ahf.CatalogHistory(tmp_path).snapshots["snapshot_at"]
+    assert before.floor("us") <= stamp <= after
