@@ -19,6 +19,8 @@ from .errors import (  # noqa: E402
     APIError,
     AuthenticationError,
     DuplicateModelWarning,
+    ExportError,
+    HistoryWarning,
     NotFoundError,
     OfflineError,
     SchemaError,
@@ -61,6 +63,8 @@ __all__ = [
     "StaleCatalogWarning",
     "UnknownModelWarning",
     "DuplicateModelWarning",
+    "ExportError",
+    "HistoryWarning",
     *_LAZY,
 ]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -211,3 +213,37 @@ class AihubAccessor:
         (['model_id', 'type'], True)
         """
         return self._long("types")
+
+    # --- export (export.py) --------------------------------------------------------------------
+
+    def to_parquet(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
+        """Write the frame to Parquet atomically; ``ahf.read_parquet(path)`` gives it back exactly.
+
+        Every dtype, the index and ``attrs`` round-trip; the schema version and provenance are in
+        the file's metadata; DuckDB, Polars and pyarrow read the file without this package.
+        Returns the path written.
+
+        >>> import aihubmix_frame as ahf, tempfile, pathlib
+        >>> df = ahf.load_snapshot().aihub.filter(type="llm")
+        >>> path = df.aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "llm.parquet")
+        >>> back = ahf.read_parquet(path)
+        >>> back.equals(df) and back.attrs == df.attrs
+        True
+        """
+        from .export import write_parquet
+
+        return write_parquet(self._frame, path, compression=compression)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the frame as CSV atomically (list columns joined with ``,``); see ``ahf.read_csv``.
+
+        >>> import aihubmix_frame as ahf, tempfile, pathlib
+        >>> path = ahf.load_snapshot().aihub.to_csv(pathlib.Path(tempfile.mkdtemp()) / "c.csv")
+        >>> len(ahf.read_csv(path))
+        804
+        """
+        from .export import write_csv
+
+        return write_csv(self._frame, path)
+
+    # --- end export ------------------------------------------------------------------------------

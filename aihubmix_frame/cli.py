@@ -202,6 +202,8 @@ def add_search_parser(commands) -> None:
 
 
 # --- end search (issue #4) -------------------------------------------------------------------------
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run a CatalogServer until Ctrl-C."""
     import time
@@ -249,6 +251,124 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export, diff, history (export.py, diff.py, history.py) -------------------------------------
+
+
+def _plain_errors(command):
+    """Missing files and unknown snapshots become one-line CLI errors, not tracebacks."""
+    import functools
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except (FileNotFoundError, NotADirectoryError, LookupError) as exc:
+            raise ValueError(str(exc).strip("'\"")) from None
+
+    return run
+
+
+def _read_catalog_file(path: str) -> pd.DataFrame:
+    """A catalog from a Parquet, CSV or JSON envelope file, chosen by the file suffix."""
+    from pathlib import Path
+
+    from .export import read_csv, read_parquet
+    from .frame import catalog_to_frame
+
+    suffix = Path(path).suffix.lower()
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such file {path!r}; pass a .parquet, .csv or .json catalog file")
+    if suffix == ".parquet":
+        return read_parquet(path)
+    if suffix == ".csv":
+        return read_csv(path)
+    if suffix == ".json":
+        with open(path, encoding="utf-8") as handle:
+            try:
+                payload = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path!r} is not valid JSON ({exc}); pass the API's JSON envelope") from None
+        return catalog_to_frame(payload)
+    raise ValueError(f"cannot tell the format of {path!r}; use a .parquet, .csv or .json file")
+
+
+@_plain_errors
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .export import write_csv, write_parquet
+
+    suffix = Path(args.file).suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise ValueError(f"cannot tell the format of {args.file!r}; name it FILE.parquet or FILE.csv")
+    selected = load_for_cli(args)
+    path = (write_parquet if suffix == ".parquet" else write_csv)(selected, args.file)
+    print(f"wrote {path}: {describe_source(selected)}", file=sys.stderr)
+    return 0
+
+
+def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
+    if fmt == "json":
+        out.write(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
+    elif fmt == "csv":
+        _flat(frame).to_csv(out, index=False)
+    elif frame.empty:
+        out.write("(nothing to show)\n")
+    else:
+        out.write(_flat(frame).to_string(index=False, max_colwidth=48) + "\n")
+
+
+@_plain_errors
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_catalogs
+
+    old, new = _read_catalog_file(args.old), _read_catalog_file(args.new)
+    changes = diff_catalogs(old, new)
+    _write_changes(changes, args.format, sys.stdout)
+    counts = changes["change"].value_counts()
+    print(f"{len(old)} -> {len(new)} models: {counts.get('added', 0)} added, {counts.get('removed', 0)} "
+          f"removed, {changes.loc[changes['change'] == 'changed', 'model_id'].nunique()} changed "
+          f"({counts.get('changed', 0)} field changes); prices in {schema.PRICE_UNIT}", file=sys.stderr)
+    return 0
+
+
+@_plain_errors
+def cmd_history(args: argparse.Namespace) -> int:
+    from .history import CatalogHistory
+
+    history = CatalogHistory(args.folder, create=args.record)
+    if args.record:
+        frame = load_for_cli(args)
+        if frame.attrs.get(schema.ATTRS_KEY, {}).get("source") == "snapshot" and not args.offline:
+            # the network path fell back to the bundled snapshot: that is not a new price observation
+            print("the catalog came from the bundled snapshot, not the API; nothing recorded "
+                  "(pass --offline to record the snapshot itself)", file=sys.stderr)
+        else:
+            path = history.record(frame)
+            print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
+                  file=sys.stderr)
+    if args.model_id is not None:
+        table = history.price_history(args.model_id)
+    else:
+        snapshots = history.snapshots
+        changes = history.diff()
+        counts = changes.groupby(["snapshot_at", "change"]).size().unstack(fill_value=0) if len(changes) else None
+        rows = []
+        for at, path in zip(snapshots["snapshot_at"], snapshots["path"]):
+            from .export import read_parquet
+
+            models = len(read_parquet(path, columns=["model_id"]))
+            row = {"snapshot_at": at, "models": models}
+            for change in ("added", "removed", "changed"):
+                row[change] = int(counts.loc[at, change]) if counts is not None and at in counts.index \
+                    and change in counts.columns else 0
+            rows.append(row)
+        table = pd.DataFrame(rows, columns=["snapshot_at", "models", "added", "removed", "changed"])
+    _write_changes(table, args.format, sys.stdout)
+    print(f"{len(history)} snapshots in {args.folder}; prices in {schema.PRICE_UNIT}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aihubmix-frame",
@@ -276,6 +396,31 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", default=None, help="cache directory (default $AIHUBMIX_CACHE_DIR)")
     cache.set_defaults(handler=cmd_cache)
+
+    # --- export, diff, history -------------------------------------------------------------------
+    export = commands.add_parser("export", help="write the (filtered) catalog to FILE.parquet or FILE.csv")
+    export.add_argument("file", metavar="FILE", help="FILE.parquet (lossless) or FILE.csv")
+    add_filter_arguments(export)
+    add_source_arguments(export)
+    export.set_defaults(handler=cmd_export)
+
+    diff = commands.add_parser("diff", help="what changed between two catalog files (.parquet, .csv, .json)")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    diff.set_defaults(handler=cmd_diff)
+
+    history = commands.add_parser("history", help="a local price history: snapshots, or one model's prices")
+    history.add_argument("folder", metavar="FOLDER")
+    history.add_argument("--model", metavar="ID", dest="model_id",
+                         help="price history of this exact (case-sensitive) model id")
+    history.add_argument("--record", action="store_true",
+                         help="first record the current catalog (if it changed since the last snapshot)")
+    add_source_arguments(history)
+    history.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    history.set_defaults(handler=cmd_history, type=None, modalities=None, features=None, model=None,
+                         sort=None, order="asc")
+    # --- end export, diff, history ---------------------------------------------------------------
     return parser
 
 

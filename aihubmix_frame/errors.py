@@ -47,3 +47,11 @@ class UnknownModelWarning(AihubmixWarning):
 
 class DuplicateModelWarning(AihubmixWarning):
     """The payload lists the same exact model id more than once."""
+
+
+class ExportError(AihubmixError, ValueError):
+    """A frame cannot be written to, or read back from, a Parquet or CSV file losslessly."""
+
+
+class HistoryWarning(AihubmixWarning):
+    """A catalog was not recorded in the price history (filtered, or the folder is not writable)."""

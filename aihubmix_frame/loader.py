@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy as copy_module
 import json
+import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -110,6 +111,7 @@ def load_catalog(
     offline: bool = False,
     timeout: float | None = None,
     cache_dir: str | None = None,
+    history: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """The live catalog as the catalog frame: network through the HTTP cache, then fallbacks.
 
@@ -125,6 +127,8 @@ def load_catalog(
     Base URL: ``base_url=``, else ``$AIHUBMIX_BASE_URL``, else https://aihubmix.com. API key:
     ``api_key=`` or ``$AIHUBMIX_API_KEY`` (optional for this endpoint). Cache:
     ``cache_dir=``, else ``$AIHUBMIX_CACHE_DIR``, else the user cache directory.
+    ``history=folder`` records each unfiltered catalog that came from the API in a
+    :class:`~aihubmix_frame.history.CatalogHistory` (only when its content changed).
 
     >>> import tempfile
     >>> from aihubmix_frame.testing import CatalogServer
@@ -149,7 +153,12 @@ def load_catalog(
         )
     except OfflineError as exc:
         return _snapshot_fallback(params, None if offline else getattr(exc, "reason", str(exc)))
-    return _frame_of(raw)
+    frame = _frame_of(raw)
+    if history is not None:
+        from .history import record_fetch
+
+        record_fetch(frame, history)
+    return frame
 
 
 #: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body

@@ -1,0 +1,572 @@
+"""Files on disk: a lossless Parquet round trip, a typed CSV round trip, and atomic writes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import schema
+from .errors import ExportError
+
+__all__ = [
+    "write_parquet",
+    "read_parquet",
+    "write_csv",
+    "read_csv",
+    "atomic_write",
+    "frame_to_table",
+    "table_to_frame",
+    "parquet_metadata",
+    "METADATA_KEY",
+]
+
+#: Key of this package's JSON document in the Parquet file's key-value metadata.
+METADATA_KEY = b"aihubmix_frame"
+#: Version of the layout of that JSON document (not the catalog schema version).
+FORMAT_VERSION = 1
+#: Column that holds a non-range index (pandas' own name for it, so other readers know it).
+INDEX_COLUMN = "__index_level_0__"
+#: Arrow field metadata: how a column is stored, and its unit, for readers without this package.
+FIELD_ENCODING = b"aihubmix.encoding"
+FIELD_UNIT = b"unit"
+
+#: attrs keys that look like credentials are dropped before anything reaches a file.
+_SECRET_KEY = re.compile(
+    r"^(?:x-)?(?:api[-_]?key|apikey|key|authorization|auth|token|access[-_]?token|secret|password|bearer)$",
+    re.IGNORECASE,
+)
+
+
+# --- atomic writes ---------------------------------------------------------------------------------
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist the rename itself; not every platform can open a folder (Windows cannot)."""
+    flags = getattr(os, "O_DIRECTORY", None)
+    if flags is None:  # pragma: no cover - Windows
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | flags)
+    except OSError:  # pragma: no cover - e.g. a filesystem that refuses it
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
+    """Run ``write(temporary_path)``, fsync, then rename over ``path``: all or nothing.
+
+    The temporary file sits in the same folder (so the rename is atomic), is hidden and ends in
+    ``.tmp``; an interrupted write leaves the previous ``path`` intact and no ``*.parquet`` or
+    ``*.csv`` behind.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
+    >>> atomic_write(target, lambda tmp: pathlib.Path(tmp).write_text("hi")).read_text()
+    'hi'
+    """
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {str(folder)!r} does not exist; create it first")
+    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        write(str(temporary))
+        fd = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_folder(folder)
+    return target
+
+
+# --- JSON-safe attrs ---------------------------------------------------------------------------------
+
+
+def _redact(value: Any) -> Any:
+    """Drop every mapping key that names a credential, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _redact(v) for k, v in value.items() if not (isinstance(k, str) and _SECRET_KEY.match(k))}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _attrs_document(frame: pd.DataFrame) -> dict[str, Any]:
+    attrs = _redact(frame.attrs)
+    try:
+        json.dumps(attrs, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ExportError(
+            f"df.attrs cannot be stored: {exc}. Keep attrs JSON-serialisable (str, numbers, bool, "
+            "None, lists, dicts) or clear the offending key before exporting."
+        ) from None
+    return attrs
+
+
+# --- column codecs -------------------------------------------------------------------------------------
+
+_MISSING_KINDS = ("NA", "None", "nan", "NaT")
+_MISSING_OBJECTS: dict[str, Any] = {"NA": pd.NA, "None": None, "nan": np.nan, "NaT": pd.NaT}
+
+
+def _missing_kind(value: Any) -> str | None:
+    if value is None:
+        return "None"
+    if value is pd.NA:
+        return "NA"
+    if value is pd.NaT:
+        return "NaT"
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return "nan"
+    return None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"a {type(value).__name__} value ({value!r:.60})")
+
+
+_SCALAR_TYPES: dict[type, pa.DataType] = {str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
+
+
+def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, Any]]:
+    """Object cells: one plain scalar type natively, anything else (dicts, lists, mixed) as JSON text.
+
+    Missing cells are Arrow nulls; which missing marker each one was (NA, None, NaN, NaT) is
+    recorded so that it comes back exactly.
+    """
+    kinds = [_missing_kind(v) for v in values]
+    present = [v for v, k in zip(values, kinds) if k is None]
+    counts = {k: 0 for k in _MISSING_KINDS}
+    for kind in kinds:
+        if kind is not None:
+            counts[kind] += 1
+    default = max(_MISSING_KINDS, key=lambda k: counts[k]) if any(counts.values()) else "NA"
+    others = {k: [i for i, kind in enumerate(kinds) if kind == k]
+              for k in _MISSING_KINDS if k != default and counts[k]}
+    codec: dict[str, Any] = {"kind": "object", "missing": default}
+    if others:
+        codec["missing_at"] = others
+
+    if not present:  # e.g. price_tiers of a catalog without tiers: still labelled JSON for other readers
+        return pa.nulls(len(values), pa.string()), {**codec, "json": True}
+    scalar_types = {type(v) for v in present}
+    if len(scalar_types) == 1 and (only := next(iter(scalar_types))) in _SCALAR_TYPES:
+        cells = [v if k is None else None for v, k in zip(values, kinds)]
+        try:
+            array = pa.array(cells, type=_SCALAR_TYPES[only])
+        except (pa.ArrowInvalid, OverflowError):
+            pass  # e.g. ints beyond int64: fall through to JSON, which keeps them exactly
+        else:
+            codec["scalar"] = only.__name__
+            return array, codec
+    texts = []
+    for position, (value, kind) in enumerate(zip(values, kinds)):
+        if kind is not None:
+            texts.append(None)
+            continue
+        try:
+            texts.append(json.dumps(value, ensure_ascii=False, default=_json_default))
+        except (TypeError, ValueError) as exc:
+            raise ExportError(
+                f"column {name!r} row {position} holds {exc}, which Parquet cannot store losslessly; "
+                f"convert it first, e.g. df[{name!r}] = df[{name!r}].astype(str)"
+            ) from None
+    codec["json"] = True
+    return pa.array(texts, type=pa.string()), codec
+
+
+def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, dict[str, Any]]:
+    """One pandas column -> an Arrow array and the codec that restores its exact dtype."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        # Parquet renames list items ("item" -> "element"); keep the exact type to restore it.
+        exact = pa.schema([pa.field(name, dtype.pyarrow_dtype)]).serialize().to_pybytes()
+        return pa.chunked_array(series.array._pa_array), {"kind": "arrow", "type": base64.b64encode(exact).decode()}
+    if isinstance(dtype, pd.StringDtype):
+        na_value = "NA" if dtype.na_value is pd.NA else "nan"
+        array = pa.array(series.array)
+        return array, {"kind": "string", "storage": dtype.storage, "na_value": na_value}
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and isinstance(
+        series.array, pd.api.extensions.ExtensionArray
+    ) and hasattr(series.array, "_mask"):
+        return pa.array(series.array), {"kind": "masked", "dtype": str(dtype)}
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pa.array(series.array), {"kind": "category", "ordered": bool(dtype.ordered)}
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return pa.array(series.array), {"kind": "datetimetz", "dtype": str(dtype)}
+    if isinstance(dtype, np.dtype):
+        if dtype == object:
+            return _encode_object(name, series.to_numpy())
+        if dtype.kind in "biuf":
+            return pa.array(series.to_numpy()), {"kind": "numpy", "dtype": str(dtype)}
+        if dtype.kind in "mM":
+            return pa.array(series.to_numpy(), from_pandas=True), {"kind": "numpy", "dtype": str(dtype)}
+    raise ExportError(
+        f"column {name!r} has the dtype {dtype}, which this package cannot store losslessly; "
+        f"convert it first, e.g. df[{name!r}] = df[{name!r}].astype(object)"
+    )
+
+
+def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
+    """Arrow data + codec -> the pandas array it came from."""
+    kind = codec["kind"]
+    if kind == "arrow":
+        if "type" in codec:
+            exact = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(codec["type"]))).field(0).type
+            if str(chunked.type) != str(exact):
+                chunked = chunked.cast(exact)
+        return pd.arrays.ArrowExtensionArray(chunked)
+    if kind == "string":
+        na_value = pd.NA if codec["na_value"] == "NA" else np.nan
+        dtype = pd.StringDtype(storage=codec["storage"], na_value=na_value)
+        return dtype.__from_arrow__(chunked)
+    if kind == "masked":
+        dtype = pd.api.types.pandas_dtype(codec["dtype"])
+        mask = chunked.is_null().to_numpy(zero_copy_only=False)
+        filler = False if pa.types.is_boolean(chunked.type) else 0
+        values = np.asarray(chunked.fill_null(filler).to_numpy(zero_copy_only=False), dtype=dtype.numpy_dtype)
+        return dtype.construct_array_type()(values, mask)
+    if kind == "category":
+        return chunked.to_pandas().array
+    if kind == "datetimetz":
+        return chunked.to_pandas().astype(codec["dtype"]).array
+    if kind == "numpy":
+        return np.asarray(chunked.to_pandas().to_numpy(), dtype=codec["dtype"])
+    if kind == "object":
+        if codec.get("json"):
+            cells = [None if text is None else json.loads(text) for text in chunked.to_pylist()]
+        else:
+            cells = chunked.to_pylist()
+        default = _MISSING_OBJECTS[codec["missing"]]
+        values = np.empty(len(cells), dtype=object)
+        values[:] = [default if cell is None else cell for cell in cells]
+        for marker, positions in codec.get("missing_at", {}).items():
+            for position in positions:
+                values[position] = _MISSING_OBJECTS[marker]
+        # a Series of dtype object: a bare array would let pandas infer e.g. datetimes from NaT cells
+        return pd.Series(values, dtype=object, copy=False)
+    raise ExportError(f"unknown column encoding {kind!r}; upgrade aihubmix_frame to read this file")
+
+
+# --- frame <-> Arrow table -----------------------------------------------------------------------------
+
+
+def _check_columns(frame: pd.DataFrame) -> None:
+    if isinstance(frame.columns, pd.MultiIndex) or not all(isinstance(c, str) for c in frame.columns):
+        raise ExportError("column names must be strings; rename the columns before exporting")
+    if not frame.columns.is_unique:
+        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise ExportError(f"duplicate column names {duplicated}; rename them before exporting")
+    if INDEX_COLUMN in frame.columns:
+        raise ExportError(f"the column name {INDEX_COLUMN!r} is reserved for the index; rename it")
+    if isinstance(frame.index, pd.MultiIndex):
+        raise ExportError("a MultiIndex cannot be exported; call reset_index() first")
+
+
+def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.Table:
+    """The frame as an Arrow table whose metadata restores it exactly (see :func:`table_to_frame`).
+
+    >>> import aihubmix_frame as ahf
+    >>> table = frame_to_table(ahf.load_snapshot())
+    >>> table.num_rows, str(table.schema.field("types").type)
+    (804, 'list<item: string>')
+    """
+    _check_columns(frame)
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    fields: list[pa.Field] = []
+    codecs: list[dict[str, Any]] = []
+    for name in frame.columns:
+        array, codec = _encode(name, frame[name])
+        field_meta = {FIELD_ENCODING: b"json" if codec.get("json") else codec["kind"].encode()}
+        if name in schema.UNITS:
+            field_meta[FIELD_UNIT] = schema.UNITS[name].encode()
+        arrays.append(array)
+        fields.append(pa.field(name, array.type, metadata=field_meta))
+        codecs.append({"name": name, **codec})
+
+    index = frame.index
+    if isinstance(index, pd.RangeIndex):
+        index_doc: dict[str, Any] = {"kind": "range", "start": index.start, "stop": index.stop,
+                                     "step": index.step, "name": index.name}
+    else:
+        array, codec = _encode("index", index.to_series(index=pd.RangeIndex(len(index))))
+        arrays.append(array)
+        fields.append(pa.field(INDEX_COLUMN, array.type, metadata={FIELD_ENCODING: codec["kind"].encode()}))
+        index_doc = {"kind": "column", "column": INDEX_COLUMN, "name": index.name, "codec": codec}
+    if index.name is not None and not isinstance(index.name, (str, int)):
+        raise ExportError("the index name must be a string or None; rename it before exporting")
+
+    from . import __version__
+
+    attrs = _attrs_document(frame)
+    document = {
+        "format": FORMAT_VERSION,
+        "schema_version": schema.SCHEMA_VERSION,
+        "package_version": __version__,
+        "price_unit": schema.PRICE_UNIT,
+        "written_at": written_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "provenance": attrs.get(schema.ATTRS_KEY),
+        "attrs": attrs,
+        "columns": codecs,
+        "index": index_doc,
+    }
+    metadata = {METADATA_KEY: json.dumps(document, ensure_ascii=False).encode("utf-8")}
+    return pa.Table.from_arrays(
+        [a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a], type=a.type) for a in arrays],
+        schema=pa.schema(fields, metadata=metadata),
+    )
+
+
+def parquet_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """This package's metadata document of a Parquet file (schema version, provenance, codecs), or None.
+
+    Reads only the file footer.
+
+    >>> import aihubmix_frame as ahf, tempfile, pathlib
+    >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")
+    >>> meta = parquet_metadata(path)
+    >>> meta["schema_version"], meta["provenance"]["source"]
+    (1, 'snapshot')
+    """
+    try:
+        arrow_schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ExportError(f"{os.fspath(path)!r} is not a readable Parquet file ({exc}); "
+                          "pass a file written by df.aihub.to_parquet()") from None
+    raw = (arrow_schema.metadata or {}).get(METADATA_KEY)
+    return None if raw is None else json.loads(raw)
+
+
+def _plain_types(arrow_type: pa.DataType) -> Any:
+    """pandas dtypes for a Parquet file that this package did not write."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    if pa.types.is_integer(arrow_type):
+        return pd.api.types.pandas_dtype(str(arrow_type).capitalize().replace("Ui", "UI"))
+    if pa.types.is_floating(arrow_type):
+        return pd.Float64Dtype() if arrow_type == pa.float64() else pd.Float32Dtype()
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_struct(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
+
+
+def table_to_frame(table: pa.Table) -> pd.DataFrame:
+    """Inverse of :func:`frame_to_table`: exact dtypes, index and attrs.
+
+    A table without this package's metadata (written by DuckDB, Polars, ...) still converts: strings
+    to ``string``, integers to ``Int64``, floats to ``Float64``, lists and structs to Arrow dtypes.
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.load_snapshot()
+    >>> table_to_frame(frame_to_table(df)).equals(df)
+    True
+    """
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        frame = table.to_pandas(types_mapper=_plain_types)
+        return frame
+    document = json.loads(raw)
+    if document.get("format", 0) > FORMAT_VERSION or document.get("schema_version", 0) > schema.SCHEMA_VERSION:
+        raise ExportError(
+            f"this file was written by aihubmix_frame {document.get('package_version')} with a newer "
+            "layout; upgrade aihubmix_frame to read it"
+        )
+    present = set(table.column_names)
+    columns = {c["name"]: _decode(table.column(c["name"]), c) for c in document["columns"] if c["name"] in present}
+    index_doc = document["index"]
+    if index_doc["kind"] == "range":
+        index: pd.Index = pd.RangeIndex(index_doc["start"], index_doc["stop"], index_doc["step"],
+                                        name=index_doc["name"])
+    else:
+        index = pd.Index(_decode(table.column(index_doc["column"]), index_doc["codec"]), name=index_doc["name"])
+    if not columns:
+        frame = pd.DataFrame(index=index, columns=pd.Index([], dtype=object))
+    else:
+        frame = pd.DataFrame(
+            {name: values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+             for name, values in columns.items()},
+            copy=False,
+        )
+        frame.index = index
+    frame.attrs = document.get("attrs") or {}
+    return frame
+
+
+# --- Parquet ---------------------------------------------------------------------------------------------
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
+    """Write the frame to Parquet, atomically; ``df.aihub.to_parquet`` calls this.
+
+    Every dtype, the index and ``attrs`` come back exactly through :func:`read_parquet`. The file's
+    key-value metadata ``aihubmix_frame`` holds the schema version, the provenance and how each
+    column is stored; list columns are Arrow lists and nested objects JSON text, so DuckDB, Polars
+    and plain pyarrow read it too. Keys of ``attrs`` that name credentials are dropped.
+
+    >>> import aihubmix_frame as ahf, tempfile, pathlib
+    >>> df = ahf.load_snapshot()
+    >>> path = write_parquet(df, pathlib.Path(tempfile.mkdtemp()) / "catalog.parquet")
+    >>> read_parquet(path).equals(df)
+    True
+    """
+    table = frame_to_table(frame)
+    return atomic_write(path, lambda temporary: pq.write_table(table, temporary, compression=compression))
+
+
+def read_parquet(path: str | os.PathLike[str], *, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a Parquet file written by ``df.aihub.to_parquet`` back into the exact same frame.
+
+    ``columns`` reads only those columns (the index always comes back). Files written by other
+    tools are read too, with nullable pandas dtypes (see :func:`table_to_frame`).
+
+    >>> import aihubmix_frame as ahf, tempfile, pathlib
+    >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")
+    >>> ahf.read_parquet(path, columns=["model_id", "input_usd_per_1m"]).dtypes.astype(str).tolist()
+    ['string', 'Float64']
+    """
+    document = parquet_metadata(path)
+    wanted = None
+    if columns is not None:
+        wanted = list(columns)
+        if document is not None and document["index"]["kind"] == "column":
+            wanted.append(document["index"]["column"])
+    try:
+        table = pq.read_table(path, columns=wanted)
+    except pa.ArrowInvalid as exc:
+        raise ExportError(f"cannot read {os.fspath(path)!r}: {exc}. Check the column names.") from None
+    return table_to_frame(table)
+
+
+# --- CSV -------------------------------------------------------------------------------------------------
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write the frame as CSV, atomically; ``df.aihub.to_csv`` calls this.
+
+    List columns are joined with ``,`` (the API's own format), nested values are JSON text, the
+    index is not written. CSV keeps no metadata: use Parquet for an exact copy.
+
+    >>> import aihubmix_frame as ahf, tempfile, pathlib
+    >>> path = write_csv(ahf.load_snapshot(), pathlib.Path(tempfile.mkdtemp()) / "catalog.csv")
+    >>> path.read_text(encoding="utf-8").splitlines()[0].split(",")[:4]
+    ['model_id', 'model_name', 'desc', 'types']
+    """
+    _check_columns(frame)
+    flat = {}
+    for name in frame.columns:
+        series = frame[name]
+        dtype = series.dtype
+        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype):
+            flat[name] = [",".join(v) if v is not None else "" for v in pa.array(series.array).to_pylist()] \
+                if len(series) else []
+        elif dtype == object:
+            flat[name] = [_csv_cell(v) for v in series.to_numpy()]
+        else:
+            flat[name] = series.array
+    table = pd.DataFrame(flat, columns=list(frame.columns))
+    return atomic_write(path, lambda temporary: table.to_csv(temporary, index=False, encoding="utf-8"))
+
+
+def _json_cells(values: pd.Series) -> Any:
+    """Cells that hold JSON objects or arrays come back parsed; other columns are left alone."""
+    texts = values.dropna()
+    if texts.empty or not all(isinstance(t, str) and t[:1] in "[{" for t in texts):
+        return None
+    try:
+        parsed = {i: json.loads(t) for i, t in texts.items()}
+    except ValueError:
+        return None
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = [parsed.get(i, pd.NA) for i in values.index]
+    return cells
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV written by ``df.aihub.to_csv``, restoring the catalog schema's dtypes.
+
+    Catalog columns get their schema dtype (lists split on ``,``, ``Int64`` limits, ``Float64``
+    prices, ``string`` text, ``bool`` flags, tiers parsed from JSON); a ``snapshot_at`` column becomes
+    UTC timestamps; other columns holding JSON are parsed, the rest are typed by pandas.
+
+    >>> import aihubmix_frame as ahf, tempfile, pathlib
+    >>> df = ahf.load_snapshot()
+    >>> back = ahf.read_csv(df.aihub.to_csv(pathlib.Path(tempfile.mkdtemp()) / "c.csv"))
+    >>> back["features"].equals(df["features"]), str(back["context_length"].dtype)
+    (True, 'Int64')
+    """
+    string_columns = [c for c, d in schema.COLUMNS.items() if d in ("string", "list")]
+    try:
+        raw = pd.read_csv(path, dtype={c: "string" for c in string_columns}, keep_default_na=False,
+                          na_values=[""], encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise ExportError(f"{os.fspath(path)!r} is empty; pass a CSV written by df.aihub.to_csv()") from None
+    columns: dict[str, Any] = {}
+    for name in raw.columns:
+        series = raw[name]
+        kind = schema.COLUMNS.get(name)
+        try:
+            if kind == "list":
+                tokens = [[] if pd.isna(v) else [t for t in v.split(",") if t] for v in series]
+                columns[name] = pd.array(tokens, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+            elif kind == "object":
+                cells = np.empty(len(series), dtype=object)
+                cells[:] = [pd.NA if pd.isna(v) else json.loads(v) for v in series.astype(object)]
+                columns[name] = cells
+            elif kind == "bool":
+                flags = series.map({True: True, False: False, "True": True, "False": False})
+                if flags.isna().any():  # a blank or "yes" must not turn into True
+                    bad = series[flags.isna()].iloc[0]
+                    raise ValueError(f"expected True or False, got {bad!r}")
+                columns[name] = flags.astype(bool)
+            elif kind is not None:
+                columns[name] = series.astype(kind)
+            elif name == "snapshot_at":
+                columns[name] = pd.to_datetime(series, utc=True)
+            else:
+                parsed = _json_cells(series) if series.dtype == object or isinstance(series.dtype, pd.StringDtype) else None
+                columns[name] = series if parsed is None else parsed
+        except (ValueError, TypeError) as exc:
+            raise ExportError(
+                f"column {name!r} of {os.fspath(path)!r} does not hold {kind or 'the expected'} values "
+                f"({exc}); pass a CSV written by df.aihub.to_csv()"
+            ) from None
+    return pd.DataFrame(columns, columns=list(raw.columns))
