@@ -736,7 +736,7 @@ def _estimate_frame(
     names = [prefix + column for column in COST_COLUMNS]
     kept = workload.drop(columns=[c for c in names if c in workload.columns])
     added = pd.DataFrame(dict(zip(names, costs)), index=workload.index, copy=False)
-    result = pd.concat([kept, added], axis=1, copy=False) if len(kept.columns) else added
+    result = pd.concat([kept, added], axis=1) if len(kept.columns) else added
     result.attrs = dict(workload.attrs)
     return result
 
