@@ -260,6 +260,7 @@ def price_table(catalog: pd.DataFrame) -> PriceTable:
                 value = prices[kind]
                 if math.isnan(value):
                     value = base[kind][row]
+                fallback[kind][row, level] = False
                 if math.isnan(value):
                     value = per_1m["input"][row, level]
                     fallback[kind][row, level] = not math.isnan(value)
@@ -366,6 +367,8 @@ def _numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A numeric column as a numpy int64 or float64 array (no copy when it already is one)."""
     series = frame[column]
     dtype = series.dtype
+    if len(series) == 0 and dtype == object:  # an empty log built from no records
+        return np.empty(0, dtype=np.int64)
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         converted = pd.to_numeric(series, errors="coerce") if dtype == object or pd.api.types.is_string_dtype(dtype) else None
         if converted is None:
