@@ -79,13 +79,13 @@ def summarize_cost(
             "aihubmix_frame.estimate_cost(catalog, log) (or reprice), then summarize"
         )
     counts = [c for c in _COUNT_COLUMNS if c in columns and c not in keys]
+    if freq is not None and timestamp not in columns:
+        raise ValueError(
+            f"freq={freq!r} needs a timestamp column; the log has no {timestamp!r}. Name yours with "
+            "timestamp='...' or pass freq=None for totals over the whole log"
+        )
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
     if freq is not None:
-        if timestamp not in columns:
-            raise ValueError(
-                f"freq={freq!r} needs a timestamp column; the log has no {timestamp!r}. Name yours with "
-                "timestamp='...' or pass freq=None for totals over the whole log"
-            )
         stamps = frame[timestamp]
         if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
             if _is_dask(frame):
