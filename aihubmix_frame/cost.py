@@ -744,7 +744,7 @@ def _estimate_frame(
     return result
 
 
-def _quiet_estimate(table, workload, spec, target_row, prefix, to_label=None):
+def _quiet_estimate(workload, table, spec, target_row, prefix, to_label=None):
     """One dask partition: warnings raised in workers never reach the user, so none are raised."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PriceWarning)
@@ -756,7 +756,7 @@ def _quiet_estimate(table, workload, spec, target_row, prefix, to_label=None):
 
 
 def _estimate_dask(table, workload, spec, *, target_row=None, prefix="", to_label=None):
-    meta = _quiet_estimate(table, workload._meta, spec, target_row, prefix, to_label)
+    meta = _quiet_estimate(workload._meta, table, spec, target_row, prefix, to_label)
     return workload.map_partitions(
         _quiet_estimate, table, spec, target_row, prefix, to_label, meta=meta,
         token=f"aihubmix-estimate-cost-{prefix}",

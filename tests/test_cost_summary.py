@@ -89,6 +89,7 @@ def test_text_and_timezone_timestamps(catalog, log):
     assert monthly["period"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2026-06-01 00:00", "2026-07-01 00:00"]
 
 
+@pytest.mark.filterwarnings("ignore:Could not infer format")
 def test_summarize_errors(catalog, log):
     costed = ahf.estimate_cost(catalog, log)
     with pytest.raises(ValueError, match="price it first with aihubmix_frame.estimate_cost"):
