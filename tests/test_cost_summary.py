@@ -164,6 +164,6 @@ def test_readme_cost_section_runs():
         warnings.simplefilter("ignore", ahf.AihubmixWarning)
         for block in blocks:
             if "dask" in block:
-                continue  # run in tests/test_cost_dask.py's cluster
+                continue  # reads files; the same calls run on a real cluster in tests/test_cost_dask.py
             exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
     assert np.isfinite(namespace["costed"]["total_cost_usd"].astype(float)).all()
