@@ -66,7 +66,7 @@ USD_PER_TOKEN_PER_USD_PER_1M = 1e-6  # prices are USD per 1M tokens
 
 # Rows priced per step: a block's temporaries stay in the CPU cache, and blocks run on a few threads
 # (numpy and pyarrow release the GIL), which is what makes a 10M-row log take well under a second.
-_BLOCK_ROWS = 1 << 18
+_BLOCK_ROWS = 1 << 17
 _MAX_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
