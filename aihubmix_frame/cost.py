@@ -533,28 +533,30 @@ class _Pricer:
         rows = self.rows_of(lo, hi)
         block = {k: (v[lo:hi] if v is not None else None) for k, v in self.tokens.items()}
         requests = self.requests[lo:hi] if self.requests is not None else None
-        for array in (*block.values(), requests):
+        inp, read, write, out = (block[k] for k in KINDS)
+        cache_parts = [a for a in (read, write) if a is not None]
+        # In the inclusive convention, uncached >= 0 and cache >= 0 imply input >= 0: one check less.
+        implied = self.inclusive and cache_parts
+        for array in (None if implied else inp, *cache_parts, out, requests):
             if array is None or not array.size:
                 continue
             if not array.min() >= 0:  # negative, or NaN
                 report.bad = True
             elif array.dtype.kind == "f" and not np.isfinite(array.max()):
                 report.bad = True
+        if implied and inp.dtype.kind == "f" and inp.size and not np.isfinite(inp.max()):
+            report.bad = True
         if report.bad:
             return report
         if requests is not None and requests.dtype.kind != "f":
             requests = requests.astype(np.float64)  # one conversion instead of one per cost column
 
-        inp, read, write, out = (block[k] for k in KINDS)
-        cached = None
-        if read is not None and write is not None:
-            cached = read + write
-        elif read is not None or write is not None:
-            cached = read if read is not None else write
         uncached = inp
-        if self.inclusive and cached is not None:
-            uncached = inp - cached
-            if uncached.size and uncached.min() < 0:
+        if implied:
+            uncached = np.subtract(inp, cache_parts[0], dtype=np.result_type(inp, *cache_parts))
+            for part in cache_parts[1:]:
+                np.subtract(uncached, part, out=uncached)
+            if uncached.size and not uncached.min() >= 0:
                 report.bad = True
                 return report
 
@@ -571,9 +573,12 @@ class _Pricer:
                 tiered = np.flatnonzero(hit)
             else:
                 tiered = np.flatnonzero(table.has_tiers[rows])
-            prompt = inp if self.inclusive or cached is None else inp + cached
+            prompt = inp[tiered]  # the whole prompt, built for the tiered rows only
+            if not self.inclusive:
+                for part in cache_parts:
+                    prompt = prompt + part[tiered]
             levels = rows[tiered] * table.levels + (
-                prompt[tiered, None] > table.sizes[rows[tiered]]).sum(axis=1)
+                prompt[:, None] > table.sizes[rows[tiered]]).sum(axis=1)
         # NaN costs come only from NaN prices: unknown ids (one mask for every column) and models
         # without a price (rare: an isnan pass per column).
         unpriced = bool((used[:-1] & table.nan_models[:-1]).any())
