@@ -445,3 +445,18 @@ def test_vectorised_equals_plain_python_reference(property_catalog, data):
         else:
             assert got.astype(float).tolist() == pytest.approx(list(want), rel=1e-12, abs=1e-15)
             assert math.isclose(float(got["total_cost_usd"]), want[4], rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_mapped_result_columns_behave_like_any_column(catalog, monkeypatch):
+    import pickle
+
+    monkeypatch.setattr(cost, "_POPULATE_BYTES", 0)  # map every result column, as for big logs
+    log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-5"] * 50, "input_tokens": [1_000_000] * 100,
+                        "output_tokens": [0] * 100})
+    result = ahf.estimate_cost(catalog, log)
+    assert result["total_cost_usd"].tolist() == [2.5, 1.25] * 50
+    again = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_frame_equal(again, result)
+    result.loc[0, "total_cost_usd"] = pd.NA  # writable, and the copy is independent
+    assert again.loc[0, "total_cost_usd"] == 2.5 and result["total_cost_usd"].isna().sum() == 1
+    del result, again  # unmapping happens when the last reference goes
