@@ -63,7 +63,7 @@ TOKEN_COLUMNS: dict[str, str] = {
     "cache_write": "cache_write_tokens",
     "output": "output_tokens",
 }
-USD_PER_TOKEN_PER_USD_PER_1M = 1e-6  # prices are USD per 1M tokens
+PER_TOKEN = 1e-6  # a price in USD per 1M tokens x PER_TOKEN = USD per token
 
 # Rows priced per step: a block's temporaries stay in the CPU cache, and blocks run on a few threads
 # (numpy and pyarrow release the GIL), which is what makes a 10M-row log take well under a second.
@@ -80,8 +80,11 @@ class PriceTable:
 
     Row ``n_models`` is the "unknown model" row: every price there is NaN, so unknown ids cost NA.
     Level 0 is the base price; level ``j`` is the ``j``-th context tier (sorted by size).
-    ``prices[kind]`` is USD per token (the catalog's per-1M price x 1e-6) with missing cache prices
-    already replaced by the input price of the same level; ``fallback[kind]`` marks where that happened.
+    ``prices[kind]`` is USD per token (the catalog's per-1M price x 1e-6) and ``per_1m[kind]`` USD
+    per 1M tokens, flat over (row, level), with the billing fallbacks applied: a price a tier lacks is
+    the base price of that kind; a cache price missing from both is the level's input price
+    (``fallback[kind]`` marks those). ``base_prices`` is level 0 per row, for the untiered fast path;
+    ``catalog_usd_per_1m`` the catalog's own base prices (NaN where absent), for notes.
     """
 
     model_ids: tuple[str, ...]
@@ -99,7 +102,7 @@ class PriceTable:
     base_prices: dict[str, np.ndarray]
     base_fallback: dict[str, np.ndarray]
     placeholder: np.ndarray
-    base_usd_per_1m: dict[str, np.ndarray]
+    catalog_usd_per_1m: dict[str, np.ndarray]
     _value_sets: dict[Any, pa.Array] = field(default_factory=dict, repr=False)
 
     @property
@@ -281,16 +284,16 @@ def price_table(catalog: pd.DataFrame) -> PriceTable:
         levels=levels,
         sizes=sizes,
         has_tiers=np.array([bool(t) for t in tiers] + [False], dtype=bool),
-        prices={kind: (per_1m[kind] * USD_PER_TOKEN_PER_USD_PER_1M).ravel() for kind in KINDS},
+        prices={kind: (per_1m[kind] * PER_TOKEN).ravel() for kind in KINDS},
         per_1m={kind: per_1m[kind].ravel() for kind in KINDS},
         fallback={kind: fallback[kind].ravel() for kind in CACHE_KINDS},
         fallback_models={kind: fallback[kind].any(axis=1) for kind in CACHE_KINDS},
         unpriced=unpriced,
         nan_models=np.logical_or.reduce([np.isnan(per_1m[kind]).any(axis=1) for kind in KINDS]),
-        base_prices={kind: per_1m[kind][:, 0] * USD_PER_TOKEN_PER_USD_PER_1M for kind in KINDS},
+        base_prices={kind: per_1m[kind][:, 0] * PER_TOKEN for kind in KINDS},
         base_fallback={kind: fallback[kind][:, 0].copy() for kind in CACHE_KINDS},
         placeholder=placeholder,
-        base_usd_per_1m={kind: np.append(base[kind], np.nan) for kind in KINDS},
+        catalog_usd_per_1m={kind: np.append(base[kind], np.nan) for kind in KINDS},
     )
 
 

@@ -68,7 +68,7 @@ def _notes(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], p
             parts.append("placeholder price (image/video model), not a real price")
         if level:
             parts.append(f"tier above {table.sizes[row, level - 1]:,.0f} prompt tokens applied")
-        base = [table.base_usd_per_1m[k][row] for k in KINDS]
+        base = [table.catalog_usd_per_1m[k][row] for k in KINDS]
         free = not table.unpriced[row] and all(p == 0 or math.isnan(p) for p in base)
         for kind in CACHE_KINDS:
             if tokens[kind] > 0 and table.fallback[kind][row * table.levels + level] and not free:
