@@ -380,10 +380,11 @@ def _numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
         else:
             bad = np.flatnonzero(converted.isna().to_numpy() & series.notna().to_numpy())
         examples = [series.iloc[p] for p in bad[:3]]
+        where = (f"rows {_row_labels(frame.index, bad)} hold non-numbers such as {examples!r}"
+                 if len(bad) else "its values are numbers stored as text")
         raise ValueError(
-            f"column {column!r} has dtype {dtype}, expected numbers (token counts); "
-            f"rows {_row_labels(frame.index, bad)} hold non-numbers such as {examples!r}. "
-            f"Convert it with pd.to_numeric(df[{column!r}]) and fix or drop those rows"
+            f"column {column!r} has dtype {dtype}, expected numbers (token counts); {where}. "
+            f"Convert it with pd.to_numeric(df[{column!r}]) and fix or drop the rows that fail"
         )
     if not isinstance(dtype, np.dtype):
         na = series.isna().to_numpy()
