@@ -19,14 +19,25 @@ def _is_dask(obj: Any) -> bool:
 
 
 def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
-    """The start of each timestamp's period: ``floor`` for fixed frequencies, periods for calendar ones."""
-    offset = pd.tseries.frequencies.to_offset(freq)
-    if isinstance(offset, pd.offsets.Tick):  # D, h, min, s...: fixed length
+    """The start of each timestamp's period: ``floor`` for fixed frequencies (D, h, min, ...),
+    calendar arithmetic for anchored ones (MS, ME, QS, YS, W, ...). Time zones are kept."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError as exc:
+        raise ValueError(f"unknown freq {freq!r} ({exc}); use e.g. 'D', 'h', 'W', 'MS', 'QS', 'YS'") from None
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # Day is not a Tick in pandas 3
         return timestamps.dt.floor(freq)
-    period = offset.rule_code.removesuffix("S") if offset.rule_code.endswith("S") else offset.rule_code
     tz = timestamps.dt.tz
-    naive = timestamps.dt.tz_localize(None) if tz is not None else timestamps
-    start = naive.dt.to_period(period).dt.start_time.astype(naive.dtype)
+    day = (timestamps.dt.tz_localize(None) if tz is not None else timestamps).dt.normalize()
+    name = type(offset).__name__
+    if isinstance(offset, pd.offsets.Week):
+        start = day.dt.to_period(offset.rule_code).dt.start_time.astype(day.dtype)
+    elif name.endswith("Begin"):
+        start = (day + offset) - offset  # the last anchor on or before the day
+    elif name.endswith("End"):
+        start = (day - offset) + pd.offsets.Day(1)  # the day after the previous period's end
+    else:
+        raise ValueError(f"freq {freq!r} is not supported here; use e.g. 'D', 'h', 'W', 'MS', 'QS', 'YS'")
     return start.dt.tz_localize(tz) if tz is not None else start
 
 

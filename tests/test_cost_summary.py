@@ -167,3 +167,23 @@ def test_readme_cost_section_runs():
                 continue  # reads files; the same calls run on a real cluster in tests/test_cost_dask.py
             exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
     assert np.isfinite(namespace["costed"]["total_cost_usd"].astype(float)).all()
+
+
+@pytest.mark.parametrize("freq, starts", [
+    ("W", ["2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29"]),
+    ("QS", ["2026-04-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
+    ("ME", ["2026-06-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
+    ("YS", ["2026-01-01"] * 5),
+    ("h", ["2026-06-30 23:00", "2026-07-01 00:00", "2026-07-01 12:00", "2026-07-01 13:00",
+           "2026-07-02 08:00"]),
+])
+def test_period_starts(catalog, log, freq, starts):
+    summary = ahf.summarize_cost(ahf.estimate_cost(catalog, log.assign(model_id="gpt-4o")), by=None, freq=freq)
+    expected = sorted(set(pd.to_datetime(starts)))
+    assert summary["period"].tolist() == expected
+    assert summary["rows"].sum() == 5
+
+
+def test_unknown_freq(catalog, log):
+    with pytest.raises(ValueError, match="unknown freq 'fortnight'"):
+        ahf.summarize_cost(ahf.estimate_cost(catalog, log), freq="fortnight")
