@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cost import CACHE_KINDS, COST_COLUMNS, KINDS, PriceTable, price_rows, price_table
+from .cost import COST_COLUMNS, price_rows
+from .price_table import CACHE_KINDS, KINDS, PriceTable, price_table
 
 __all__ = ["scenario_cost", "cheapest_models", "cache_break_even", "CacheBreakEven", "NOTE_COLUMN"]
 
