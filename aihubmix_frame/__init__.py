@@ -18,11 +18,15 @@ from .errors import (  # noqa: E402
     AihubmixWarning,
     APIError,
     AuthenticationError,
+    CachePriceWarning,
     DuplicateModelWarning,
     ExportError,
     HistoryWarning,
+    MissingPriceWarning,
     NotFoundError,
     OfflineError,
+    PlaceholderPriceWarning,
+    PriceWarning,
     SchemaError,
     StaleCatalogWarning,
     UnknownModelWarning,
@@ -38,15 +42,16 @@ _LAZY: dict[str, str] = {
     "get_legacy_model": "loader",
     "fetch_catalog": "client",
     "estimate_cost": "cost",
-    "summarize_cost": "cost",
+    "summarize_cost": "cost_summary",
     "reprice": "cost",
-    "cache_break_even": "cost",
+    "cache_break_even": "cost_scenarios",
     "read_parquet": "export",
     "read_csv": "export",
     "diff_catalogs": "diff",
     "CatalogHistory": "history",
 }
-_LAZY_MODULES = ("widgets", "testing", "cache", "client", "cost", "export", "diff", "history")
+_LAZY_MODULES = ("widgets", "testing", "cache", "client", "cost", "cost_scenarios", "cost_summary", "export",
+                 "diff", "history")
 
 __all__ = [
     "__version__",
@@ -65,6 +70,10 @@ __all__ = [
     "DuplicateModelWarning",
     "ExportError",
     "HistoryWarning",
+    "PriceWarning",
+    "CachePriceWarning",
+    "PlaceholderPriceWarning",
+    "MissingPriceWarning",
     *_LAZY,
 ]
 

@@ -247,3 +247,87 @@ class AihubAccessor:
         return write_csv(self._frame, path)
 
     # --- end export ------------------------------------------------------------------------------
+
+    # --- cost (cost.py) -------------------------------------------------------------------------
+
+    def cost(
+        self,
+        input_tokens: float,
+        output_tokens: float,
+        cache_read_tokens: float = 0,
+        cache_write_tokens: float = 0,
+        requests: float = 1,
+        input_includes_cache: bool = True,
+    ) -> pd.DataFrame:
+        """What ``requests`` requests of this shape cost on every model: one row per model.
+
+        Columns ``model_id``, ``input_cost_usd``, ``cache_read_cost_usd``, ``cache_write_cost_usd``,
+        ``output_cost_usd``, ``total_cost_usd`` (Float64, USD; prices are USD per 1M tokens) and
+        ``note``: no cache price (billed at the input price), placeholder price, tier applied, free
+        model, prompt longer than the context. ``input_tokens`` includes cached tokens (OpenAI's
+        ``prompt_tokens``) unless ``input_includes_cache=False`` (Anthropic's usage).
+
+        >>> import aihubmix_frame as ahf
+        >>> costs = ahf.load_snapshot().aihub.cost(input_tokens=2_000, output_tokens=500)
+        >>> round(float(costs.set_index("model_id").loc["gpt-5", "total_cost_usd"]), 9)  # (2000*1.25 + 500*10) / 1M
+        0.0075
+        """
+        from .cost_scenarios import scenario_cost
+
+        result = scenario_cost(self._frame, input_tokens, output_tokens, cache_read_tokens,
+                               cache_write_tokens, requests, input_includes_cache)
+        return _with_provenance(result, self._frame, "cost", dict(
+            input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens, requests=requests,
+            input_includes_cache=input_includes_cache))
+
+    def cheapest(
+        self,
+        n: int = 10,
+        input_tokens: float = 1_000,
+        output_tokens: float = 1_000,
+        cache_read_tokens: float = 0,
+        cache_write_tokens: float = 0,
+        requests: float = 1,
+        input_includes_cache: bool = True,
+        *,
+        include_placeholder: bool = False,
+        include_free: bool = True,
+        type: str | Iterable[str] | None = None,  # noqa: A002 - the API's own parameter name
+        modalities: str | Iterable[str] | None = None,
+        features: str | Iterable[str] | None = None,
+        model: str | None = None,
+        min_context: int | None = None,
+        min_output: int | None = None,
+        max_input_price: float | None = None,
+        max_output_price: float | None = None,
+    ) -> pd.DataFrame:
+        """The ``n`` cheapest models for this request shape, cheapest first, as rows of :meth:`cost`.
+
+        Takes the filters of :meth:`filter`. Placeholder-priced image and video models are left out
+        unless ``include_placeholder=True`` (their token price is not real); free models are kept
+        unless ``include_free=False``; models without a price are left out. Tip: pass
+        ``min_context`` so that every model can hold your prompt.
+
+        >>> import aihubmix_frame as ahf
+        >>> top = ahf.load_snapshot().aihub.cheapest(5, 20_000, 1_000, type="llm", features="thinking",
+        ...                                          include_free=False)
+        >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing), bool((top["total_cost_usd"] > 0).all())
+        (5, True, True)
+        """
+        from .cost_scenarios import cheapest_models
+
+        filters = {k: v for k, v in dict(
+            type=type, modalities=modalities, features=features, model=model, min_context=min_context,
+            min_output=min_output, max_input_price=max_input_price, max_output_price=max_output_price,
+        ).items() if v is not None}
+        result = cheapest_models(self._frame, n, input_tokens, output_tokens, cache_read_tokens,
+                                 cache_write_tokens, requests, input_includes_cache,
+                                 include_placeholder=include_placeholder, include_free=include_free,
+                                 **filters)
+        return _with_provenance(result, self._frame, "cheapest", {
+            "n": n, "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
+            "requests": requests, "input_includes_cache": input_includes_cache,
+            "include_placeholder": include_placeholder, "include_free": include_free,
+            **{k: _jsonable(v) for k, v in filters.items()}})

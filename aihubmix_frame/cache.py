@@ -24,7 +24,9 @@ import itertools
 import json
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -187,7 +189,20 @@ def _new_session(path: Path, expire_after: int):
             return f"<CatalogSession cache={str(path)!r}>"
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    return CatalogSession(
+    # Two processes opening a new cache at the same moment can see "database is locked" from the
+    # journal-mode switch to WAL, which SQLite reports without waiting on busy_timeout: retry.
+    for attempt in range(6):
+        try:
+            return _open_session(CatalogSession, path, expire_after)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 5:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _open_session(session_class, path: Path, expire_after: int):
+    return session_class(
         cache_name=str(path),
         backend="sqlite",
         wal=True,

@@ -55,3 +55,19 @@ class ExportError(AihubmixError, ValueError):
 
 class HistoryWarning(AihubmixWarning):
     """A catalog was not recorded in the price history (filtered, or the folder is not writable)."""
+
+
+class PriceWarning(AihubmixWarning):
+    """Some costs rest on a fallback, placeholder or missing price; read the message before trusting them."""
+
+
+class CachePriceWarning(PriceWarning):
+    """Cache tokens were billed at the input price because the model has no cache price."""
+
+
+class PlaceholderPriceWarning(PriceWarning):
+    """Costs use an image or video model's placeholder token price, not its real price."""
+
+
+class MissingPriceWarning(PriceWarning):
+    """Models in the catalog have no input or output price; those costs are NA, never $0."""

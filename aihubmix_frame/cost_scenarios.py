@@ -1,0 +1,261 @@
+"""What one request shape costs on every model: the per-model cost table, the cheapest models, cache break-even.
+
+Prices are USD per 1M tokens; the billing rules are those of :mod:`aihubmix_frame.cost`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cost import COST_COLUMNS, price_rows
+from .price_table import CACHE_KINDS, KINDS, PriceTable, price_table
+
+__all__ = ["scenario_cost", "cheapest_models", "cache_break_even", "CacheBreakEven", "NOTE_COLUMN"]
+
+NOTE_COLUMN = "note"
+
+
+def _tokens(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number of tokens, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
+              input_includes_cache) -> dict[str, float]:
+    tokens = {
+        "input": _tokens("input_tokens", input_tokens),
+        "output": _tokens("output_tokens", output_tokens),
+        "cache_read": _tokens("cache_read_tokens", cache_read_tokens),
+        "cache_write": _tokens("cache_write_tokens", cache_write_tokens),
+        "requests": _tokens("requests", requests),
+    }
+    if not isinstance(input_includes_cache, (bool, np.bool_)):
+        raise TypeError(f"input_includes_cache must be True or False, got {input_includes_cache!r}")
+    if input_includes_cache and tokens["cache_read"] + tokens["cache_write"] > tokens["input"]:
+        raise ValueError(
+            f"cache_read_tokens + cache_write_tokens ({tokens['cache_read'] + tokens['cache_write']}) exceed "
+            f"input_tokens ({tokens['input']}), which cannot be with input_includes_cache=True (the input "
+            "counts include cached tokens, as OpenAI's prompt_tokens do); pass input_includes_cache=False "
+            "if your input count excludes them (Anthropic's usage)"
+        )
+    return tokens
+
+
+def _prompt(tokens: dict[str, float], inclusive: bool) -> float:
+    cached = tokens["cache_read"] + tokens["cache_write"]
+    return tokens["input"] if inclusive else tokens["input"] + cached
+
+
+def _notes(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], prompt: float) -> list[str]:
+    """What the user must know about each model's cost, one string per catalog row ("" if nothing)."""
+    context = (catalog["context_length"].to_numpy(dtype=float, na_value=np.nan)
+               if "context_length" in catalog.columns else np.full(len(catalog), np.nan))
+    notes = []
+    for row in range(table.n_models):
+        level = table.level_of(row, prompt)
+        parts = []
+        if table.unpriced[row]:
+            parts.append("no input or output price: cost unknown")
+        if table.placeholder[row]:
+            parts.append("placeholder price (image/video model), not a real price")
+        if level:
+            parts.append(f"tier above {table.sizes[row, level - 1]:,.0f} prompt tokens applied")
+        base = [table.catalog_usd_per_1m[k][row] for k in KINDS]
+        free = not table.unpriced[row] and all(p == 0 or math.isnan(p) for p in base)
+        for kind in CACHE_KINDS:
+            if tokens[kind] > 0 and table.fallback[kind][row * table.levels + level] and not free:
+                parts.append(f"no {kind} price: billed at the input price")
+        if free:
+            parts.append("free model")
+        if not math.isnan(context[row]) and prompt > context[row]:
+            parts.append(f"prompt exceeds the {context[row]:,.0f}-token context")
+        notes.append("; ".join(parts))
+    return notes
+
+
+def scenario_cost(
+    catalog: pd.DataFrame,
+    input_tokens: float,
+    output_tokens: float,
+    cache_read_tokens: float = 0,
+    cache_write_tokens: float = 0,
+    requests: float = 1,
+    input_includes_cache: bool = True,
+) -> pd.DataFrame:
+    """One row per catalog model: what ``requests`` requests of this shape cost (``df.aihub.cost``).
+
+    Columns ``model_id``, ``input_cost_usd``, ``cache_read_cost_usd``, ``cache_write_cost_usd``,
+    ``output_cost_usd``, ``total_cost_usd`` (Float64, USD) and ``note``: what to know before trusting
+    the number (no cache price so billed at the input price, placeholder price, tier applied, free
+    model, no price, prompt longer than the context). The index is the catalog's.
+
+    >>> import aihubmix_frame as ahf
+    >>> table = scenario_cost(ahf.load_snapshot(), 2_000, 500, cache_read_tokens=1_000)
+    >>> row = table.set_index("model_id").loc["gpt-4o"]
+    >>> round(float(row["total_cost_usd"]), 6), row["note"]   # (1000*2.5 + 1000*1.25 + 500*10) / 1M
+    (0.00875, '')
+    """
+    tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
+                       input_includes_cache)
+    table = price_table(catalog)
+    n = table.n_models
+    columns = {kind: np.full(n, tokens[kind], dtype=np.float64) for kind in KINDS}
+    requests_column = np.full(n, tokens["requests"], dtype=np.float64)
+    positions = np.arange(n, dtype=np.intp)
+    costs, _ = price_rows(table, n, lambda lo, hi: positions[lo:hi], columns, requests_column,
+                          inclusive=bool(input_includes_cache))
+    result = pd.DataFrame({"model_id": catalog["model_id"].astype("string").array}, index=catalog.index)
+    for name, array in zip(COST_COLUMNS, costs):
+        result[name] = array
+    result[NOTE_COLUMN] = pd.array(_notes(table, catalog, tokens, _prompt(tokens, input_includes_cache)),
+                                   dtype="string")
+    return result
+
+
+def cheapest_models(
+    catalog: pd.DataFrame,
+    n: int = 10,
+    input_tokens: float = 1_000,
+    output_tokens: float = 1_000,
+    cache_read_tokens: float = 0,
+    cache_write_tokens: float = 0,
+    requests: float = 1,
+    input_includes_cache: bool = True,
+    *,
+    include_placeholder: bool = False,
+    include_free: bool = True,
+    **filters: Any,
+) -> pd.DataFrame:
+    """The ``n`` models with the lowest total cost for this request shape (``df.aihub.cheapest``).
+
+    ``filters`` are those of ``df.aihub.filter`` (``type``, ``modalities``, ``features``, ``model``,
+    ``min_context``, ...). Models whose price is a placeholder (image and video models) are left
+    out unless ``include_placeholder=True``; free models (note "free model") are kept unless
+    ``include_free=False``; models without a price are always left out. Ties keep catalog order.
+
+    >>> import aihubmix_frame as ahf
+    >>> top = cheapest_models(ahf.load_snapshot(), 3, 10_000, 1_000, type="llm", features="thinking")
+    >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing)
+    (3, True)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a whole number >= 0, got {n!r}")
+    from .filters import filter_catalog
+
+    candidates = filter_catalog(catalog, **filters) if filters else catalog
+    table = scenario_cost(candidates, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                          requests, input_includes_cache)
+    keep = table["total_cost_usd"].notna().to_numpy().copy()
+    if not include_placeholder and len(candidates):
+        from .frame import placeholder_price_mask
+
+        keep &= ~placeholder_price_mask(candidates)
+    if not include_free:
+        keep &= ~table["note"].str.contains("free model", regex=False).to_numpy(dtype=bool)
+    table = table[keep]
+    return table.sort_values("total_cost_usd", kind="stable").head(int(n))
+
+
+@dataclass(frozen=True)
+class CacheBreakEven:
+    """How many reuses make prompt caching pay off on one model (see :func:`cache_break_even`)."""
+
+    model_id: str
+    prompt_tokens: float
+    input_usd_per_1m: float
+    cache_read_usd_per_1m: float | None
+    cache_write_usd_per_1m: float | None
+    write_premium_usd: float
+    saving_per_reuse_usd: float
+    reuses: int | None
+    explanation: str
+
+    @property
+    def pays_off(self) -> bool:
+        """True when some number of reuses makes caching strictly cheaper."""
+        return self.reuses is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "pays_off": self.pays_off}
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.6f}".rstrip("0").rstrip(".") if amount else "$0"
+
+
+def cache_break_even(catalog: pd.DataFrame, model_id: str, *, prompt_tokens: float) -> CacheBreakEven:
+    """How many reuses of a cached prompt prefix it takes before writing it to the cache pays off.
+
+    Writing a ``prompt_tokens`` prefix to the cache costs (cache_write - input) x tokens more than
+    sending it uncached (a premium; zero when the model has no cache_write price, as writes then
+    bill at the input price); each later request that reads it saves (input - cache_read) x tokens.
+    ``reuses`` is the smallest number of later reads for which caching is strictly cheaper in
+    total, or ``None`` when it never is (no cache_read price, a read price not below the input
+    price, or a free model). The prompt size picks the context tier, as in :func:`estimate_cost`.
+
+    >>> import aihubmix_frame as ahf
+    >>> result = cache_break_even(ahf.load_snapshot(), "claude-opus-4-6", prompt_tokens=10_000)
+    >>> result.reuses, result.write_premium_usd, result.saving_per_reuse_usd
+    (1, 0.0125, 0.045)
+    >>> cache_break_even(ahf.load_snapshot(), "gpt-4o", prompt_tokens=10_000).reuses
+    1
+    """
+    prompt_tokens = _tokens("prompt_tokens", prompt_tokens)
+    if not isinstance(model_id, str):
+        raise TypeError(f"model_id must be a model id string, got {model_id!r}")
+    table = price_table(catalog)
+    row = table.row_of(model_id)
+    level = table.level_of(row, prompt_tokens)
+    price = {kind: table.price_usd_per_1m(kind, row, level) for kind in KINDS}
+    fallback = {kind: bool(table.fallback[kind][row * table.levels + level]) for kind in CACHE_KINDS}
+    listed = {kind: None if fallback[kind] else price[kind] for kind in CACHE_KINDS}
+    p_in, p_read, p_write = (Fraction(price[k]) if not math.isnan(price[k]) else None
+                             for k in ("input", "cache_read", "cache_write"))
+    tier = f" (tier above {table.sizes[row, level - 1]:,.0f} prompt tokens)" if level else ""
+    placeholder = (" Its token prices are placeholders (image/video model), so this is not a real answer."
+                   if table.placeholder[row] else "")
+    if p_in is None:
+        return CacheBreakEven(model_id, prompt_tokens, math.nan, None, None, math.nan, math.nan, None,
+                              f"{model_id} has no input price in the catalog: the cache cannot be priced.")
+
+    tokens = Fraction(prompt_tokens) / 1_000_000
+    premium = float((p_write - p_in) * tokens)
+    saving = float((p_in - p_read) * tokens)
+    if p_in == 0:
+        reuses, why = None, f"{model_id} is free ($0 input): caching cannot save money."
+    elif fallback["cache_read"]:
+        reuses, why = None, (
+            f"{model_id} has no cache read price{tier}: cached tokens bill at the input price "
+            f"(${price['input']:g} per 1M), so caching never saves money on it."
+        )
+    elif p_read >= p_in:
+        reuses, why = None, (
+            f"{model_id} bills cache reads at ${price['cache_read']:g} per 1M{tier}, no less than its "
+            f"input price ${price['input']:g}: caching never saves money on it."
+        )
+    else:
+        excess = (p_write - p_in) / (p_in - p_read)  # reads needed to recover the write premium
+        reuses = 0 if excess < 0 else math.floor(excess) + 1
+        write_text = (f"no cache write price, so writes bill at the input price ${price['input']:g} per 1M"
+                      if fallback["cache_write"] else
+                      f"cache write ${price['cache_write']:g} vs input ${price['input']:g} per 1M")
+        why = (
+            f"Writing the {prompt_tokens:,.0f}-token prefix to {model_id}'s cache{tier} costs "
+            f"{_usd(premium)} more than sending it uncached ({write_text}); each later read saves "
+            f"{_usd(saving)} (cache read ${price['cache_read']:g} per 1M). Caching is cheaper once the "
+            f"prefix is reused {reuses} time{'s' if reuses != 1 else ''}."
+        )
+    return CacheBreakEven(model_id, prompt_tokens, price["input"], listed["cache_read"], listed["cache_write"],
+                          premium, saving, reuses, why + placeholder)

@@ -1,0 +1,148 @@
+"""Aggregating a costed request log: cost per model (or any key) per day, month or overall."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["summarize_cost", "PERIOD_COLUMN"]
+
+PERIOD_COLUMN = "period"
+#: Summed alongside the ``*_usd`` columns when present.
+_COUNT_COLUMNS = ("requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+def _is_dask(obj: Any) -> bool:
+    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
+
+
+def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
+    """The start of each timestamp's period: ``floor`` for fixed frequencies (D, h, min, ...),
+    calendar arithmetic for anchored ones (MS, ME, QS, YS, W, ...). Time zones are kept."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError as exc:
+        raise ValueError(f"unknown freq {freq!r} ({exc}); use e.g. 'D', 'h', 'W', 'MS', 'QS', 'YS'") from None
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):  # Day is not a Tick in pandas 3
+        return timestamps.dt.floor(freq)
+    tz = timestamps.dt.tz
+    day = (timestamps.dt.tz_localize(None) if tz is not None else timestamps).dt.normalize()
+    name = type(offset).__name__
+    if isinstance(offset, pd.offsets.Week):
+        start = day.dt.to_period(offset.rule_code).dt.start_time.astype(day.dtype)
+    elif name.endswith("Begin"):
+        start = (day + offset) - offset  # the last anchor on or before the day
+    elif name.endswith("End"):
+        start = (day - offset) + pd.offsets.Day(1)  # the day after the previous period's end
+    else:
+        raise ValueError(f"freq {freq!r} is not supported here; use e.g. 'D', 'h', 'W', 'MS', 'QS', 'YS'")
+    return start.dt.tz_localize(tz) if tz is not None else start
+
+
+def _keys(by: str | Sequence[str] | None, columns: Sequence[str]) -> list[str]:
+    if by is None:
+        keys: list[str] = []
+    elif isinstance(by, str):
+        keys = [by]
+    else:
+        keys = list(by)
+    missing = [k for k in keys if k not in columns]
+    if missing:
+        raise ValueError(f"cannot group by {missing}: the log has no such column(s); it has {list(columns)[:20]}")
+    return keys
+
+
+def summarize_cost(
+    costed: Any,
+    by: str | Sequence[str] | None = "model_id",
+    freq: str | None = None,
+    *,
+    timestamp: str = "timestamp",
+    skipna: bool = False,
+) -> Any:
+    """Total cost per ``by`` key(s) and per period of ``freq`` (``"D"`` days, ``"MS"`` months, ...).
+
+    ``costed`` is the output of :func:`~aihubmix_frame.estimate_cost` or
+    :func:`~aihubmix_frame.reprice` (pandas or dask). Every ``*_usd`` column is summed, as are
+    ``requests`` and the token columns when present; ``rows`` counts the log rows and
+    ``unpriced_rows`` those without a total cost (unknown model ids). With ``skipna=False`` (the
+    default) a sum that includes an NA cost is NA, so an unpriced request never shrinks a total
+    silently; ``skipna=True`` sums the priced rows only. ``freq=None`` ignores time; otherwise the
+    ``timestamp`` column (datetime, or text that parses as one) is cut into periods and the
+    ``period`` column holds each period's start. Rows are sorted by the keys, then the period.
+
+    >>> import pandas as pd, aihubmix_frame as ahf
+    >>> log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-4o", "gpt-5"],
+    ...                     "timestamp": pd.to_datetime(["2026-07-01 10:00", "2026-07-01 18:00", "2026-07-02 09:00"]),
+    ...                     "input_tokens": [1_000_000, 1_000_000, 1_000_000], "output_tokens": [0, 0, 0]})
+    >>> daily = summarize_cost(ahf.estimate_cost(ahf.load_snapshot(), log), freq="D")
+    >>> daily[["model_id", "period", "rows", "total_cost_usd"]].to_string(index=False)
+    'model_id     period  rows  total_cost_usd\\n  gpt-4o 2026-07-01     2             5.0\\n   gpt-5 2026-07-02     1            1.25'
+    """
+    columns = list(costed.columns)
+    keys = _keys(by, columns)
+    usd = [c for c in columns if c.endswith("_usd") and c not in keys]
+    if "total_cost_usd" not in usd:
+        raise ValueError(
+            "the log has no total_cost_usd column: price it first with "
+            "aihubmix_frame.estimate_cost(catalog, log) (or reprice), then summarize"
+        )
+    counts = [c for c in _COUNT_COLUMNS if c in columns and c not in keys]
+    if freq is not None and timestamp not in columns:
+        raise ValueError(
+            f"freq={freq!r} needs a timestamp column; the log has no {timestamp!r}. Name yours with "
+            "timestamp='...' or pass freq=None for totals over the whole log"
+        )
+    frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
+    if freq is not None:
+        stamps = frame[timestamp]
+        if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+            if _is_dask(frame):
+                raise ValueError(
+                    f"column {timestamp!r} has dtype {stamps.dtype}, expected datetimes; convert it with "
+                    f"dd.to_datetime(ddf[{timestamp!r}])"
+                )
+            try:
+                stamps = pd.to_datetime(stamps)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(
+                    f"column {timestamp!r} does not hold datetimes ({exc}); convert it with "
+                    f"pd.to_datetime(df[{timestamp!r}]) and fix the rows that fail"
+                ) from None
+        if _is_dask(frame):
+            period = stamps.map_partitions(_period_start, freq, meta=(PERIOD_COLUMN, stamps.dtype))
+        else:
+            period = _period_start(stamps, freq)
+        frame = frame.drop(columns=[timestamp]).assign(**{PERIOD_COLUMN: period})
+        keys = [*keys, PERIOD_COLUMN]
+
+    # Sum each *_usd column and, next to it, how many of its values were NA.
+    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in usd}
+    frame = frame.assign(rows=1, unpriced_rows=frame["total_cost_usd"].isna().astype("int64"), **missing)
+    summed = [*counts, "rows", "unpriced_rows", *usd, *missing]
+    keyed = bool(keys)
+    if not keyed:  # one group: the whole log
+        frame = frame.assign(**{_ALL: 0})
+        keys = [_ALL]
+    grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
+    if _is_dask(grouped):
+        return grouped.map_partitions(_finish, usd, skipna, keyed)
+    return _finish(grouped, usd, skipna, keyed)
+
+
+_ALL = "__whole_log__"
+
+
+def _finish(grouped: pd.DataFrame, usd: list[str], skipna: bool, keyed: bool) -> pd.DataFrame:
+    result = grouped.copy()
+    rows = result["rows"].to_numpy()
+    for column in usd:
+        na = result.pop(f"__na_{column}").to_numpy()
+        values = result[column].astype("Float64")
+        # skipna=False: any NA makes the sum NA; skipna=True: only a group with no priced row is NA.
+        result[column] = values.mask(na > 0 if not skipna else na >= rows)
+    for column in ("rows", "unpriced_rows"):
+        result[column] = result[column].astype("int64")
+    return result.reset_index() if keyed else result.reset_index(drop=True)

@@ -1,0 +1,257 @@
+"""The catalog's prices as a lookup table for vectorised costing, with the billing fallbacks applied.
+
+Prices are USD per 1M tokens. Per model: base prices and context tiers (``price_tiers``, sorted by
+size); a price a tier lacks is the base price of that kind; a cache price missing from both is the
+input price of that level (and flagged, so that costs can say so).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import schema
+from .errors import PriceWarning
+
+__all__ = ["PriceTable", "price_table", "suggest_model_ids", "KINDS", "CACHE_KINDS", "PER_TOKEN"]
+
+#: Token kinds in billing order; each has a price column and a cost column.
+KINDS: tuple[str, ...] = ("input", "cache_read", "cache_write", "output")
+CACHE_KINDS: tuple[str, ...] = ("cache_read", "cache_write")
+PER_TOKEN = 1e-6  # a price in USD per 1M tokens x PER_TOKEN = USD per token
+
+
+@dataclass(frozen=True, eq=False)
+class PriceTable:
+    """A catalog's prices as flat arrays, for vectorised lookup by (model row, tier level).
+
+    Row ``n_models`` is the "unknown model" row: every price there is NaN, so unknown ids cost NA.
+    Level 0 is the base price; level ``j`` is the ``j``-th context tier (sorted by size).
+    ``prices[kind]`` is USD per token (the catalog's per-1M price x 1e-6) and ``per_1m[kind]`` USD
+    per 1M tokens, flat over (row, level), with the billing fallbacks applied: a price a tier lacks is
+    the base price of that kind; a cache price missing from both is the level's input price
+    (``fallback[kind]`` marks those). ``base_prices`` is level 0 per row, for the untiered fast path;
+    ``catalog_usd_per_1m`` the catalog's own base prices (NaN where absent), for notes.
+    """
+
+    model_ids: tuple[str, ...]
+    lookup_ids: pa.Array
+    lookup_rows: np.ndarray | None
+    levels: int
+    sizes: np.ndarray
+    has_tiers: np.ndarray
+    prices: dict[str, np.ndarray]
+    per_1m: dict[str, np.ndarray]
+    fallback: dict[str, np.ndarray]
+    fallback_models: dict[str, np.ndarray]
+    unpriced: np.ndarray
+    nan_models: np.ndarray
+    base_prices: dict[str, np.ndarray]
+    base_fallback: dict[str, np.ndarray]
+    placeholder: np.ndarray
+    catalog_usd_per_1m: dict[str, np.ndarray]
+    _value_sets: dict[Any, pa.Array] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_models(self) -> int:
+        return len(self.model_ids)
+
+    def row_of(self, model_id: str) -> int:
+        """Catalog row of an exact model id; ``ValueError`` with suggestions when it is not there."""
+        codes = self.lookup(pa.array([model_id], type=pa.large_string()))
+        row = int(codes[0])
+        if row == self.n_models:
+            raise ValueError(
+                f"model id {model_id!r} is not in the catalog{suggest_model_ids(model_id, self.model_ids)}; "
+                "ids match exactly (case-sensitive)"
+            )
+        return row
+
+    def lookup(self, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Catalog row of each id (exact, case-sensitive); ``n_models`` where the id is unknown or null."""
+        value_set = self._value_sets.get(ids.type)
+        if value_set is None:
+            value_set = self.lookup_ids.cast(ids.type) if ids.type != self.lookup_ids.type else self.lookup_ids
+            self._value_sets[ids.type] = value_set
+        found = pc.index_in(ids, value_set=value_set)
+        missing = len(self.lookup_ids)
+        if found.null_count:
+            found = pc.fill_null(found, missing)
+        codes = found.to_numpy(zero_copy_only=False) if isinstance(found, pa.ChunkedArray) else found.to_numpy()
+        if self.lookup_rows is not None:
+            return self.lookup_rows[codes]
+        return codes.astype(np.intp, copy=False)
+
+    def level_of(self, row: int, prompt_tokens: float) -> int:
+        """Tier level that bills a prompt of this size on this model (0: the base prices)."""
+        return int((self.sizes[row] < prompt_tokens).sum()) if self.has_tiers[row] else 0
+
+    def price_usd_per_1m(self, kind: str, row: int, level: int = 0) -> float:
+        """The price that bills ``kind`` tokens at this tier level, cache fallback applied."""
+        return float(self.per_1m[kind][row * self.levels + level])
+
+
+def suggest_model_ids(model_id: Any, known: tuple[str, ...] | list[str]) -> str:
+    """``"; did you mean ..."`` for an unknown id: ids differing only in case, else close spellings, else ``""``.
+
+    >>> suggest_model_ids("GPT-4o", ["gpt-4o", "gpt-5"])
+    "; did you mean 'gpt-4o'?"
+    """
+    if not isinstance(model_id, str):
+        return ""
+    folded = [k for k in known if k.lower() == model_id.lower()]
+    close = folded or difflib.get_close_matches(model_id, known, n=2, cutoff=0.8)
+    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def _tier_price(value: Any, model_id: str, key: str) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(
+            f"model {model_id!r}: price tier {key!r} is {value!r}, expected a number in USD per 1M "
+            "tokens; fix the catalog's price_tiers cell"
+        )
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"model {model_id!r}: price tier {key!r} is {value!r}; prices must be finite and >= 0")
+    return number
+
+
+def _tiers_of(cell: Any, model_id: str) -> list[tuple[float, dict[str, float]]]:
+    """``price_tiers`` cell -> sorted [(size, {kind: USD per 1M or NaN})]; only context tiers."""
+    if cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)):
+        return []
+    if isinstance(cell, (str, bytes, Mapping)) or not hasattr(cell, "__iter__"):
+        raise ValueError(
+            f"model {model_id!r}: price_tiers is {type(cell).__name__}, expected a list of "
+            "{input, output, cache_read, cache_write, tier: {size, type}} objects"
+        )
+    tiers = []
+    for position, tier in enumerate(cell):
+        bound = tier.get("tier") if isinstance(tier, Mapping) else None
+        if not isinstance(bound, Mapping):
+            raise ValueError(f"model {model_id!r}: price tier {position} has no 'tier' object with its 'size'")
+        kind = bound.get("type", "context")
+        if kind not in (None, "context"):
+            warnings.warn(
+                f"model {model_id!r}: ignoring price tier {position} of type {kind!r} (only context "
+                "tiers are understood); its requests are billed at the other prices",
+                PriceWarning, stacklevel=4,
+            )
+            continue
+        size = _tier_price(bound.get("size"), model_id, "tier.size")
+        if math.isnan(size) or size <= 0:
+            raise ValueError(f"model {model_id!r}: price tier {position} needs a positive 'tier.size'")
+        tiers.append((size, {k: _tier_price(tier.get(k), model_id, k) for k in KINDS}))
+    tiers.sort(key=lambda t: t[0])
+    return tiers
+
+
+def _check_catalog(catalog: Any) -> None:
+    if not isinstance(catalog, pd.DataFrame):
+        raise TypeError(
+            f"catalog must be the catalog DataFrame, got {type(catalog).__name__}; load it with "
+            "aihubmix_frame.load_catalog() or load_snapshot()"
+        )
+    missing = [c for c in ("model_id", *schema.PRICE_COLUMNS) if c not in catalog.columns]
+    if missing:
+        raise ValueError(
+            f"the catalog lacks the column(s) {missing}; pass the frame from load_catalog(), "
+            "load_snapshot() or catalog_to_frame()"
+        )
+
+
+def price_table(catalog: pd.DataFrame) -> PriceTable:
+    """Build the :class:`PriceTable` of a catalog frame (cheap: about a millisecond per 1000 models).
+
+    >>> import aihubmix_frame as ahf
+    >>> table = price_table(ahf.load_snapshot())
+    >>> row = table.row_of("gpt-4o")
+    >>> table.price_usd_per_1m("input", row), table.price_usd_per_1m("cache_read", row)
+    (2.5, 1.25)
+    """
+    _check_catalog(catalog)
+    n = len(catalog)
+    if catalog["model_id"].isna().any():
+        raise ValueError("the catalog has rows without a model_id; drop them before estimating costs")
+    model_ids = tuple(str(m) for m in catalog["model_id"].tolist())
+    first: dict[str, int] = {}
+    for row, model_id in enumerate(model_ids):
+        first.setdefault(model_id, row)  # duplicate ids: the first row prices them
+    lookup_ids = pa.array(list(first), type=pa.large_string())
+    lookup_rows = None
+    if len(first) != n:
+        lookup_rows = np.array([*first.values(), n], dtype=np.intp)
+
+    base = {
+        kind: catalog[column].to_numpy(dtype=float, na_value=np.nan)
+        for kind, column in schema.PRICE_FIELDS.items()
+    }
+    tier_column = catalog["price_tiers"] if "price_tiers" in catalog.columns else None
+    tiers = [
+        _tiers_of(cell, model_id) for cell, model_id in zip(tier_column, model_ids)
+    ] if tier_column is not None else [[] for _ in range(n)]
+    levels = 1 + max((len(t) for t in tiers), default=0)
+
+    per_1m = {kind: np.full((n + 1, levels), np.nan) for kind in KINDS}
+    fallback = {kind: np.zeros((n + 1, levels), dtype=bool) for kind in CACHE_KINDS}
+    sizes = np.full((n + 1, levels - 1), np.inf)
+    for kind in ("input", "output"):
+        per_1m[kind][:n, 0] = base[kind]
+    for kind in CACHE_KINDS:
+        missing = np.isnan(base[kind])
+        per_1m[kind][:n, 0] = np.where(missing, base["input"], base[kind])
+        fallback[kind][:n, 0] = missing & ~np.isnan(base["input"])
+    for array in (*per_1m.values(), *fallback.values()):
+        array[:n, 1:] = array[:n, :1]  # levels a model has no tier for repeat its base (never selected)
+    for row, row_tiers in enumerate(tiers):
+        for level, (size, prices) in enumerate(row_tiers, start=1):
+            sizes[row, level - 1] = size
+            for kind in ("input", "output"):
+                value = prices[kind]
+                per_1m[kind][row, level] = base[kind][row] if math.isnan(value) else value
+            for kind in CACHE_KINDS:
+                value = prices[kind]
+                if math.isnan(value):
+                    value = base[kind][row]
+                fallback[kind][row, level] = False
+                if math.isnan(value):
+                    value = per_1m["input"][row, level]
+                    fallback[kind][row, level] = not math.isnan(value)
+                per_1m[kind][row, level] = value
+
+    from .frame import placeholder_price_mask
+
+    placeholder = np.zeros(n + 1, dtype=bool)
+    if n and "types" in catalog.columns:
+        placeholder[:n] = placeholder_price_mask(catalog)
+    unpriced = np.zeros(n + 1, dtype=bool)
+    unpriced[:n] = np.isnan(base["input"]) | np.isnan(base["output"])
+    return PriceTable(
+        model_ids=model_ids,
+        lookup_ids=lookup_ids,
+        lookup_rows=lookup_rows,
+        levels=levels,
+        sizes=sizes,
+        has_tiers=np.array([bool(t) for t in tiers] + [False], dtype=bool),
+        prices={kind: (per_1m[kind] * PER_TOKEN).ravel() for kind in KINDS},
+        per_1m={kind: per_1m[kind].ravel() for kind in KINDS},
+        fallback={kind: fallback[kind].ravel() for kind in CACHE_KINDS},
+        fallback_models={kind: fallback[kind].any(axis=1) for kind in CACHE_KINDS},
+        unpriced=unpriced,
+        nan_models=np.logical_or.reduce([np.isnan(per_1m[kind]).any(axis=1) for kind in KINDS]),
+        base_prices={kind: per_1m[kind][:, 0] * PER_TOKEN for kind in KINDS},
+        base_fallback={kind: fallback[kind][:, 0].copy() for kind in CACHE_KINDS},
+        placeholder=placeholder,
+        catalog_usd_per_1m={kind: np.append(base[kind], np.nan) for kind in KINDS},
+    )
