@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import pandas as pd
 
 from . import schema
 
-__all__ = ["ModelPicker"]
+__all__ = ["ModelPicker", "CostExplorer"]
 
 _SORT_CHOICES = (("server order", "order"), ("input price (model_ratio)", "model_ratio"),
                  ("context length", "context_length"), ("coding first", "coding"))
@@ -112,6 +113,91 @@ class ModelPicker:
                               f"prices in {schema.PRICE_UNIT}")
         shown = result[[c for c in _SHOWN if c in result.columns]].head(self._rows)
         self.table.value = shown.to_html(index=False, na_rep="-", max_cols=len(_SHOWN))
+        for callback in self._callbacks:
+            callback(result)
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - needs a notebook front end
+        from IPython.display import display
+
+        display(self.widget)
+
+
+_COST_SHOWN = ["model_id", "total_cost_usd", "input_cost_usd", "cache_read_cost_usd",
+               "cache_write_cost_usd", "output_cost_usd", "note"]
+
+
+class CostExplorer:
+    """Token sliders over ``df.aihub.cheapest``: what a request shape costs, cheapest models first.
+
+    ``.result`` is the cost table (USD; prices are USD per 1M tokens) for the current controls;
+    ``on_change(callback)`` calls ``callback(result)`` after each change. Placeholder-priced image
+    and video models are left out unless the "placeholder prices" box is ticked.
+
+    >>> import aihubmix_frame as ahf
+    >>> explorer = ahf.widgets.CostExplorer(ahf.load_snapshot())
+    >>> explorer.input_tokens.value, explorer.output_tokens.value = 20_000, 1_000
+    >>> explorer.type.value = "llm"
+    >>> bool(explorer.result["total_cost_usd"].is_monotonic_increasing)
+    True
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, rows: int = 15):
+        w = _ipywidgets()
+        self._frame = _check_catalog(frame)
+        self._callbacks: list[Callable[[pd.DataFrame], None]] = []
+        types = _vocabulary(frame, "types", (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES))
+        self.type = w.Dropdown(options=[("any type", None), *[(t, t) for t in types]], value=None,
+                               description="type")
+        self.features = w.SelectMultiple(options=_vocabulary(frame, "features", schema.FEATURES),
+                                         description="features", rows=7)
+        self.input_tokens = w.IntText(value=2_000, description="input tok")
+        self.output_tokens = w.IntText(value=500, description="output tok")
+        self.cache_read_tokens = w.IntText(value=0, description="cache read")
+        self.cache_write_tokens = w.IntText(value=0, description="cache write")
+        self.requests = w.IntText(value=1, description="requests")
+        self.input_includes_cache = w.Checkbox(value=True, description="input includes cache (OpenAI)")
+        self.include_free = w.Checkbox(value=True, description="free models")
+        self.include_placeholder = w.Checkbox(value=False, description="placeholder prices")
+        self.rows = w.IntSlider(value=rows, min=1, max=100, description="show")
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        self.result: pd.DataFrame = frame.iloc[:0]
+        controls = (self.type, self.features, self.input_tokens, self.output_tokens,
+                    self.cache_read_tokens, self.cache_write_tokens, self.requests,
+                    self.input_includes_cache, self.include_free, self.include_placeholder, self.rows)
+        for control in controls:
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([
+            w.HBox([w.VBox([self.type, self.input_tokens, self.output_tokens, self.cache_read_tokens,
+                            self.cache_write_tokens, self.requests]),
+                    w.VBox([self.features, self.input_includes_cache, self.include_free,
+                            self.include_placeholder, self.rows])]),
+            self.summary, self.table,
+        ])
+        self._update()
+
+    def on_change(self, callback: Callable[[pd.DataFrame], None]) -> None:
+        """Call ``callback(result)`` after every change of the controls."""
+        self._callbacks.append(callback)
+
+    def _update(self, _change: Any = None) -> None:
+        try:
+            result = self._frame.aihub.cheapest(
+                self.rows.value, self.input_tokens.value, self.output_tokens.value,
+                self.cache_read_tokens.value, self.cache_write_tokens.value, self.requests.value,
+                self.input_includes_cache.value, include_placeholder=self.include_placeholder.value,
+                include_free=self.include_free.value, type=self.type.value,
+                features=list(self.features.value) or None,
+            )
+        except ValueError as exc:  # e.g. cache tokens above input tokens: say so, keep the last table
+            self.summary.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+            return
+        self.result = result
+        self.summary.value = (f"the {len(result)} cheapest models for {self.requests.value:,} request(s) of "
+                              f"{self.input_tokens.value:,} input and {self.output_tokens.value:,} output "
+                              f"tokens; costs in USD (prices in {schema.PRICE_UNIT})")
+        shown = result[[c for c in _COST_SHOWN if c in result.columns]]
+        self.table.value = shown.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.6g}")
         for callback in self._callbacks:
             callback(result)
 

@@ -52,3 +52,44 @@ def test_model_picker_refuses_non_catalogs():
         ahf.widgets.ModelPicker(pd.DataFrame({"x": [1]}))
     with pytest.raises(TypeError):
         ahf.widgets.ModelPicker([1, 2])
+
+
+def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
+    explorer = ahf.widgets.CostExplorer(snapshot, rows=10)
+    seen = []
+    explorer.on_change(seen.append)
+    explorer.type.value = "llm"
+    explorer.input_tokens.value = 50_000
+    explorer.output_tokens.value = 2_000
+    explorer.cache_read_tokens.value = 40_000
+    expected = snapshot.aihub.cheapest(10, 50_000, 2_000, 40_000, type="llm")
+    assert explorer.result["model_id"].tolist() == expected["model_id"].tolist()
+    assert explorer.result["total_cost_usd"].tolist() == expected["total_cost_usd"].tolist()
+    assert len(seen) == 4 and seen[-1] is explorer.result
+    assert expected["model_id"].iloc[0] in explorer.table.value and "USD per 1M" in explorer.summary.value
+
+    explorer.include_free.value = False
+    assert (explorer.result["total_cost_usd"] > 0).all()
+    explorer.requests.value = 1000
+    per_request = snapshot.aihub.cheapest(10, 50_000, 2_000, 40_000, type="llm", include_free=False)
+    assert explorer.result["total_cost_usd"].round(9).tolist() == (per_request["total_cost_usd"] * 1000).round(9).tolist()
+
+
+def test_cost_explorer_reports_bad_token_counts_instead_of_raising(snapshot):
+    explorer = ahf.widgets.CostExplorer(snapshot)
+    before = explorer.result
+    explorer.cache_read_tokens.value = 10_000  # above the 2,000 input tokens (inclusive convention)
+    assert "cache" in explorer.summary.value.lower() and explorer.result is before
+    explorer.input_includes_cache.value = False  # Anthropic's convention: now valid
+    assert explorer.result is not before and len(explorer.result) > 0
+
+
+def test_cost_explorer_leaves_placeholder_prices_out_by_default(snapshot):
+    from aihubmix_frame.frame import placeholder_price_mask
+
+    placeholders = set(snapshot.loc[placeholder_price_mask(snapshot), "model_id"])
+    explorer = ahf.widgets.CostExplorer(snapshot, rows=100)
+    explorer.type.value = "video"
+    assert not set(explorer.result["model_id"]) & placeholders
+    explorer.include_placeholder.value = True
+    assert set(explorer.result["model_id"]) & placeholders
