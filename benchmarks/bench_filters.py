@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 import aihubmix_frame as ahf  # noqa: E402
 from aihubmix_frame import filters, schema  # noqa: E402
+from _common import best_of  # noqa: E402
 
 ROWS = 1_000_000
 BASELINE_ROWS = 100_000
@@ -58,21 +58,13 @@ def combined(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def best(function, rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(rounds, function)[0]
 
 
 def alternate(ours, baseline, rounds: int = ROUNDS) -> tuple[float, float]:
     """Best-of-``rounds`` of each, alternating so that machine noise hits both alike."""
-    mine, theirs = [], []
-    for _ in range(rounds):
-        mine.append(best(ours, 1))
-        theirs.append(best(baseline, 1))
-    return min(mine), min(theirs)
+    mine, theirs = best_of(rounds, ours, baseline)
+    return mine, theirs
 
 
 def row_matches(row) -> bool:

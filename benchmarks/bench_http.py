@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aihubmix_frame as ahf  # noqa: E402
 from aihubmix_frame.cache import close_sessions  # noqa: E402
 from aihubmix_frame.loader import _RECENT_FRAMES  # noqa: E402
 from aihubmix_frame.testing import CatalogServer  # noqa: E402
+from _common import best_of  # noqa: E402
 
 ROUNDS = 7
 #: A cache hit (the same body converted before in this process) against a fresh network load.
@@ -32,12 +33,7 @@ TARGET_COLD_HIT_RATIO = 1.0
 
 
 def best(function, rounds):
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(rounds, function)[0]
 
 
 def main() -> int:
