@@ -238,6 +238,16 @@ def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, d
     )
 
 
+def _string_dtype(storage: str, na_value: Any) -> pd.StringDtype:
+    """The StringDtype with this storage and missing-value marker, on pandas 2.2 and 3."""
+    if storage == "pyarrow_numpy":  # pandas 2.2's name for pyarrow storage with NaN semantics
+        storage, na_value = "pyarrow", np.nan
+    try:
+        return pd.StringDtype(storage=storage, na_value=na_value)
+    except TypeError:  # pandas < 2.3 has no na_value argument
+        return pd.StringDtype(storage=storage if na_value is pd.NA else "pyarrow_numpy")
+
+
 def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
     """Arrow data + codec -> the pandas array it came from."""
     kind = codec["kind"]
@@ -249,8 +259,7 @@ def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
         return pd.arrays.ArrowExtensionArray(chunked)
     if kind == "string":
         na_value = pd.NA if codec["na_value"] == "NA" else np.nan
-        dtype = pd.StringDtype(storage=codec["storage"], na_value=na_value)
-        return dtype.__from_arrow__(chunked)
+        return _string_dtype(codec["storage"], na_value).__from_arrow__(chunked)
     if kind == "masked":
         dtype = pd.api.types.pandas_dtype(codec["dtype"])
         mask = chunked.is_null().to_numpy(zero_copy_only=False)
