@@ -98,7 +98,7 @@ class AihubAccessor:
         return _with_provenance(result, self._frame, "filter",
                                 {k: _jsonable(v) for k, v in params.items()})
 
-    # --- search (issue #4) ------------------------------------------------------------------------
+    # --- search ------------------------------------------------------------------------
 
     def search(self, text: str, limit: int | None = 10, *,
                min_score: float = 60.0) -> pd.DataFrame:
@@ -120,8 +120,6 @@ class AihubAccessor:
         result = search_catalog(self._frame, text, limit=limit, min_score=min_score)
         return _with_provenance(result, self._frame, "search",
                                 {"text": text, "limit": limit, "min_score": min_score})
-
-    # --- end search (issue #4) --------------------------------------------------------------------
 
     def sort(self, by: str = "order", order: str = "asc") -> pd.DataFrame:
         """Sort by ``model_ratio``, ``context_length``, ``coding``, ``order`` or any scalar column.
@@ -245,8 +243,6 @@ class AihubAccessor:
         from .export import write_csv
 
         return write_csv(self._frame, path)
-
-    # --- end export ------------------------------------------------------------------------------
 
     # --- cost (cost.py) -------------------------------------------------------------------------
 

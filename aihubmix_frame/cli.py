@@ -172,7 +172,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- search (issue #4) -----------------------------------------------------------------------------
+# --- search -----------------------------------------------------------------------------
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -199,9 +199,6 @@ def add_search_parser(commands) -> None:
     search.add_argument("--format", choices=["table", "csv", "json"], default="table")
     add_source_arguments(search)
     search.set_defaults(handler=cmd_search)
-
-
-# --- end search (issue #4) -------------------------------------------------------------------------
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -385,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=cmd_models)
     add_search_parser(commands)
 
-    # --- live catalog: serve, cache (issue 3) ---
+    # --- live catalog: serve, cache ---
     serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
     serve.add_argument("--payload", default=None,
@@ -420,7 +417,6 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--format", choices=["table", "csv", "json"], default="table")
     history.set_defaults(handler=cmd_history, type=None, modalities=None, features=None, model=None,
                          sort=None, order="asc")
-    # --- end export, diff, history ---------------------------------------------------------------
     return parser
 
 
