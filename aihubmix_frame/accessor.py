@@ -170,14 +170,10 @@ class AihubAccessor:
         value_name = _EXPLODABLE[column]
         exploded = self._frame[["model_id", column]].explode(column)
         exploded = exploded[exploded[column].notna().to_numpy()]
-        result = pd.DataFrame(
-            {
-                "model_id": exploded["model_id"].astype("string").to_numpy(),
-                value_name: pd.array(exploded[column].astype("string").to_numpy(), dtype="string"),
-            }
-        )
-        result["model_id"] = result["model_id"].astype("string")
-        return result
+        return pd.DataFrame({
+            "model_id": exploded["model_id"].astype("string").array,
+            value_name: exploded[column].astype("string").array,
+        })
 
     @property
     def features(self) -> pd.DataFrame:
