@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from . import accessor as _accessor  # noqa: E402,F401  (registers df.aihub)
 from .errors import (  # noqa: E402
     AihubmixError,
@@ -40,7 +39,7 @@ _LAZY: dict[str, str] = {
     "load_catalog": "loader",
     "load_legacy_models": "loader",
     "get_legacy_model": "loader",
-    "fetch_catalog": "client",
+    "fetch_catalog": "http.client",
     "estimate_cost": "cost",
     "summarize_cost": "cost_summary",
     "reprice": "cost",
@@ -50,7 +49,7 @@ _LAZY: dict[str, str] = {
     "diff_catalogs": "diff",
     "CatalogHistory": "history",
 }
-_LAZY_MODULES = ("widgets", "testing", "cache", "client", "cost", "cost_scenarios", "cost_summary", "export",
+_LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "export",
                  "diff", "history")
 
 __all__ = [

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__, schema
+from . import schema
+from ._version import __version__
 from .errors import AihubmixError
 
 __all__ = ["main", "build_parser"]
@@ -234,7 +235,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     """``cache info`` / ``cache clear``."""
-    from .cache import cache_info, clear_cache
+    from .http.cache import cache_info, clear_cache
 
     if args.action == "clear":
         removed = clear_cache(cache_dir=args.cache_dir)

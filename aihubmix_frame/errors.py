@@ -29,6 +29,10 @@ class SchemaError(AihubmixError, ValueError):
     """A catalog payload or record does not have the shape the API documents."""
 
 
+class NotACatalogError(SchemaError):
+    """A frame lacks catalog columns; build it with load_catalog(), load_snapshot() or catalog_to_frame()."""
+
+
 class OfflineError(AihubmixError, ConnectionError):
     """No network answer and no cached copy or snapshot to fall back to."""
 

@@ -336,7 +336,7 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
     if index.name is not None and not isinstance(index.name, (str, int)):
         raise ExportError("the index name must be a string or None; rename it before exporting")
 
-    from . import __version__
+    from ._version import __version__
 
     attrs = _attrs_document(frame)
     document = {

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from itertools import chain, repeat
 from typing import Any
 
@@ -22,12 +20,11 @@ from .errors import APIError, DuplicateModelWarning, SchemaError
 __all__ = [
     "catalog_to_frame",
     "empty_catalog_frame",
-    "split_tokens",
     "payload_records",
+    "base_provenance",
     "placeholder_price_mask",
 ]
 
-_SEPARATORS = re.compile(r"[,\uff0c]")  # ASCII comma and the full-width comma U+FF0C
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
 STRING_DTYPE = pd.StringDtype()
 
@@ -39,40 +36,12 @@ class _BadValue(Exception):
 # --- scalar normalisers ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def _split_string(text: str, aliases_key: str) -> tuple[str, ...]:
-    aliases = _ALIAS_TABLES[aliases_key]
-    seen: dict[str, None] = {}
-    for part in _SEPARATORS.split(text):
-        token = part.strip().lower()
-        if token:
-            seen.setdefault(aliases.get(token, token), None)
-    return tuple(seen)
-
-
-_ALIAS_TABLES = {field: aliases for field, (_, aliases) in schema.LIST_FIELDS.items()}
-
-
-def split_tokens(value: Any, field: str = "features") -> tuple[str, ...]:
-    """Canonical tokens of one raw list field (``types``, ``features`` or ``input_modalities``).
-
-    Accepts a comma string (ASCII or full-width commas) or a list of strings; strips, lower-cases,
-    maps aliases, drops empties and dedupes keeping order.
-
-    >>> split_tokens("Thinking，tools,tool")
-    ('thinking', 'tools')
-    >>> split_tokens(["t2t", "search"], "types")
-    ('llm', 'search')
-    """
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return _split_string(value, field)
-    if isinstance(value, (list, tuple)):
-        if not all(isinstance(item, str) or item is None for item in value):
-            raise _BadValue(f"expected a comma-separated string or a list of strings, got {value!r:.80}")
-        return _split_string(",".join(item for item in value if item is not None), field)
-    raise _BadValue(f"expected a comma-separated string or a list of strings, got {type(value).__name__}")
+def _tokens(value: Any, field: str) -> tuple[str, ...]:
+    """:func:`schema.split_tokens` of one record's list field; a bad shape names the record."""
+    try:
+        return schema.split_tokens(value, field)
+    except TypeError as exc:
+        raise _BadValue(str(exc)) from None
 
 
 def _limit(value: Any) -> int | None:
@@ -252,7 +221,7 @@ def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
 
 
 def _list_column(records, field: str) -> pa.ListArray:
-    tokens = _column(records, field, lambda v: split_tokens(v, field))
+    tokens = _column(records, field, lambda v: _tokens(v, field))
     return pa.array(tokens, type=pa.list_(pa.string()))
 
 
@@ -300,8 +269,9 @@ def _extra_values(values: list) -> Any:
         return pd.array(values, dtype=object)
 
 
-def _base_provenance() -> dict[str, Any]:
-    from . import __version__
+def base_provenance() -> dict[str, Any]:
+    """The provenance keys every catalog frame carries, before its source fills them in."""
+    from ._version import __version__
 
     return {
         "source": None,
@@ -388,7 +358,9 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
         columns[name] = _extra_values(_field(pricings, key))
 
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
-    frame.attrs[schema.ATTRS_KEY] = {**_base_provenance(), **(dict(provenance) if provenance else {})}
+    frame.attrs[schema.ATTRS_KEY] = {
+        **base_provenance(), schema.COMPLETE_KEY: schema.catalog_fingerprint(model_ids),
+        **(dict(provenance) if provenance else {})}
     return frame
 
 

@@ -136,12 +136,12 @@ def load_catalog(
     ...     df = load_catalog(type="llm", features="thinking,tools", sort_by="context_length",
     ...                       sort_order="desc", base_url=server.url, cache_dir=tmp)
     ...     server.requests[-1].query
-    ...     from aihubmix_frame.cache import close_sessions; close_sessions()
+    ...     from aihubmix_frame.http.cache import close_sessions; close_sessions()
     {'type': 'llm', 'features': 'thinking,tools', 'sort_by': 'context_length', 'sort_order': 'desc'}
     >>> df.attrs["aihubmix"]["source"], bool(df["has_thinking"].all())
     ('network', True)
     """
-    from .client import DEFAULT_TIMEOUT, catalog_params, fetch_catalog
+    from .http.client import DEFAULT_TIMEOUT, catalog_params, fetch_catalog
     from .errors import OfflineError
 
     params = catalog_params(type, modalities, features, model, sort_by, sort_order)
@@ -181,7 +181,7 @@ def _frame_of(raw: Any) -> pd.DataFrame:
     """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body."""
     import warnings
 
-    from .frame import _base_provenance
+    from .frame import base_provenance
 
     digest = raw.content_digest
     with _RECENT_LOCK:
@@ -202,7 +202,7 @@ def _frame_of(raw: Any) -> pd.DataFrame:
     for message, category in caught_warnings:  # e.g. duplicate ids: said on every load
         warnings.warn(message, category, stacklevel=3)
     result = _copy_frame(frame)
-    result.attrs = {"aihubmix": {**_base_provenance(), **raw.provenance}}
+    result.attrs = {"aihubmix": {**base_provenance(), **raw.provenance}}
     return result
 
 
@@ -223,7 +223,7 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     >>> len(legacy), str(legacy["created"].dt.tz), bool(legacy["permission_allow_sampling"].all())
     (804, 'UTC', True)
     """
-    from .client import DEFAULT_TIMEOUT, fetch_legacy_models
+    from .http.client import DEFAULT_TIMEOUT, fetch_legacy_models
     from .errors import SchemaError
 
     body = fetch_legacy_models(api_key=api_key, base_url=base_url, session=session,
@@ -252,7 +252,7 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     if "permission_created" in frame.columns:
         frame["permission_created"] = pd.to_datetime(
             pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True)
-    from .client import _public_url, resolve_base_url
+    from .http.client import _public_url, resolve_base_url
 
     frame.attrs["aihubmix"] = {"source": "network", "endpoint": "legacy /v1/models",
                                "url": _public_url(resolve_base_url(base_url) + "/v1/models")}
@@ -270,7 +270,7 @@ def get_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str
     ...     get_legacy_model("gpt-4o", base_url=server.url)["id"]
     'gpt-4o'
     """
-    from .client import DEFAULT_TIMEOUT, fetch_legacy_model
+    from .http.client import DEFAULT_TIMEOUT, fetch_legacy_model
 
     return fetch_legacy_model(model_id, api_key=api_key, base_url=base_url, session=session,
                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from .errors import NotACatalogError
+
 SCHEMA_VERSION = 1
 PRICE_UNIT = "USD per 1M tokens"
 
@@ -95,8 +103,115 @@ UNITS: dict[str, str] = {
 PROVENANCE_KEYS: tuple[str, ...] = (
     "source", "url", "params", "etag", "fetched_at", "price_unit", "package_version",
 )
-SOURCES: tuple[str, ...] = ("network", "cache", "revalidated", "stale", "snapshot")
 ATTRS_KEY = "aihubmix"
 
 #: Columns the ``.aihub`` accessor needs to recognise a catalog frame.
 REQUIRED_COLUMNS: tuple[str, ...] = ("model_id", "types", "features", "input_modalities")
+
+#: Provenance key of the completeness fingerprint (see :func:`catalog_fingerprint`).
+COMPLETE_KEY = "complete_catalog"
+
+# --- the one tokeniser ----------------------------------------------------------------------------
+
+#: List values are split on the ASCII comma and the full-width comma U+FF0C.
+SEPARATORS = re.compile(r"[,\uff0c]")
+
+#: Vocabulary name -> alias table; the names are the frame's list columns.
+ALIASES: dict[str, dict[str, str]] = {
+    "types": TYPE_ALIASES,
+    "features": FEATURE_ALIASES,
+    "input_modalities": MODALITY_ALIASES,
+    "output_modalities": MODALITY_ALIASES,
+}
+
+
+@lru_cache(maxsize=65536)
+def _split_text(text: str, vocabulary: str) -> tuple[str, ...]:
+    aliases = ALIASES[vocabulary]
+    seen: dict[str, None] = {}
+    for part in SEPARATORS.split(text):
+        token = part.strip().lower()
+        if token:
+            seen.setdefault(aliases.get(token, token), None)
+    return tuple(seen)
+
+
+def split_tokens(value: Any, vocabulary: str = "features") -> tuple[str, ...]:
+    """Canonical tokens of a list value: the API's fields and the user's filter values alike.
+
+    Accepts a comma string (ASCII or full-width commas) or a list of strings; strips, lower-cases,
+    maps aliases of ``vocabulary`` (``types``, ``features``, ``input_modalities``), drops empties and
+    dedupes keeping order. Raises TypeError for anything else.
+
+    >>> split_tokens("Thinking，tools,tool")
+    ('thinking', 'tools')
+    >>> split_tokens(["t2t", "search"], "types")
+    ('llm', 'search')
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return _split_text(value, vocabulary)
+    if isinstance(value, (list, tuple)) or (isinstance(value, Iterable) and not isinstance(value, (bytes, dict))):
+        items = list(value)
+        if not all(isinstance(item, str) or item is None for item in items):
+            raise TypeError(f"expected a comma-separated string or a list of strings, got {items!r:.80}")
+        return _split_text(",".join(item for item in items if item is not None), vocabulary)
+    raise TypeError(f"expected a comma-separated string or a list of strings, got {type(value).__name__}")
+
+
+# --- what makes a frame a catalog -----------------------------------------------------------------
+
+
+def require_columns(frame: Any, columns: Iterable[str] = REQUIRED_COLUMNS, *, needed_for: str = "this") -> None:
+    """Raise :class:`NotACatalogError` naming the catalog columns ``frame`` lacks.
+
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"model_id": ["a"]}), ("model_id", "types"), needed_for="filter")
+    Traceback (most recent call last):
+    ...
+    aihubmix_frame.errors.NotACatalogError: filter needs a catalog frame; this one lacks ['types']. Build it with aihubmix_frame.load_catalog(), load_snapshot() or catalog_to_frame(), and select columns afterwards.
+    """
+    present = getattr(frame, "columns", None)
+    if present is None:
+        raise NotACatalogError(
+            f"{needed_for} needs a catalog frame (a pandas DataFrame), got {type(frame).__name__}. "
+            "Build it with aihubmix_frame.load_catalog(), load_snapshot() or catalog_to_frame()."
+        )
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise NotACatalogError(
+            f"{needed_for} needs a catalog frame; this one lacks {missing}. Build it with "
+            "aihubmix_frame.load_catalog(), load_snapshot() or catalog_to_frame(), and select "
+            "columns afterwards."
+        )
+
+
+def catalog_fingerprint(model_ids: Iterable[Any]) -> dict[str, Any]:
+    """Row count and SHA-256 of the sorted model ids: what a complete catalog looked like.
+
+    The loader stores it in the provenance of every unfiltered catalog; pandas carries ``attrs`` to
+    any subset, but a subset's ids no longer match the fingerprint, so completeness is checked
+    against the content (:func:`is_complete_catalog`), never trusted from ``attrs`` alone.
+    """
+    ids = sorted(str(i) for i in model_ids)
+    digest = hashlib.sha256("\n".join(ids).encode("utf-8", "surrogatepass")).hexdigest()
+    return {"rows": len(ids), "ids_sha256": digest}
+
+
+def is_complete_catalog(frame: Any) -> bool:
+    """True when ``frame`` holds every model of the catalog it was loaded as (no subset).
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.load_snapshot()
+    >>> is_complete_catalog(df), is_complete_catalog(df[df["has_tools"]]), is_complete_catalog(df.iloc[::-1])
+    (True, False, True)
+    """
+    attrs = getattr(frame, "attrs", None)
+    provenance = attrs.get(ATTRS_KEY) if isinstance(attrs, dict) else None
+    recorded = provenance.get(COMPLETE_KEY) if isinstance(provenance, dict) else None
+    if not isinstance(recorded, dict) or "model_id" not in getattr(frame, "columns", ()):
+        return False
+    if recorded.get("rows") != len(frame):
+        return False
+    return catalog_fingerprint(frame["model_id"].tolist()) == recorded

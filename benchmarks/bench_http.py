@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aihubmix_frame as ahf  # noqa: E402
-from aihubmix_frame.cache import close_sessions  # noqa: E402
+from aihubmix_frame.http.cache import close_sessions  # noqa: E402
 from aihubmix_frame.loader import _RECENT_FRAMES  # noqa: E402
 from aihubmix_frame.testing import CatalogServer  # noqa: E402
 from _common import best_of  # noqa: E402

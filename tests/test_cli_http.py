@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from aihubmix_frame import cli
-from helpers_http import *  # noqa: F403 - fixtures
 from helpers_http import CLOSED_PORT_URL
 
 ROOT = Path(__file__).resolve().parents[1]

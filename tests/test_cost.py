@@ -25,7 +25,7 @@ from aihubmix_frame.errors import (
     PriceWarning,
     UnknownModelWarning,
 )
-from tests.helpers_cost import reference_prices, reference_row_cost
+from helpers_cost import reference_prices, reference_row_cost
 
 ROOT = Path(__file__).resolve().parents[1]
 COSTS = list(cost.COST_COLUMNS)

@@ -12,7 +12,7 @@ import pytest
 import aihubmix_frame as ahf
 from aihubmix_frame.cost import COST_COLUMNS
 from aihubmix_frame.frame import placeholder_price_mask
-from tests.helpers_cost import reference_prices, reference_row_cost
+from helpers_cost import reference_prices, reference_row_cost
 
 ROOT = Path(__file__).resolve().parents[1]
 

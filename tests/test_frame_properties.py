@@ -77,7 +77,7 @@ def test_any_json_like_record_normalises_or_raises_schema_error(data):
 
 @given(st.lists(st.sampled_from(["a", "A", " b", "c ", "", "tool", "tools", "，", ","]), max_size=8))
 def test_split_tokens_is_idempotent_and_canonical(parts):
-    from aihubmix_frame.frame import split_tokens
+    from aihubmix_frame.schema import split_tokens
 
     once = split_tokens(",".join(parts), "features")
     assert split_tokens(list(once), "features") == once

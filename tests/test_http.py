@@ -15,10 +15,9 @@ import pytest
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
-from aihubmix_frame.cache import cache_info, cached_session, redaction_list
+from aihubmix_frame.http.cache import cache_info, cached_session, redaction_list
 from aihubmix_frame.errors import (APIError, AuthenticationError, NotFoundError, OfflineError,
                                    StaleCatalogWarning)
-from helpers_http import *  # noqa: F403 - fixtures
 from aihubmix_frame.testing import CatalogServer
 from helpers_http import cache_bytes, model_ids, secret_forms
 
@@ -126,7 +125,7 @@ def test_provenance_keys_are_complete_json_and_never_the_key(server, cache_dir):
 def test_filters_go_to_the_server_and_match_the_local_accessor(server, cache_dir, snapshot, params):
     frame = load(server, **params)
     sent = server.requests[-1].query
-    expected_query = ahf.client.catalog_params(**params)
+    expected_query = ahf.http.client.catalog_params(**params)
     assert sent == expected_query and sent  # normalised: lower case, aliases applied, commas joined
     local = snapshot.aihub.filter(**{k: v for k, v in params.items() if k in ("type", "modalities", "features", "model")})
     if "sort_by" in params:
@@ -212,7 +211,7 @@ def test_retries_are_bounded_then_the_chain_applies(server, cache_dir):
     server.fail_next(10, status=503, retry_after=0)
     with pytest.warns(StaleCatalogWarning, match="HTTP 503"):
         frame = load(server)
-    assert server.count() == 1 + ahf.client.MAX_RETRIES
+    assert server.count() == 1 + ahf.http.client.MAX_RETRIES
     assert source(frame) == "snapshot"
 
 
@@ -309,7 +308,7 @@ def test_environment_variables_choose_server_key_and_cache(server, tmp_path, mon
     try:
         frame = ahf.load_catalog()
     finally:
-        ahf.cache.close_sessions()
+        ahf.http.cache.close_sessions()
     assert source(frame) == "network"
     assert server.requests[-1].header("Authorization") == "Bearer sk-from-env"
     assert (tmp_path / "env-cache" / "http_cache.sqlite").exists()

@@ -10,7 +10,6 @@ import requests
 
 import aihubmix_frame as ahf
 from aihubmix_frame.testing import INVALID_PARAMETER_MESSAGE, CatalogServer, query_records
-from helpers_http import *  # noqa: F403 - fixtures
 
 CATALOG = "/api/v1/models"
 

@@ -20,8 +20,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from . import schema
-from .errors import APIError, AuthenticationError, NotFoundError, OfflineError, SchemaError, StaleCatalogWarning
+from .. import schema
+from ..errors import APIError, AuthenticationError, NotFoundError, OfflineError, SchemaError, StaleCatalogWarning
 
 __all__ = [
     "fetch_catalog",
@@ -453,7 +453,7 @@ def fetch_catalog(
     >>> with CatalogServer() as server, tempfile.TemporaryDirectory() as tmp:
     ...     first = fetch_catalog(type="llm", base_url=server.url, cache_dir=tmp)
     ...     again = fetch_catalog(type="llm", base_url=server.url, cache_dir=tmp)
-    ...     from aihubmix_frame.cache import close_sessions; close_sessions()
+    ...     from aihubmix_frame.http.cache import close_sessions; close_sessions()
     >>> first.source, again.source, first.params, len(first.payload["data"]) == len(again.payload["data"])
     ('network', 'cache', {'type': 'llm'}, True)
     """
