@@ -22,6 +22,7 @@ from .errors import (  # noqa: E402
     ExportError,
     HistoryWarning,
     MissingPriceWarning,
+    NotACatalogError,
     NotFoundError,
     OfflineError,
     PlaceholderPriceWarning,
@@ -29,8 +30,10 @@ from .errors import (  # noqa: E402
     SchemaError,
     StaleCatalogWarning,
     UnknownModelWarning,
+    UnknownValueWarning,
 )
 from .frame import catalog_to_frame  # noqa: E402
+from .query import CatalogQuery  # noqa: E402
 from .loader import load_snapshot  # noqa: E402
 from .schema import PRICE_UNIT  # noqa: E402
 
@@ -40,6 +43,7 @@ _LAZY: dict[str, str] = {
     "load_legacy_models": "loader",
     "get_legacy_model": "loader",
     "fetch_catalog": "http.client",
+    "CatalogClient": "http.client",
     "estimate_cost": "cost",
     "summarize_cost": "cost_summary",
     "reprice": "cost",
@@ -57,15 +61,18 @@ __all__ = [
     "PRICE_UNIT",
     "catalog_to_frame",
     "load_snapshot",
+    "CatalogQuery",
     "AihubmixError",
     "APIError",
     "NotFoundError",
+    "NotACatalogError",
     "AuthenticationError",
     "SchemaError",
     "OfflineError",
     "AihubmixWarning",
     "StaleCatalogWarning",
     "UnknownModelWarning",
+    "UnknownValueWarning",
     "DuplicateModelWarning",
     "ExportError",
     "HistoryWarning",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import filters, schema
+from .query import CatalogQuery, accepts_query
 
 __all__ = ["AihubAccessor"]
 
@@ -54,34 +55,26 @@ class AihubAccessor:
     """
 
     def __init__(self, frame: pd.DataFrame):
-        missing = [c for c in schema.REQUIRED_COLUMNS if c not in frame.columns]
-        if missing:
-            raise AttributeError(
-                f"the .aihub accessor needs a catalog frame; this one lacks {missing}. "
-                "Build it with aihubmix_frame.load_catalog(), load_snapshot() or catalog_to_frame()."
-            )
+        # pandas turns an AttributeError raised here into "no attribute 'aihub'": keep its text.
+        try:
+            schema.require_columns(frame, schema.REQUIRED_COLUMNS, needed_for="the .aihub accessor")
+        except ValueError as exc:
+            raise AttributeError(str(exc)) from None
         self._frame = frame
 
     # --- filter and sort ---------------------------------------------------------------------
 
-    def filter(
-        self,
-        type: str | Iterable[str] | None = None,  # noqa: A002 - the API's own parameter name
-        modalities: str | Iterable[str] | None = None,
-        features: str | Iterable[str] | None = None,
-        model: str | None = None,
-        *,
-        min_context: int | None = None,
-        min_output: int | None = None,
-        max_input_price: float | None = None,
-        max_output_price: float | None = None,
-    ) -> pd.DataFrame:
+    @accepts_query(sort=False)
+    def filter(self, *, query: CatalogQuery) -> pd.DataFrame:
         """Models that meet every condition (logical AND), as the server filters.
 
         ``type`` matches any of a model's types (several types: any of them) and accepts legacy
         codes (``t2t`` is ``llm``); every modality and feature listed (comma string or list) is
         required; ``model`` is a case-insensitive substring of ``model_id``. The numeric bounds
-        never match a missing limit or price. Unknown values raise ``ValueError`` naming the valid ones.
+        never match a missing limit or price. A value the package does not know (neither
+        documented nor in this frame) gets an ``UnknownValueWarning`` with a did-you-mean and
+        matches nothing. Takes ``query=`` (a :class:`~aihubmix_frame.query.CatalogQuery`) instead
+        of the keywords too. Never mutates the frame.
 
         >>> import aihubmix_frame as ahf
         >>> df = ahf.load_snapshot()
@@ -91,12 +84,9 @@ class AihubAccessor:
         >>> bool(hits["has_thinking"].all() and hits["accepts_image"].all())
         True
         """
-        params = dict(type=type, modalities=modalities, features=features, model=model,
-                      min_context=min_context, min_output=min_output,
-                      max_input_price=max_input_price, max_output_price=max_output_price)
-        result = filters.filter_catalog(self._frame, **params)
-        return _with_provenance(result, self._frame, "filter",
-                                {k: _jsonable(v) for k, v in params.items()})
+        result = filters.filter_catalog(self._frame, query=query)
+        applied = {k: v for k, v in query.to_dict().items() if k not in ("sort_by", "sort_order")}
+        return _with_provenance(result, self._frame, "filter", applied)
 
     # --- search ------------------------------------------------------------------------
 

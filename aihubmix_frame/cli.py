@@ -13,6 +13,7 @@ import pandas as pd
 from . import schema
 from ._version import __version__
 from .errors import AihubmixError
+from .query import QUERY_PARAMETERS, SORT_PARAMETERS, CatalogQuery
 
 __all__ = ["main", "build_parser"]
 
@@ -59,54 +60,24 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="revalidate the cached catalog with the server (a 304 if unchanged)")
 
 
-#: Filter arguments that the server understands too, then the local-only numeric bounds.
-SERVER_FILTERS: tuple[str, ...] = ("type", "modalities", "features", "model")
-LOCAL_FILTERS: tuple[str, ...] = ("min_context", "min_output", "max_input_price", "max_output_price")
-
-
-def filter_params(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(args, k) for k in (*SERVER_FILTERS, *LOCAL_FILTERS)
-            if getattr(args, k, None) is not None}
-
-
-def select(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """Apply the filter and sort arguments locally."""
-    result = frame.aihub.filter(**filter_params(args))
-    if getattr(args, "sort", None):
-        result = result.aihub.sort(args.sort, order=args.order)
-    return result
+def query_from_args(args: argparse.Namespace) -> CatalogQuery:
+    """The :class:`CatalogQuery` of the filter and sort arguments (names as in the Python API)."""
+    values = {name: getattr(args, name, None) for name in QUERY_PARAMETERS if name not in SORT_PARAMETERS}
+    sort = getattr(args, "sort", None)
+    return CatalogQuery.parse(**values, sort_by=sort, sort_order=getattr(args, "order", None) if sort else None)
 
 
 def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
-    """The catalog the CLI works on: the live catalog (network, cache, snapshot), or with
-    ``--offline`` the bundled snapshot. Server-side filters go as query parameters; a sort by a
-    column the server doesn't know is applied locally. Fallback warnings go to stderr."""
-    import warnings
-
-    from .filters import SORT_KEYS
+    """The catalog the CLI works on: the live catalog (network, cache, snapshot) through
+    ``load_catalog``, which sends the server's part of the query and applies the rest locally; with
+    ``--offline`` the bundled snapshot, filtered and sorted locally."""
     from .loader import load_catalog, load_snapshot
 
+    query = query_from_args(args)
     if getattr(args, "offline", False):
-        return select(load_snapshot(), args)
-    sort = getattr(args, "sort", None)
-    order = getattr(args, "order", "asc")
-    sort_key = sort.strip().lower() if sort else None
-    server_sort = sort_key if sort_key in SORT_KEYS else None
-    params = filter_params(args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame = load_catalog(**{k: v for k, v in params.items() if k in SERVER_FILTERS},
-                             sort_by=server_sort, sort_order=order if server_sort else None,
-                             base_url=getattr(args, "base_url", None),
-                             refresh=getattr(args, "refresh", False))
-    for warning in caught:
-        print(f"aihubmix-frame: warning: {warning.message}", file=sys.stderr)
-    local_bounds = {k: v for k, v in params.items() if k in LOCAL_FILTERS}
-    if local_bounds:
-        frame = frame.aihub.filter(**local_bounds)
-    if sort and server_sort is None:
-        frame = frame.aihub.sort(sort, order=order)
-    return frame
+        return query.apply(load_snapshot())
+    return load_catalog(query=query, base_url=getattr(args, "base_url", None),
+                        refresh=getattr(args, "refresh", False))
 
 
 def describe_source(frame: pd.DataFrame) -> str:
@@ -421,16 +392,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr (the package's warnings are meant for the user, not a trace)."""
+    print(f"aihubmix-frame: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Bad input (ValueError) exits 2, a failure of the network, the API or the
+    file system exits 1, each as one line; anything else is a bug and shows its traceback."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except (AihubmixError, ValueError, TypeError) as exc:
-        print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _print_warning
+        try:
+            return args.handler(args)
+        except BrokenPipeError:  # e.g. piped into `head`
+            return 0
+        except ValueError as exc:
+            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            return 2
+        except (AihubmixError, OSError) as exc:
+            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

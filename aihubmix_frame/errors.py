@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first caller outside this package (the user's line)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
 
 class AihubmixError(Exception):
     """Base class of every error this package raises."""
@@ -36,6 +50,11 @@ class NotACatalogError(SchemaError):
 class OfflineError(AihubmixError, ConnectionError):
     """No network answer and no cached copy or snapshot to fall back to."""
 
+    def __init__(self, message: str, *, reason: str | None = None):
+        super().__init__(message)
+        #: Why the network gave nothing (e.g. "could not connect ... at URL"), for fallback notes.
+        self.reason = reason if reason is not None else message
+
 
 class AihubmixWarning(UserWarning):
     """Base class of every warning this package emits."""
@@ -47,6 +66,10 @@ class StaleCatalogWarning(AihubmixWarning):
 
 class UnknownModelWarning(AihubmixWarning):
     """Some model ids are not in the catalog; their costs are NA, never $0."""
+
+
+class UnknownValueWarning(AihubmixWarning):
+    """A filter value the package does not know; it is still used (check the spelling in the message)."""
 
 
 class DuplicateModelWarning(AihubmixWarning):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -12,20 +11,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
+from .query import BOUNDS, KNOWN_VALUES, SORT_KEYS, SORT_ORDERS, CatalogQuery, accepts_query
 
 __all__ = [
     "filter_catalog",
     "sort_catalog",
-    "parse_values",
+    "apply_query",
     "list_contains",
+    "list_vocabulary",
     "is_coding_model",
-    "SORT_KEYS",
     "CODING_PATTERN",
 ]
-
-#: Sort keys the server documents; any other column name also works locally.
-SORT_KEYS: tuple[str, ...] = ("model_ratio", "context_length", "coding", "order")
-SORT_ORDERS: tuple[str, ...] = ("asc", "desc")
 
 #: A model is a coding model when its id or display name names it one: ``code``, ``coder``,
 #: ``codex``, ``coding`` or ``codestral`` as a whole run of ASCII letters (so ``encoder`` and
@@ -36,39 +32,6 @@ CODING_PATTERN = re.compile(
 )
 # The same rule for Arrow's RE2 engine (no look-around), applied to ASCII-lower-cased text.
 _CODING_RE2 = r"(?:^|[^a-z])cod(?:e|er|ex|ing|estral)(?:$|[^a-z])"
-
-_SEPARATORS = re.compile(r"[,\uff0c]")
-
-
-def parse_values(value: str | Iterable[str] | None, aliases: dict[str, str] | None = None) -> list[str]:
-    """Comma strings or lists -> canonical lower-case tokens (aliases applied, order kept, deduped).
-
-    >>> parse_values("Thinking, tool，tools", {"tool": "tools"})
-    ['thinking', 'tools']
-    >>> parse_values(["T2T", "llm"], {"t2t": "llm"})
-    ['llm']
-    """
-    if value is None:
-        return []
-    if isinstance(value, str):
-        parts: Iterable[Any] = [value]
-    else:
-        try:
-            parts = list(value)
-        except TypeError:
-            raise TypeError(
-                f"expected a comma-separated string or a list of strings, got {type(value).__name__}"
-            ) from None
-    tokens: dict[str, None] = {}
-    for part in parts:
-        if not isinstance(part, str):
-            raise TypeError(f"expected strings, got {part!r} ({type(part).__name__})")
-        for piece in _SEPARATORS.split(part):
-            token = piece.strip().lower()
-            if token:
-                tokens.setdefault((aliases or {}).get(token, token), None)
-    return list(tokens)
-
 
 def _arrow(series: pd.Series) -> pa.Array | pa.ChunkedArray:
     """The Arrow data behind a column, without copying when it is Arrow-backed already."""
@@ -117,44 +80,26 @@ def list_contains(series: pd.Series, tokens: Iterable[str], *, require_all: bool
     return result
 
 
-def _vocabulary(frame: pd.DataFrame, column: str, documented: Iterable[str]) -> list[str]:
-    present = pc.unique(_arrow_lists(frame[column]).flatten()).to_pylist()
-    return list(dict.fromkeys([*documented, *sorted(t for t in present if t is not None)]))
+def list_vocabulary(series: pd.Series) -> list[str]:
+    """The distinct tokens of a list column, sorted (what a frame's models actually have).
+
+    >>> list_vocabulary(pd.Series([["llm", "search"], ["ocr"], []]))
+    ['llm', 'ocr', 'search']
+    """
+    return sorted(t for t in pc.unique(_arrow_lists(series).flatten()).to_pylist() if t is not None)
 
 
-def _check_known(
-    frame: pd.DataFrame, name: str, column: str, requested: list[str], documented: Sequence[str],
-    aliases: dict[str, str],
-) -> None:
-    """Raise ValueError for tokens neither documented nor present in the frame, naming the valid ones."""
-    if all(t in documented for t in requested):
-        return  # the common case: no need to scan the list column
-    valid = _vocabulary(frame, column, documented)
-    unknown = [t for t in requested if t not in valid]
-    if unknown:
-        accepted = f" (also accepted: {', '.join(f'{k}={v}' for k, v in aliases.items())})" if aliases else ""
-        raise ValueError(
-            f"unknown {name} {', '.join(map(repr, unknown))}; valid values: {', '.join(valid)}"
-            f"{accepted}"
-        )
-
-
-def _bound(name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+def warn_unknown_values(frame: pd.DataFrame, query: CatalogQuery) -> None:
+    """The query's unknown-value warning, counting the values present in ``frame`` as known."""
+    unknown = query.unknown_values()
+    if unknown:  # the common case is none: only then scan the list columns
+        present = {name: list_vocabulary(frame[KNOWN_VALUES[name][0]]) for name in unknown
+                   if KNOWN_VALUES[name][0] in frame.columns}
+        query.warn_unknown(present)
 
 
 def _column(frame: pd.DataFrame, column: str, needed_for: str) -> pd.Series:
-    if column not in frame.columns:
-        raise ValueError(
-            f"{needed_for} needs the column {column!r}, which this frame lacks; filter the full "
-            "catalog frame (load_catalog / load_snapshot) before selecting columns"
-        )
+    schema.require_columns(frame, (column,), needed_for=needed_for)
     return frame[column]
 
 
@@ -201,18 +146,8 @@ def _substring_mask(ids: pd.Series, text: str, candidates: np.ndarray) -> np.nda
     return mask
 
 
-def filter_catalog(
-    frame: pd.DataFrame,
-    type: str | Iterable[str] | None = None,  # noqa: A002 - the API's own parameter name
-    modalities: str | Iterable[str] | None = None,
-    features: str | Iterable[str] | None = None,
-    model: str | None = None,
-    *,
-    min_context: int | None = None,
-    min_output: int | None = None,
-    max_input_price: float | None = None,
-    max_output_price: float | None = None,
-) -> pd.DataFrame:
+@accepts_query(sort=False)
+def filter_catalog(frame: pd.DataFrame, *, query: CatalogQuery) -> pd.DataFrame:
     """Rows that match every condition (AND), with the server's semantics; see ``df.aihub.filter``.
 
     >>> from aihubmix_frame import load_snapshot
@@ -220,47 +155,41 @@ def filter_catalog(
     >>> bool(hits["model_id"].str.contains(":free").all() and hits["has_tools"].all())
     True
     """
-    # Validate everything before computing anything: a typo fails fast and cheaply.
-    types = parse_values(type, schema.TYPE_ALIASES)
-    if types:
-        _check_known(frame, "type", "types", types,
-                     [*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES], schema.TYPE_ALIASES)
-    wanted_modalities = parse_values(modalities, schema.MODALITY_ALIASES)
-    if wanted_modalities:
-        _check_known(frame, "modality", "input_modalities", wanted_modalities, schema.MODALITIES,
-                     schema.MODALITY_ALIASES)
-    wanted_features = parse_values(features, schema.FEATURE_ALIASES)
-    if wanted_features:
-        _check_known(frame, "feature", "features", wanted_features, schema.FEATURES,
-                     schema.FEATURE_ALIASES)
-    if model is not None and not isinstance(model, str):
-        raise TypeError(f"model must be a string (a substring of model_id), got {model!r}")
-    bounds = []
-    for name, column, bound, op in (
-        ("min_context", "context_length", min_context, ">="),
-        ("min_output", "max_output", min_output, ">="),
-        ("max_input_price", "input_usd_per_1m", max_input_price, "<="),
-        ("max_output_price", "output_usd_per_1m", max_output_price, "<="),
-    ):
-        value = _bound(name, bound)
-        if value is not None:
-            bounds.append((_column(frame, column, name), op, value))
+    needed = [KNOWN_VALUES[name][0] for name in ("type", "modalities", "features") if getattr(query, name)]
+    schema.require_columns(frame, ["model_id", *needed], needed_for="filter")
+    warn_unknown_values(frame, query)
+    bounds = [(_column(frame, column, name), op, getattr(query, name))
+              for name, (column, op, _) in BOUNDS.items() if getattr(query, name) is not None]
 
     # Cheapest conditions first; the substring test runs only on the rows left.
     mask = np.ones(len(frame), dtype=bool)
-    if wanted_modalities:
-        mask &= _require_all(frame, "input_modalities", "accepts", wanted_modalities)
-    if wanted_features:
-        mask &= _require_all(frame, "features", "has", wanted_features)
+    if query.modalities:
+        mask &= _require_all(frame, "input_modalities", "accepts", list(query.modalities))
+    if query.features:
+        mask &= _require_all(frame, "features", "has", list(query.features))
     for series, op, value in bounds:
         # A missing limit or price never meets a numeric bound.
         hit = series >= value if op == ">=" else series <= value
         mask &= hit.fillna(False).to_numpy(dtype=bool)
-    if types:
-        mask &= list_contains(frame["types"], types, require_all=False)
-    if model is not None and model.strip():
-        mask &= _substring_mask(frame["model_id"], model.strip(), mask)
+    if query.type:
+        mask &= list_contains(frame["types"], query.type, require_all=False)
+    if query.model:
+        mask &= _substring_mask(frame["model_id"], query.model, mask)
     return frame.iloc[np.flatnonzero(mask)]
+
+
+def apply_query(frame: pd.DataFrame, query: CatalogQuery) -> pd.DataFrame:
+    """Filter, then sort when the query has a sort key (``order`` ascending unless told).
+
+    >>> from aihubmix_frame import load_snapshot
+    >>> top = apply_query(load_snapshot(), CatalogQuery.parse(type="llm", sort_by="context_length", sort_order="desc"))
+    >>> bool(top["context_length"].dropna().is_monotonic_decreasing)
+    True
+    """
+    result = filter_catalog(frame, query=query) if query.selects else frame
+    if query.sort_by is not None:
+        result = sort_catalog(result, query.sort_by, query.sort_order or "asc")
+    return result
 
 
 def is_coding_model(frame: pd.DataFrame) -> np.ndarray:
@@ -311,6 +240,7 @@ def sort_catalog(frame: pd.DataFrame, by: str = "order", order: str = "asc") -> 
     ascending = order.strip().lower() == "asc"
     if not isinstance(by, str):
         raise TypeError(f"sort key must be a string, got {by!r}")
+
     key = by.strip().lower() if by.strip().lower() in SORT_KEYS else by
 
     if key == "order":

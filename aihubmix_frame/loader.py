@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from .frame import catalog_to_frame
+from . import schema
+from .frame import base_provenance, catalog_to_frame
+from .query import CatalogQuery, accepts_query
 
 __all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE"]
 
@@ -69,40 +71,27 @@ def load_snapshot() -> pd.DataFrame:
 # --- the live catalog --------------------------------------------------------------------------
 
 
-def _snapshot_fallback(params: dict[str, str], reason: str | None) -> pd.DataFrame:
+def _snapshot_fallback(query: CatalogQuery, reason: str | None) -> pd.DataFrame:
     """The bundled snapshot, filtered and sorted locally with the server's semantics."""
-    import warnings
     from datetime import date, datetime, timezone
 
-    from .errors import StaleCatalogWarning
+    from .errors import StaleCatalogWarning, warn
 
-    frame = load_snapshot()
-    filters = {k: params[k] for k in ("type", "modalities", "features", "model") if k in params}
-    if filters:
-        frame = frame.aihub.filter(**filters)
-    if "sort_by" in params:
-        frame = frame.aihub.sort(params["sort_by"], order=params.get("sort_order", "asc"))
-    frame.attrs["aihubmix"]["params"] = dict(params)
+    frame = query.apply(load_snapshot())
+    frame.attrs[schema.ATTRS_KEY]["params"] = query.to_params()
     if reason is not None:
         days = (datetime.now(timezone.utc).date() - date.fromisoformat(SNAPSHOT_DATE)).days
-        frame.attrs["aihubmix"]["fallback_reason"] = reason
-        warnings.warn(
-            f"{reason}; using the catalog snapshot bundled with aihubmix-frame ({SNAPSHOT_DATE}, "
-            f"{days} days old), filtered locally. Prices and models may have changed: retry "
-            f"later, or check base_url and your network.",
-            StaleCatalogWarning, stacklevel=3,
-        )
+        frame.attrs[schema.ATTRS_KEY]["fallback_reason"] = reason
+        warn(f"{reason}; using the catalog snapshot bundled with aihubmix-frame ({SNAPSHOT_DATE}, "
+             f"{days} days old), filtered locally. Prices and models may have changed: retry "
+             f"later, or check base_url and your network.", StaleCatalogWarning)
     return frame
 
 
+@accepts_query()
 def load_catalog(
-    type: str | list[str] | None = None,  # noqa: A002 - the API's own parameter name
-    modalities: str | list[str] | None = None,
-    features: str | list[str] | None = None,
-    model: str | None = None,
-    sort_by: str | None = None,
-    sort_order: str | None = None,
     *,
+    query: CatalogQuery,
     base_url: str | None = None,
     api_key: str | None = None,
     session: Any = None,
@@ -110,13 +99,16 @@ def load_catalog(
     force_refresh: bool = False,
     offline: bool = False,
     timeout: float | None = None,
-    cache_dir: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    retries: int | None = None,
     history: str | os.PathLike[str] | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """The live catalog as the catalog frame: network through the HTTP cache, then fallbacks.
 
-    Filters and sorting go to the server as query parameters (the server's semantics; values
-    are validated before any request). The chain: a fresh cached copy (no request), else the
+    Filters and sorting go to the server as query parameters (the server's semantics); the local
+    bounds (``min_context``, ``max_input_price``, ...) and a sort by a column the server does not
+    know are applied to its answer. The chain: a fresh cached copy (no request), else the
     server (a 304 revalidates the cached copy), else — when the server can't be reached, answers
     5xx, keeps answering 429/503 or sends a broken body — the stale cached copy, else the bundled
     snapshot filtered and sorted locally, each with a :class:`StaleCatalogWarning` that says
@@ -124,11 +116,12 @@ def load_catalog(
     warning). 4xx answers raise :class:`APIError`. ``df.attrs["aihubmix"]`` says where the data
     came from (``source``: network, cache, revalidated, stale or snapshot); never the API key.
 
-    Base URL: ``base_url=``, else ``$AIHUBMIX_BASE_URL``, else https://aihubmix.com. API key:
-    ``api_key=`` or ``$AIHUBMIX_API_KEY`` (optional for this endpoint). Cache:
-    ``cache_dir=``, else ``$AIHUBMIX_CACHE_DIR``, else the user cache directory.
-    ``history=folder`` records each unfiltered catalog that came from the API in a
-    :class:`~aihubmix_frame.history.CatalogHistory` (only when its content changed).
+    Settings (or pass ``client=``, a :class:`~aihubmix_frame.http.client.CatalogClient`): base URL
+    ``base_url=``, else ``$AIHUBMIX_BASE_URL``, else https://aihubmix.com; API key ``api_key=`` or
+    ``$AIHUBMIX_API_KEY`` (optional for this endpoint); cache ``cache_dir=``, else
+    ``$AIHUBMIX_CACHE_DIR``, else the user cache directory; ``timeout`` seconds per attempt and
+    ``retries`` after a 429/503. ``history=folder`` records each unfiltered catalog that came from
+    the API in a :class:`~aihubmix_frame.store.CatalogHistory` (only when its content changed).
 
     >>> import tempfile
     >>> from aihubmix_frame.testing import CatalogServer
@@ -141,24 +134,25 @@ def load_catalog(
     >>> df.attrs["aihubmix"]["source"], bool(df["has_thinking"].all())
     ('network', True)
     """
-    from .http.client import DEFAULT_TIMEOUT, catalog_params, fetch_catalog
     from .errors import OfflineError
+    from .http.client import DEFAULT_TIMEOUT, MAX_RETRIES, CatalogClient
 
-    params = catalog_params(type, modalities, features, model, sort_by, sort_order)
+    if client is None:
+        client = CatalogClient(base_url=base_url, api_key=api_key, session=session, cache_dir=cache_dir,
+                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                               retries=MAX_RETRIES if retries is None else retries)
+    server_query = query.server_query()
     try:
-        raw = fetch_catalog(
-            **params, base_url=base_url, api_key=api_key, session=session, refresh=refresh,
-            force_refresh=force_refresh, offline=offline,
-            timeout=DEFAULT_TIMEOUT if timeout is None else timeout, cache_dir=cache_dir,
-        )
+        raw = client.fetch(query=server_query, refresh=refresh, force_refresh=force_refresh, offline=offline)
     except OfflineError as exc:
-        return _snapshot_fallback(params, None if offline else getattr(exc, "reason", str(exc)))
-    frame = _frame_of(raw)
+        return _snapshot_fallback(query, None if offline else exc.reason)
+    frame = _frame_of(raw, complete=not server_query.selects)
     if history is not None:
         from .history import record_fetch
 
         record_fetch(frame, history)
-    return frame
+    local = query.local_query()
+    return frame if local.is_empty else local.apply(frame)
 
 
 #: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body
@@ -177,11 +171,13 @@ def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return copy
 
 
-def _frame_of(raw: Any) -> pd.DataFrame:
-    """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body."""
-    import warnings
+def _frame_of(raw: Any, *, complete: bool) -> pd.DataFrame:
+    """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body.
 
-    from .frame import base_provenance
+    ``complete``: the query had no server filter, so the frame is the whole catalog (its
+    fingerprint goes into the provenance; see :func:`aihubmix_frame.schema.is_complete_catalog`).
+    """
+    import warnings
 
     digest = raw.content_digest
     with _RECENT_LOCK:
@@ -202,7 +198,10 @@ def _frame_of(raw: Any) -> pd.DataFrame:
     for message, category in caught_warnings:  # e.g. duplicate ids: said on every load
         warnings.warn(message, category, stacklevel=3)
     result = _copy_frame(frame)
-    result.attrs = {"aihubmix": {**base_provenance(), **raw.provenance}}
+    provenance = {**base_provenance(), **raw.provenance}
+    if complete:
+        provenance[schema.COMPLETE_KEY] = frame.attrs[schema.ATTRS_KEY][schema.COMPLETE_KEY]
+    result.attrs = {schema.ATTRS_KEY: provenance}
     return result
 
 
@@ -223,7 +222,8 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     >>> len(legacy), str(legacy["created"].dt.tz), bool(legacy["permission_allow_sampling"].all())
     (804, 'UTC', True)
     """
-    from .http.client import DEFAULT_TIMEOUT, fetch_legacy_models
+    from .http.client import DEFAULT_TIMEOUT
+    from .http.legacy import fetch_legacy_models
     from .errors import SchemaError
 
     body = fetch_legacy_models(api_key=api_key, base_url=base_url, session=session,
@@ -252,10 +252,11 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     if "permission_created" in frame.columns:
         frame["permission_created"] = pd.to_datetime(
             pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True)
-    from .http.client import _public_url, resolve_base_url
+    from .http.client import resolve_base_url
+    from .http.result import public_url
 
     frame.attrs["aihubmix"] = {"source": "network", "endpoint": "legacy /v1/models",
-                               "url": _public_url(resolve_base_url(base_url) + "/v1/models")}
+                               "url": public_url(resolve_base_url(base_url) + "/v1/models")}
     return frame
 
 
@@ -270,7 +271,8 @@ def get_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str
     ...     get_legacy_model("gpt-4o", base_url=server.url)["id"]
     'gpt-4o'
     """
-    from .http.client import DEFAULT_TIMEOUT, fetch_legacy_model
+    from .http.client import DEFAULT_TIMEOUT
+    from .http.legacy import fetch_legacy_model
 
     return fetch_legacy_model(model_id, api_key=api_key, base_url=base_url, session=session,
                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout)

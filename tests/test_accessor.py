@@ -59,7 +59,7 @@ def test_methods_return_new_frames_with_provenance(snapshot, call):
 def test_filter_records_its_arguments(snapshot):
     result = snapshot.aihub.filter(type=["t2t"], model="gpt", max_input_price=np.float64(2.5))
     assert result.attrs["aihubmix"]["operations"] == [
-        {"op": "filter", "type": ["t2t"], "model": "gpt", "max_input_price": 2.5}
+        {"op": "filter", "type": ["llm"], "model": "gpt", "max_input_price": 2.5}  # as normalised
     ]
 
 

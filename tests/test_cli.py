@@ -49,10 +49,16 @@ def test_models_json_keeps_lists():
     assert len(records) == 2 and isinstance(records[0]["features"], list)
 
 
-def test_bad_filter_value_is_a_clear_error_not_a_traceback():
+def test_unknown_filter_value_is_a_one_line_warning_not_a_traceback():
     done = run("models", "--offline", "--features", "telepathy")
-    assert done.returncode == 2
-    assert "unknown feature 'telepathy'" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 0
+    assert "aihubmix-frame: warning: unknown features 'telepathy'" in done.stderr
+    assert "Traceback" not in done.stderr and "UnknownValueWarning" not in done.stderr
+
+
+def test_bad_filter_number_is_a_clear_error_not_a_traceback():
+    done = run("models", "--offline", "--order", "sideways")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("args", [("--version",), ("models", "--help")])

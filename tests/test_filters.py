@@ -112,25 +112,35 @@ def test_model_substring_is_case_insensitive_and_exact_ids_stay_distinct():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(type="chat"), "valid values: llm, image_generation"),
+    (dict(type="chat"), "known values: llm, image_generation"),
     (dict(type="llm,chat"), "'chat'"),
     (dict(features="vision"), "structured_outputs"),
     (dict(modalities="3d"), "pdf"),
 ])
-def test_unknown_values_raise_naming_valid_ones(kwargs, message):
-    with pytest.raises(ValueError, match="unknown") as info:
-        SNAPSHOT.aihub.filter(**kwargs)
-    assert message in str(info.value)
+def test_unknown_values_warn_naming_known_ones_and_match_nothing_extra(kwargs, message):
+    # Policy (issue 9): warn with the known values, then filter by the same rule (no model has it).
+    with pytest.warns(ahf.UnknownValueWarning, match="unknown") as caught:
+        hits = SNAPSHOT.aihub.filter(**kwargs)
+    assert message in str(caught[0].message)
+    # "llm,chat": any of the types, so the llm models and nothing more; the others match nothing.
+    expected = SNAPSHOT.aihub.filter(type="llm") if kwargs.get("type") == "llm,chat" else SNAPSHOT.iloc[:0]
+    assert hits["model_id"].tolist() == expected["model_id"].tolist()
+
+
+def test_unknown_value_warning_suggests_the_close_known_value():
+    with pytest.warns(ahf.UnknownValueWarning, match=r"'thinkng' \(did you mean 'thinking'\?\)"):
+        SNAPSHOT.aihub.filter(features="thinkng")
 
 
 def test_unknown_value_message_lists_values_present_in_the_frame():
-    with pytest.raises(ValueError) as info:
+    with pytest.warns(ahf.UnknownValueWarning) as caught:
         SNAPSHOT.aihub.filter(type="chat")
-    assert "ocr" in str(info.value) and "search" in str(info.value)
-    assert "t2t=llm" in str(info.value)  # the legacy codes are named as accepted
+    text = str(caught[0].message)
+    assert "ocr" in text and "search" in text
+    assert "t2t=llm" in text  # the legacy codes are named as accepted
 
 
-def test_undocumented_value_present_in_the_frame_is_accepted():
+def test_undocumented_value_present_in_the_frame_is_accepted_without_a_warning():
     frame = ahf.catalog_to_frame([
         {"model_id": "a", "features": "interleaved,thinking", "input_modalities": "text,3d"},
         {"model_id": "b", "features": "thinking"},
@@ -138,8 +148,8 @@ def test_undocumented_value_present_in_the_frame_is_accepted():
     assert frame.aihub.filter(features="interleaved")["model_id"].tolist() == ["a"]
     assert frame.aihub.filter(modalities="3d,text")["model_id"].tolist() == ["a"]
     only_b = frame.aihub.filter(model="b")
-    with pytest.raises(ValueError, match="interleaved"):
-        only_b.aihub.filter(features="interleaved")
+    with pytest.warns(ahf.UnknownValueWarning, match="interleaved"):
+        assert len(only_b.aihub.filter(features="interleaved")) == 0
 
 
 @pytest.mark.parametrize("kwargs, error", [
@@ -200,7 +210,7 @@ def test_frame_without_flag_columns_filters_the_same():
 
 def test_frame_without_a_bound_column_errors_clearly():
     slim = SNAPSHOT.drop(columns=["context_length"])
-    with pytest.raises(ValueError, match="needs the column 'context_length'"):
+    with pytest.raises(ahf.NotACatalogError, match=r"lacks \['context_length'\]"):
         slim.aihub.filter(min_context=1000)
 
 
@@ -352,11 +362,12 @@ def test_cli_models_flags_match_reference():
     assert [row["model_id"] for row in json.loads(done.stdout)] == expected
 
 
-def test_cli_unknown_value_is_a_clear_error():
-    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "models", "--type", "chat"],
+def test_cli_unknown_value_is_a_warning_not_a_traceback():
+    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "models", "--offline", "--type", "chat"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert "unknown type 'chat'" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "warning: unknown type 'chat'" in done.stderr and "Traceback" not in done.stderr
+    assert "0 models" in done.stderr + done.stdout
 
 
 @given(st.lists(st.sampled_from(["thinking", "Tool", "tool_calling", "web"]), min_size=1, max_size=4))

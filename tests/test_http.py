@@ -54,10 +54,10 @@ def test_first_load_is_one_200_then_cache_hits_send_nothing(server, cache_dir, s
     assert cache_info(cache_dir=cache_dir)["responses"] == 1
 
 
-def test_after_expiry_one_conditional_request_answered_304(short_server, cache_dir):
+def test_after_expiry_one_conditional_request_answered_304(short_server, cache_dir, clock):
     first = load(short_server)
     etag = first.attrs["aihubmix"]["etag"]
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     again = load(short_server)
     assert [r.status for r in short_server.requests] == [200, 304]
     conditional = short_server.requests[1]
@@ -81,14 +81,14 @@ def test_refresh_revalidates_and_force_refresh_refetches(server, cache_dir):
     assert_same_frame(forced, first)
 
 
-def test_a_changed_payload_gives_a_new_etag_and_the_new_data(short_server, cache_dir, snapshot_payload):
+def test_a_changed_payload_gives_a_new_etag_and_the_new_data(short_server, cache_dir, snapshot_payload, clock):
     first = load(short_server)
     changed = json.loads(json.dumps(snapshot_payload))
     gpt4o = next(r for r in changed["data"] if r["model_id"] == "gpt-4o")
     gpt4o["pricing"]["input"] = 3.75
     changed["data"].append({"model_id": "brand-new-model", "types": "llm", "pricing": {"input": 1, "output": 2}})
     short_server.set_payload(changed)
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     second = load(short_server)
     assert source(second) == "network"
     assert [r.status for r in short_server.requests] == [200, 200]
@@ -125,7 +125,7 @@ def test_provenance_keys_are_complete_json_and_never_the_key(server, cache_dir):
 def test_filters_go_to_the_server_and_match_the_local_accessor(server, cache_dir, snapshot, params):
     frame = load(server, **params)
     sent = server.requests[-1].query
-    expected_query = ahf.http.client.catalog_params(**params)
+    expected_query = ahf.CatalogQuery.parse(**params).to_params()
     assert sent == expected_query and sent  # normalised: lower case, aliases applied, commas joined
     local = snapshot.aihub.filter(**{k: v for k, v in params.items() if k in ("type", "modalities", "features", "model")})
     if "sort_by" in params:
@@ -134,10 +134,9 @@ def test_filters_go_to_the_server_and_match_the_local_accessor(server, cache_dir
     assert len(frame) > 0
 
 
-def test_invalid_values_fail_before_any_request(server, cache_dir):
-    for bad in ({"type": "lmm"}, {"features": "thinking,flying"}, {"sort_by": "price"}, {"sort_order": "up"}):
-        with pytest.raises(ValueError, match="valid values"):
-            load(server, **bad)
+def test_wrong_types_and_orders_fail_before_any_request(server, cache_dir):
+    with pytest.raises(ValueError, match="valid values: asc, desc"):
+        load(server, sort_order="up")
     with pytest.raises(TypeError):
         load(server, model=5)
     with pytest.raises(ValueError, match="http"):
@@ -145,12 +144,24 @@ def test_invalid_values_fail_before_any_request(server, cache_dir):
     assert server.count() == 0
 
 
+def test_unknown_values_warn_with_a_hint_and_are_still_sent(server, cache_dir):
+    # The catalog gains types and features over time: the package warns but lets the server judge.
+    with pytest.warns(ahf.UnknownValueWarning, match=r"'lmm' \(did you mean 'llm'\?\)"):
+        with pytest.raises(ahf.APIError, match="400"):
+            load(server, type="lmm")
+    assert server.requests[-1].query == {"type": "lmm"}
+    server.set_payload([{"model_id": "m1", "types": "music"}, {"model_id": "m2", "types": "llm"}])
+    with pytest.warns(ahf.UnknownValueWarning, match="'music'"):
+        frame = load(server, type="music")
+    assert model_ids(frame) == ["m1"]
+
+
 # --- the fallback chain ---------------------------------------------------------------------------
 
 
-def test_server_down_with_a_cache_gives_the_stale_copy_with_a_warning(short_server, cache_dir):
+def test_server_down_with_a_cache_gives_the_stale_copy_with_a_warning(short_server, cache_dir, clock):
     first = load(short_server)
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     short_server.down()
     with pytest.warns(StaleCatalogWarning, match=r"did not answer.*cached catalog.*ago"):
         stale = load(short_server)
@@ -223,9 +234,9 @@ def test_retry_after_is_honoured(server, cache_dir):
     assert succeeded.time - failed.time >= 0.9
 
 
-def test_a_retry_with_a_stale_cache_still_reaches_the_server(short_server, cache_dir):
+def test_a_retry_with_a_stale_cache_still_reaches_the_server(short_server, cache_dir, clock):
     load(short_server)
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     short_server.fail_next(1, status=503, retry_after=0)
     frame = load(short_server)
     assert [r.status for r in short_server.requests] == [200, 503, 304]
@@ -240,10 +251,10 @@ def test_a_slow_server_times_out_into_the_fallback(server, cache_dir):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "html", "success_false"])
-def test_a_malformed_body_never_poisons_the_cache(short_server, cache_dir, kind):
+def test_a_malformed_body_never_poisons_the_cache(short_server, cache_dir, kind, clock):
     good = load(short_server)
     etag = good.attrs["aihubmix"]["etag"]
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     short_server.malform_next(1, kind=kind)
     with pytest.warns(StaleCatalogWarning, match="answered 200 with"):
         fallback = load(short_server)
@@ -362,9 +373,9 @@ def test_redaction_list_covers_every_letter_case():
     assert {"x-api-key", "X-API-KEY", "x-ApI-kEy", "API_KEY", "Token", "KEY"} <= names
 
 
-def test_requests_cache_logs_no_tracebacks(short_server, cache_dir, caplog):
+def test_requests_cache_logs_no_tracebacks(short_server, cache_dir, caplog, clock):
     load(short_server)
-    time.sleep(1.2)
+    clock.shift(1.5)  # past max-age=1, without sleeping
     short_server.down()
     with caplog.at_level(logging.DEBUG, logger="requests_cache"):
         with pytest.warns(StaleCatalogWarning):

@@ -8,6 +8,7 @@ import pytest
 import aihubmix_frame as ahf
 from aihubmix_frame.http.cache import cache_info, cached_session
 from aihubmix_frame.errors import AuthenticationError, NotFoundError, OfflineError, SchemaError
+from aihubmix_frame.http.legacy import fetch_legacy_models
 from aihubmix_frame.testing import CatalogServer
 
 ODD_IDS = ["org/model:free@v1(beta)", "Qwen/Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b-instruct",
@@ -24,7 +25,7 @@ def odd_server():
 
 def test_legacy_list_is_one_row_per_model_with_typed_columns(server):
     frame = ahf.load_legacy_models(base_url=server.url)
-    raw = ahf.http.client.fetch_legacy_models(base_url=server.url)["data"]
+    raw = fetch_legacy_models(base_url=server.url)["data"]
     assert len(frame) == len(raw) == len(server.records)
     assert list(frame.columns[:6]) == ["id", "object", "owned_by", "created", "root", "parent"]
     assert frame["id"].tolist() == [m["id"] for m in raw]

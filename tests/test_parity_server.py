@@ -61,7 +61,10 @@ def test_unknown_value_is_refused_by_both_sides(server, cache_dir):
     answer = requests.get(f"{server.url}/api/v1/models", params={"type": "chat"}, timeout=10)
     assert answer.status_code == 400
     assert answer.json() == {"success": False, "message": "Invalid request parameter format"}
-    with pytest.raises(ValueError, match="unknown type 'chat'"):  # the client refuses before sending
-        ahf.load_catalog(type="chat", base_url=server.url, cache_dir=cache_dir)
-    with pytest.raises(ValueError, match="unknown type 'chat'"):
-        ahf.load_snapshot().aihub.filter(type="chat")
+    # The client warns, still sends it (new values appear over time) and the server's 400 is an APIError.
+    with pytest.warns(ahf.UnknownValueWarning, match="unknown type 'chat'"):
+        with pytest.raises(ahf.APIError, match="HTTP 400"):
+            ahf.load_catalog(type="chat", base_url=server.url, cache_dir=cache_dir)
+    assert server.requests[-1].query == {"type": "chat"}
+    with pytest.warns(ahf.UnknownValueWarning, match="unknown type 'chat'"):
+        assert len(ahf.load_snapshot().aihub.filter(type="chat")) == 0

@@ -21,7 +21,6 @@ The cache lives in the user cache directory (``platformdirs``); ``AIHUBMIX_CACHE
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import os
 import sqlite3
@@ -33,6 +32,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .verdict import ResponseMemo, verdict_of
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -48,6 +49,9 @@ __all__ = [
     "close_sessions",
     "last_confirmed",
     "redaction_list",
+    "store_only_good_catalogs",
+    "is_cached_session",
+    "cache_key_of",
 ]
 
 CACHE_DIR_ENV = "AIHUBMIX_CACHE_DIR"
@@ -145,38 +149,29 @@ def _quiet_loggers() -> None:
             logger.addFilter(_NoTraceback())
 
 
-def _body_problem(response: Any) -> str | None:
-    """Why a 200 catalog response is not the catalog JSON (None when it is)."""
-    try:
-        payload = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        kind = response.headers.get("Content-Type", "unknown content type")
-        return f"a body that is not JSON ({kind}, {len(response.content)} bytes)"
-    if not isinstance(payload, dict):
-        return f"a JSON {type(payload).__name__} instead of the catalog envelope"
-    if payload.get("success") is False:
-        return f"success=false: {payload.get('message') or 'no message'}"
-    if not isinstance(payload.get("data"), list):
-        return "a JSON object without a 'data' list"
-    response._aihubmix_payload = payload  # parsed once; the client reuses it
-    return None
+#: Only catalog responses are judged; other URLs (the legacy endpoints) are stored as usual.
+CATALOG_PATH = "/api/v1/models"
 
 
-def _store_only_good_catalogs(response: Any) -> bool:
+def store_only_good_catalogs(response: Any) -> bool:
     """``filter_fn``: never store a 200 whose body is not the catalog JSON.
 
     requests-cache calls this twice for a new response: before writing (False skips the write)
-    and after (False would also delete the previous, good entry). The verdict is kept on the
-    response so that the second call never deletes the good copy.
+    and after (False would also delete the previous, good entry). The first call judges the body
+    (:func:`~aihubmix_frame.http.verdict.verdict_of`, remembered for the client); the second call
+    for the same response answers True, so a bad body never deletes the good copy.
     """
     if getattr(response, "from_cache", False) or response.status_code != 200:
         return True
-    if hasattr(response, "_aihubmix_problem"):
-        return True  # judged already: the write was skipped; keep the previous entry
-    if not urlsplit(response.url or "").path.rstrip("/").endswith("/api/v1/models"):
+    if not urlsplit(response.url or "").path.rstrip("/").endswith(CATALOG_PATH):
         return True
-    response._aihubmix_problem = _body_problem(response)
-    return response._aihubmix_problem is None
+    if response in _JUDGED:
+        return True  # the second call: the write was decided already; keep the previous entry
+    _JUDGED.set(response, True)
+    return verdict_of(response).ok
+
+
+_JUDGED = ResponseMemo()
 
 
 def _new_session(path: Path, expire_after: int):
@@ -214,7 +209,7 @@ def _open_session(session_class, path: Path, expire_after: int):
         stale_if_error=True,
         serializer="json",
         ignored_parameters=redaction_list(),
-        filter_fn=_store_only_good_catalogs,
+        filter_fn=store_only_good_catalogs,
     )
 
 
@@ -299,3 +294,16 @@ def clear_cache(*, cache_dir: str | os.PathLike | None = None) -> int:
         # Fold the WAL back into the (now small) database file so the old bytes are gone too.
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
+
+
+def is_cached_session(session: Any) -> bool:
+    """Is ``session`` a requests-cache session (one that can answer from its cache)?"""
+    return hasattr(session, "cache") and hasattr(session.cache, "get_response")
+
+
+def cache_key_of(session: Any, url: str, params: Any) -> str:
+    """The key a cached session stores the GET of ``url`` with ``params`` under."""
+    import requests
+
+    prepared = session.prepare_request(requests.Request("GET", url, params=dict(params)))
+    return session.cache.create_key(prepared, verify=bool(session.verify))
