@@ -99,7 +99,7 @@ def search_catalog(
     >>> hits["model_id"].str.contains("sonnet").all(), list(hits.columns[-1:])
     (np.True_, ['score'])
     """
-    query = _query(text)  # validate before importing anything
+    _query(text)  # validate the text before the limits and before any scoring
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)):
             raise TypeError(f"limit must be a positive whole number or None, got {limit!r}")
@@ -108,7 +108,6 @@ def search_catalog(
     if isinstance(min_score, bool) or not isinstance(min_score, (int, float, np.integer, np.floating)) \
             or not 0 <= min_score <= 100:
         raise ValueError(f"min_score must be a number from 0 to 100, got {min_score!r}")
-    del query
     scores = search_scores(frame, text)
     ranked = np.argsort(-scores, kind="stable")
     ranked = ranked[scores[ranked] >= min_score]

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
+from .query import CatalogQuery
 
 __all__ = ["ModelPicker", "CostExplorer"]
 
@@ -29,10 +30,12 @@ def _ipywidgets():
 
 
 def _check_catalog(frame: Any) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a catalog DataFrame, got {type(frame).__name__}")
-    frame.aihub  # noqa: B018 - raises AttributeError naming what is missing
+    schema.require_columns(frame, (*schema.REQUIRED_COLUMNS, "input_usd_per_1m"), needed_for="a picker")
     return frame
+
+
+def _error_html(message: str) -> str:
+    return f"<span style='color:#b00'>{html.escape(message)}</span>"
 
 
 def _vocabulary(frame: pd.DataFrame, column: str, documented: tuple[str, ...]) -> list[str]:
@@ -96,20 +99,35 @@ class ModelPicker:
         """Call ``callback(result)`` after every change of the filters."""
         self._callbacks.append(callback)
 
-    def _update(self, _change: Any = None) -> None:
+    @property
+    def query(self) -> CatalogQuery:
+        """The :class:`~aihubmix_frame.query.CatalogQuery` the controls describe."""
         bound = self.max_input_price.value
-        result = self._frame.aihub.filter(
+        return CatalogQuery.parse(
             type=self.type.value,
             features=list(self.features.value) or None,
             modalities=list(self.modalities.value) or None,
             model=self.model.value or None,
             max_input_price=None if bound is None or bound >= self._ceiling else bound,
-        ).aihub.sort(self.sort_by.value, order=self.order.value)
+            sort_by=self.sort_by.value, sort_order=self.order.value,
+        )
+
+    def _update(self, _change: Any = None) -> None:
+        try:
+            result = self.query.apply(self._frame)
+        except (ValueError, TypeError) as exc:
+            # Shown in the widget; .result is what the widget shows: no matches.
+            self._show(self._frame.iloc[:0], error=str(exc))
+            return
+        self._show(result)
+
+    def _show(self, result: pd.DataFrame, *, error: str | None = None) -> None:
         self.result = result
         ids = result["model_id"].tolist()
         self.picked.options = ids
         self.picked.value = ids[0] if ids else None
-        self.summary.value = (f"<b>{len(result)}</b> of {len(self._frame)} models match; "
+        self.summary.value = (_error_html(error) if error is not None else
+                              f"<b>{len(result)}</b> of {len(self._frame)} models match; "
                               f"prices in {schema.PRICE_UNIT}")
         shown = result[[c for c in _SHOWN if c in result.columns]].head(self._rows)
         self.table.value = shown.to_html(index=False, na_rep="-", max_cols=len(_SHOWN))
@@ -189,8 +207,13 @@ class CostExplorer:
                 include_free=self.include_free.value, type=self.type.value,
                 features=list(self.features.value) or None,
             )
-        except ValueError as exc:  # e.g. cache tokens above input tokens: say so, keep the last table
-            self.summary.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+        except (ValueError, TypeError) as exc:  # e.g. cache tokens above input tokens
+            # Said in the widget; .result is what the widget shows: no table.
+            self.result = self._frame.iloc[:0]
+            self.summary.value = _error_html(str(exc))
+            self.table.value = ""
+            for callback in self._callbacks:
+                callback(self.result)
             return
         self.result = result
         self.summary.value = (f"the {len(result)} cheapest models for {self.requests.value:,} request(s) of "

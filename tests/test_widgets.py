@@ -48,10 +48,12 @@ def test_model_picker_with_no_match_has_no_pick(snapshot):
 def test_model_picker_refuses_non_catalogs():
     import pandas as pd
 
-    with pytest.raises(AttributeError, match="catalog frame"):
+    with pytest.raises(ahf.NotACatalogError, match="catalog frame"):
         ahf.widgets.ModelPicker(pd.DataFrame({"x": [1]}))
-    with pytest.raises(TypeError):
+    with pytest.raises(ahf.NotACatalogError, match="got list"):
         ahf.widgets.ModelPicker([1, 2])
+    with pytest.raises(ahf.NotACatalogError, match="lacks"):
+        ahf.widgets.CostExplorer(pd.DataFrame({"model_id": ["a"]}))
 
 
 def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
@@ -77,11 +79,24 @@ def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
 
 def test_cost_explorer_reports_bad_token_counts_instead_of_raising(snapshot):
     explorer = ahf.widgets.CostExplorer(snapshot)
-    before = explorer.result
+    seen = []
+    explorer.on_change(seen.append)
     explorer.cache_read_tokens.value = 10_000  # above the 2,000 input tokens (inclusive convention)
-    assert "cache" in explorer.summary.value.lower() and explorer.result is before
+    # The error shows in the widget, and .result is what the widget shows: nothing.
+    assert "cache" in explorer.summary.value.lower() and explorer.table.value == ""
+    assert explorer.result.empty and seen[-1] is explorer.result
     explorer.input_includes_cache.value = False  # Anthropic's convention: now valid
-    assert explorer.result is not before and len(explorer.result) > 0
+    assert len(explorer.result) > 0 and explorer.result["model_id"].iloc[0] in explorer.table.value
+
+
+def test_model_picker_shows_an_error_in_the_widget_and_an_empty_result(snapshot):
+    picker = ahf.widgets.ModelPicker(snapshot)
+    picker.sort_by.options = [*picker.sort_by.options, ("no such column", "no_such_column")]
+    picker.sort_by.value = "no_such_column"
+    assert "no_such_column" in picker.summary.value and picker.result.empty
+    assert picker.value is None and picker.picked.options == ()
+    picker.sort_by.value = "order"
+    assert len(picker.result) == len(snapshot)
 
 
 def test_cost_explorer_leaves_placeholder_prices_out_by_default(snapshot):
