@@ -264,7 +264,7 @@ class AihubAccessor:
         >>> round(float(costs.set_index("model_id").loc["gpt-5", "total_cost_usd"]), 9)  # (2000*1.25 + 500*10) / 1M
         0.0075
         """
-        from .cost_scenarios import scenario_cost
+        from .pricing import scenario_cost
 
         result = scenario_cost(self._frame, input_tokens, output_tokens, cache_read_tokens,
                                cache_write_tokens, requests, input_includes_cache)
@@ -307,7 +307,7 @@ class AihubAccessor:
         >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing), bool((top["total_cost_usd"] > 0).all())
         (5, True, True)
         """
-        from .cost_scenarios import cheapest_models
+        from .pricing import cheapest_models
 
         filters = {k: v for k, v in dict(
             type=type, modalities=modalities, features=features, model=model, min_context=min_context,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.cost import COST_COLUMNS
+from aihubmix_frame.pricing import COST_COLUMNS
 from aihubmix_frame.frame import placeholder_price_mask
 from helpers_cost import reference_prices, reference_row_cost
 
@@ -137,6 +137,37 @@ def test_cheapest_can_include_placeholders_and_drop_free_models(catalog):
     assert with_placeholders["note"].str.contains("placeholder").any()
     paid = catalog.aihub.cheapest(20, 1_000, 1_000, include_free=False)
     assert (paid["total_cost_usd"] > 0).all() and not paid["note"].str.contains("free").any()
+
+
+def test_cheapest_drops_free_and_placeholder_models_by_their_price_table_flags():
+    catalog = ahf.catalog_to_frame([
+        {"model_id": "free", "types": "llm", "pricing": {"input": 0, "output": 0}},
+        {"model_id": "free-input", "types": "llm", "pricing": {"input": 0, "output": 1}},
+        {"model_id": "free-cache-priced", "types": "llm", "pricing": {"input": 0, "output": 0, "cache_read": 0.1}},
+        {"model_id": "video", "types": "video", "pricing": {"input": 2, "output": 0}},
+        {"model_id": "llm-2-0", "types": "llm", "pricing": {"input": 2, "output": 0}},
+        {"model_id": "paid", "types": "llm", "pricing": {"input": 3, "output": 4}},
+        {"model_id": "unpriced", "types": "llm", "pricing": {"input": 0}},
+    ])
+    everything = set(catalog["model_id"]) - {"unpriced"}
+    kept = set(ahf.pricing.cheapest_models(catalog, 10, include_placeholder=True)["model_id"])
+    assert kept == everything
+    assert set(catalog.aihub.cheapest(10)["model_id"]) == everything - {"video"}
+    assert set(catalog.aihub.cheapest(10, include_free=False, include_placeholder=True)["model_id"]) == (
+        everything - {"free"})
+    # A cache price makes a model not free, even when the request reads nothing from the cache.
+    table = ahf.pricing.price_table(catalog)
+    assert table.free[:-1].tolist() == [True, False, False, False, False, False, False]
+    assert table.placeholder[:-1].tolist() == [False, False, False, True, False, False, False]
+
+
+def test_price_table_flags_agree_with_the_notes_and_the_placeholder_mask(catalog):
+    table = ahf.pricing.price_table(catalog)
+    assert table.placeholder[:-1].tolist() == placeholder_price_mask(catalog).tolist()
+    assert not table.free[-1] and not table.placeholder[-1]  # the unknown-model row
+    notes = catalog.aihub.cost(input_tokens=1_000, output_tokens=100)["note"]
+    assert table.free[:-1].tolist() == notes.str.contains("free model").tolist()
+    assert table.free.sum() > 0
 
 
 def test_cheapest_takes_the_filters(catalog):
