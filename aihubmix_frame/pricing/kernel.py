@@ -38,6 +38,7 @@ COST_COLUMNS: tuple[str, ...] = (
 BLOCK_ROWS = 1 << 17
 _MAX_THREADS = max(1, min(4, os.cpu_count() or 1))
 
+
 @dataclass
 class Report:
     """What one priced block saw; merged into the warnings of the whole call."""
