@@ -44,16 +44,16 @@ _LAZY: dict[str, str] = {
     "get_legacy_model": "loader",
     "fetch_catalog": "http.client",
     "CatalogClient": "http.client",
-    "estimate_cost": "cost",
-    "summarize_cost": "cost_summary",
-    "reprice": "cost",
-    "cache_break_even": "cost_scenarios",
+    "estimate_cost": "pricing",
+    "summarize_cost": "pricing",
+    "reprice": "pricing",
+    "cache_break_even": "pricing",
     "read_parquet": "export",
     "read_csv": "export",
     "diff_catalogs": "diff",
     "CatalogHistory": "history",
 }
-_LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "export",
+_LAZY_MODULES = ("widgets", "testing", "http", "pricing", "export",
                  "diff", "history")
 
 __all__ = [

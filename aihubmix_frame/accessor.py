@@ -198,7 +198,7 @@ class AihubAccessor:
         """
         return self._long("types")
 
-    # --- export (export.py) --------------------------------------------------------------------
+    # --- export (store/) --------------------------------------------------------------------
 
     def to_parquet(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
         """Write the frame to Parquet atomically; ``ahf.read_parquet(path)`` gives it back exactly.
@@ -230,7 +230,7 @@ class AihubAccessor:
 
         return write_csv(self._frame, path)
 
-    # --- cost (cost.py) -------------------------------------------------------------------------
+    # --- cost (pricing/) -------------------------------------------------------------------------
 
     def cost(
         self,
@@ -254,7 +254,7 @@ class AihubAccessor:
         >>> round(float(costs.set_index("model_id").loc["gpt-5", "total_cost_usd"]), 9)  # (2000*1.25 + 500*10) / 1M
         0.0075
         """
-        from .cost_scenarios import scenario_cost
+        from .pricing import scenario_cost
 
         result = scenario_cost(self._frame, input_tokens, output_tokens, cache_read_tokens,
                                cache_write_tokens, requests, input_includes_cache)
@@ -263,6 +263,7 @@ class AihubAccessor:
             cache_write_tokens=cache_write_tokens, requests=requests,
             input_includes_cache=input_includes_cache))
 
+    @accepts_query(sort=False, positional=False)
     def cheapest(
         self,
         n: int = 10,
@@ -273,16 +274,9 @@ class AihubAccessor:
         requests: float = 1,
         input_includes_cache: bool = True,
         *,
+        query: CatalogQuery,
         include_placeholder: bool = False,
         include_free: bool = True,
-        type: str | Iterable[str] | None = None,  # noqa: A002 - the API's own parameter name
-        modalities: str | Iterable[str] | None = None,
-        features: str | Iterable[str] | None = None,
-        model: str | None = None,
-        min_context: int | None = None,
-        min_output: int | None = None,
-        max_input_price: float | None = None,
-        max_output_price: float | None = None,
     ) -> pd.DataFrame:
         """The ``n`` cheapest models for this request shape, cheapest first, as rows of :meth:`cost`.
 
@@ -297,19 +291,14 @@ class AihubAccessor:
         >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing), bool((top["total_cost_usd"] > 0).all())
         (5, True, True)
         """
-        from .cost_scenarios import cheapest_models
+        from .pricing import cheapest_models
 
-        filters = {k: v for k, v in dict(
-            type=type, modalities=modalities, features=features, model=model, min_context=min_context,
-            min_output=min_output, max_input_price=max_input_price, max_output_price=max_output_price,
-        ).items() if v is not None}
         result = cheapest_models(self._frame, n, input_tokens, output_tokens, cache_read_tokens,
-                                 cache_write_tokens, requests, input_includes_cache,
-                                 include_placeholder=include_placeholder, include_free=include_free,
-                                 **filters)
+                                 cache_write_tokens, requests, input_includes_cache, query=query,
+                                 include_placeholder=include_placeholder, include_free=include_free)
         return _with_provenance(result, self._frame, "cheapest", {
             "n": n, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
             "requests": requests, "input_includes_cache": input_includes_cache,
             "include_placeholder": include_placeholder, "include_free": include_free,
-            **{k: _jsonable(v) for k, v in filters.items()}})
+            **query.to_dict()})

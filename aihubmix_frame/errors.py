@@ -98,3 +98,7 @@ class PlaceholderPriceWarning(PriceWarning):
 
 class MissingPriceWarning(PriceWarning):
     """Models in the catalog have no input or output price; those costs are NA, never $0."""
+
+
+class AihubmixDeprecationWarning(AihubmixWarning, DeprecationWarning):
+    """A call uses a form that stops working in the next release; the message says what to call instead."""

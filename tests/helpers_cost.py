@@ -1,6 +1,6 @@
 """A plain-Python, per-row reference for cost estimation, written from the rules in DESIGN.md section 3.
 
-It reads prices straight from the raw JSON records (not from the catalog frame or cost.PriceTable),
+It reads prices straight from the raw JSON records (not from the catalog frame or pricing.PriceTable),
 so tests and benchmarks compare two independent implementations.
 """
 

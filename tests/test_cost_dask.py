@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.cost import COST_COLUMNS
+from aihubmix_frame.pricing import COST_COLUMNS
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -78,11 +78,11 @@ def test_estimate_cost_is_lazy_and_equals_pandas(client, catalog, log, parquet_l
 
 def test_reprice_and_monthly_summary_on_dask(client, catalog, log, parquet_log):
     ddf = dd.read_parquet(str(parquet_log))
-    repriced = ahf.reprice(ddf, catalog, to="gpt-5")
+    repriced = ahf.reprice(catalog, ddf, to="gpt-5")
     monthly = ahf.summarize_cost(repriced, by="model_id", freq="MS", skipna=True)
     assert isinstance(monthly, dd.DataFrame)
     got = monthly.compute().sort_values(["model_id", "period"]).reset_index(drop=True)
-    want = ahf.summarize_cost(quiet(ahf.reprice, log, catalog, to="gpt-5"), by="model_id", freq="MS",
+    want = ahf.summarize_cost(quiet(ahf.reprice, catalog, log, to="gpt-5"), by="model_id", freq="MS",
                               skipna=True)
     assert got["model_id"].tolist() == want["model_id"].tolist()
     assert got["period"].tolist() == want["period"].tolist()

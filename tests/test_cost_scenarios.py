@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.cost import COST_COLUMNS
+from aihubmix_frame.pricing import COST_COLUMNS
 from aihubmix_frame.frame import placeholder_price_mask
 from helpers_cost import reference_prices, reference_row_cost
 
@@ -139,6 +139,37 @@ def test_cheapest_can_include_placeholders_and_drop_free_models(catalog):
     assert (paid["total_cost_usd"] > 0).all() and not paid["note"].str.contains("free").any()
 
 
+def test_cheapest_drops_free_and_placeholder_models_by_their_price_table_flags():
+    catalog = ahf.catalog_to_frame([
+        {"model_id": "free", "types": "llm", "pricing": {"input": 0, "output": 0}},
+        {"model_id": "free-input", "types": "llm", "pricing": {"input": 0, "output": 1}},
+        {"model_id": "free-cache-priced", "types": "llm", "pricing": {"input": 0, "output": 0, "cache_read": 0.1}},
+        {"model_id": "video", "types": "video", "pricing": {"input": 2, "output": 0}},
+        {"model_id": "llm-2-0", "types": "llm", "pricing": {"input": 2, "output": 0}},
+        {"model_id": "paid", "types": "llm", "pricing": {"input": 3, "output": 4}},
+        {"model_id": "unpriced", "types": "llm", "pricing": {"input": 0}},
+    ])
+    everything = set(catalog["model_id"]) - {"unpriced"}
+    kept = set(ahf.pricing.cheapest_models(catalog, 10, include_placeholder=True)["model_id"])
+    assert kept == everything
+    assert set(catalog.aihub.cheapest(10)["model_id"]) == everything - {"video"}
+    assert set(catalog.aihub.cheapest(10, include_free=False, include_placeholder=True)["model_id"]) == (
+        everything - {"free"})
+    # A cache price makes a model not free, even when the request reads nothing from the cache.
+    table = ahf.pricing.price_table(catalog)
+    assert table.free[:-1].tolist() == [True, False, False, False, False, False, False]
+    assert table.placeholder[:-1].tolist() == [False, False, False, True, False, False, False]
+
+
+def test_price_table_flags_agree_with_the_notes_and_the_placeholder_mask(catalog):
+    table = ahf.pricing.price_table(catalog)
+    assert table.placeholder[:-1].tolist() == placeholder_price_mask(catalog).tolist()
+    assert not table.free[-1] and not table.placeholder[-1]  # the unknown-model row
+    notes = catalog.aihub.cost(input_tokens=1_000, output_tokens=100)["note"]
+    assert table.free[:-1].tolist() == notes.str.contains("free model").tolist()
+    assert table.free.sum() > 0
+
+
 def test_cheapest_takes_the_filters(catalog):
     top = catalog.aihub.cheapest(5, 50_000, 2_000, type="llm", features="thinking,tools", modalities="image",
                                  min_context=200_000, include_free=False)
@@ -147,8 +178,10 @@ def test_cheapest_takes_the_filters(catalog):
     assert chosen["has_thinking"].all() and chosen["has_tools"].all() and chosen["accepts_image"].all()
     assert (chosen["context_length"] >= 200_000).all()
     assert all("llm" in types for types in chosen["types"])
-    with pytest.raises(ValueError, match="unknown feature"):
-        catalog.aihub.cheapest(5, features="telepathy")
+    with pytest.warns(ahf.UnknownValueWarning, match="unknown features 'telepathy'"):
+        assert catalog.aihub.cheapest(5, features="telepathy").empty
+    query = ahf.CatalogQuery.parse(type="llm", features="thinking,tools", modalities="image", min_context=200_000)
+    assert catalog.aihub.cheapest(5, 50_000, 2_000, query=query, include_free=False).equals(top)
 
 
 def test_cheapest_n(catalog):

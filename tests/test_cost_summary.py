@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.errors import CachePriceWarning, UnknownModelWarning
+from aihubmix_frame.errors import AihubmixDeprecationWarning, CachePriceWarning, UnknownModelWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,7 +106,7 @@ def test_summarize_errors(catalog, log):
 
 
 def test_reprice_side_by_side(catalog, log):
-    result = ahf.reprice(log, catalog, to="claude-opus-4-6")
+    result = ahf.reprice(catalog, log, to="claude-opus-4-6")
     original = ahf.estimate_cost(catalog, log)
     pd.testing.assert_frame_equal(result[original.columns], original)
     # Every request on claude-opus-4-6 (5 / 25): tokens x requests x price.
@@ -130,7 +130,7 @@ def test_reprice_applies_the_target_tier_and_cache_rules(catalog):
                         "output_tokens": [0, 0], "cache_read_tokens": [100_000, 0]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = ahf.reprice(log, both, to="gpt-6-astra")
+        result = ahf.reprice(both, log, to="gpt-6-astra")
     assert result["repriced_total_cost_usd"].tolist() == pytest.approx([200_000 * 20e-6 + 100_000 * 2e-6,
                                                                          100_000 * 10e-6])
 
@@ -139,15 +139,25 @@ def test_reprice_warns_for_the_target_without_cache_price(catalog):
     log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [1_000], "output_tokens": [0],
                         "cache_read_tokens": [500]})
     with pytest.warns(CachePriceWarning, match="gpt-3.5-turbo"):
-        result = ahf.reprice(log, catalog, to="gpt-3.5-turbo")
+        result = ahf.reprice(catalog, log, to="gpt-3.5-turbo")
     assert result["repriced_total_cost_usd"].tolist() == pytest.approx([1_000 * 0.5e-6])
+
+
+def test_reprice_old_argument_order_still_works_with_a_deprecation_warning(catalog, log):
+    with pytest.warns(AihubmixDeprecationWarning, match=r"reprice\(workload, catalog, \.\.\.\) is deprecated.*"
+                                                        r"reprice\(catalog, workload, to=\.\.\.\)") as caught:
+        old = ahf.reprice(log, catalog, to="gpt-5")
+    assert len(caught) == 1 and issubclass(caught[0].category, DeprecationWarning)
+    assert caught[0].filename == __file__  # points at the caller's line
+    pd.testing.assert_frame_equal(old, ahf.reprice(catalog, log, to="gpt-5"))
+    assert list(log.columns) == ["timestamp", "model_id", "input_tokens", "output_tokens", "requests"]
 
 
 def test_reprice_unknown_target(catalog, log):
     with pytest.raises(ValueError, match=r"'Claude-Opus-4-6' is not in the catalog; did you mean 'claude-opus-4-6'"):
-        ahf.reprice(log, catalog, to="Claude-Opus-4-6")
+        ahf.reprice(catalog, log, to="Claude-Opus-4-6")
     with pytest.raises(TypeError):
-        ahf.reprice(log, catalog, to=None)
+        ahf.reprice(catalog, log, to=None)
 
 
 # --- README ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What one request shape costs on every model: the per-model cost table, the cheapest models, cache break-even.
 
-Prices are USD per 1M tokens; the billing rules are those of :mod:`aihubmix_frame.cost`.
+Prices are USD per 1M tokens; the billing rules are those of :mod:`aihubmix_frame.pricing.estimate`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cost import COST_COLUMNS, price_rows
-from .price_table import CACHE_KINDS, KINDS, PriceTable, price_table
+from ..filters import filter_catalog
+from ..query import CatalogQuery, accepts_query
+from .kernel import COST_COLUMNS, price_rows
+from .table import CACHE_KINDS, KINDS, PriceTable, price_table
 
 __all__ = ["scenario_cost", "cheapest_models", "cache_break_even", "CacheBreakEven", "NOTE_COLUMN"]
 
@@ -69,8 +71,7 @@ def _notes(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], p
             parts.append("placeholder price (image/video model), not a real price")
         if level:
             parts.append(f"tier above {table.sizes[row, level - 1]:,.0f} prompt tokens applied")
-        base = [table.catalog_usd_per_1m[k][row] for k in KINDS]
-        free = not table.unpriced[row] and all(p == 0 or math.isnan(p) for p in base)
+        free = table.free[row]
         for kind in CACHE_KINDS:
             if tokens[kind] > 0 and table.fallback[kind][row * table.levels + level] and not free:
                 parts.append(f"no {kind} price: billed at the input price")
@@ -106,21 +107,26 @@ def scenario_cost(
     """
     tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
                        input_includes_cache)
-    table = price_table(catalog)
+    table = price_table(catalog, needed_for="the cost table")
+    return _cost_table(table, catalog, tokens, bool(input_includes_cache))
+
+
+def _cost_table(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], inclusive: bool) -> pd.DataFrame:
+    """The rows of :func:`scenario_cost` for a table already built from ``catalog``."""
     n = table.n_models
     columns = {kind: np.full(n, tokens[kind], dtype=np.float64) for kind in KINDS}
     requests_column = np.full(n, tokens["requests"], dtype=np.float64)
     positions = np.arange(n, dtype=np.intp)
     costs, _ = price_rows(table, n, lambda lo, hi: positions[lo:hi], columns, requests_column,
-                          inclusive=bool(input_includes_cache))
+                          inclusive=inclusive)
     result = pd.DataFrame({"model_id": catalog["model_id"].astype("string").array}, index=catalog.index)
     for name, array in zip(COST_COLUMNS, costs):
         result[name] = array
-    result[NOTE_COLUMN] = pd.array(_notes(table, catalog, tokens, _prompt(tokens, input_includes_cache)),
-                                   dtype="string")
+    result[NOTE_COLUMN] = pd.array(_notes(table, catalog, tokens, _prompt(tokens, inclusive)), dtype="string")
     return result
 
 
+@accepts_query(sort=False, positional=False)
 def cheapest_models(
     catalog: pd.DataFrame,
     n: int = 10,
@@ -131,16 +137,18 @@ def cheapest_models(
     requests: float = 1,
     input_includes_cache: bool = True,
     *,
+    query: CatalogQuery,
     include_placeholder: bool = False,
     include_free: bool = True,
-    **filters: Any,
 ) -> pd.DataFrame:
     """The ``n`` models with the lowest total cost for this request shape (``df.aihub.cheapest``).
 
-    ``filters`` are those of ``df.aihub.filter`` (``type``, ``modalities``, ``features``, ``model``,
-    ``min_context``, ...). Models whose price is a placeholder (image and video models) are left
-    out unless ``include_placeholder=True``; free models (note "free model") are kept unless
-    ``include_free=False``; models without a price are always left out. Ties keep catalog order.
+    Takes the filters of ``df.aihub.filter`` (``type``, ``modalities``, ``features``, ``model``,
+    ``min_context``, ...) or ``query=``. Models whose price is a placeholder (image and video models) are left
+    out unless ``include_placeholder=True``; free models (every price 0 or absent) are kept unless
+    ``include_free=False``; models without a price are always left out. Both flags come from the
+    :class:`~aihubmix_frame.pricing.table.PriceTable`, never from the text of the ``note`` column.
+    Ties keep catalog order.
 
     >>> import aihubmix_frame as ahf
     >>> top = cheapest_models(ahf.load_snapshot(), 3, 10_000, 1_000, type="llm", features="thinking")
@@ -149,20 +157,18 @@ def cheapest_models(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
-    from .filters import filter_catalog
-
-    candidates = filter_catalog(catalog, **filters) if filters else catalog
-    table = scenario_cost(candidates, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                          requests, input_includes_cache)
-    keep = table["total_cost_usd"].notna().to_numpy().copy()
-    if not include_placeholder and len(candidates):
-        from .frame import placeholder_price_mask
-
-        keep &= ~placeholder_price_mask(candidates)
+    tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
+                       input_includes_cache)
+    candidates = filter_catalog(catalog, query=query) if query.selects else catalog
+    table = price_table(candidates, needed_for="cheapest")
+    result = _cost_table(table, candidates, tokens, bool(input_includes_cache))
+    # The flags come from the price table, computed once there; never from the text of the note.
+    keep = result["total_cost_usd"].notna().to_numpy() & ~table.unpriced[:-1]
+    if not include_placeholder:
+        keep &= ~table.placeholder[:-1]
     if not include_free:
-        keep &= ~table["note"].str.contains("free model", regex=False).to_numpy(dtype=bool)
-    table = table[keep]
-    return table.sort_values("total_cost_usd", kind="stable").head(int(n))
+        keep &= ~table.free[:-1]
+    return result[keep].sort_values("total_cost_usd", kind="stable").head(int(n))
 
 
 @dataclass(frozen=True)
@@ -215,7 +221,7 @@ def cache_break_even(catalog: pd.DataFrame, model_id: str, *, prompt_tokens: flo
     prompt_tokens = _tokens("prompt_tokens", prompt_tokens)
     if not isinstance(model_id, str):
         raise TypeError(f"model_id must be a model id string, got {model_id!r}")
-    table = price_table(catalog)
+    table = price_table(catalog, needed_for="cache_break_even")
     row = table.row_of(model_id)
     level = table.level_of(row, prompt_tokens)
     price = {kind: table.price_usd_per_1m(kind, row, level) for kind in KINDS}

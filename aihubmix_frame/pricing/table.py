@@ -1,8 +1,9 @@
-"""The catalog's prices as a lookup table for vectorised costing, with the billing fallbacks applied.
+"""The price table: a catalog's prices as flat arrays, with the billing fallbacks and model flags computed once.
 
 Prices are USD per 1M tokens. Per model: base prices and context tiers (``price_tiers``, sorted by
 size); a price a tier lacks is the base price of that kind; a cache price missing from both is the
-input price of that level (and flagged, so that costs can say so).
+input price of that level (and flagged, so that costs can say so). The placeholder flag (image and
+video models whose token prices are not real) and the free flag are computed here and nowhere else.
 """
 
 from __future__ import annotations
@@ -19,15 +20,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
-from .errors import PriceWarning
+from .. import schema
+from ..errors import NotACatalogError, PriceWarning, SchemaError
+from ..frame import placeholder_price_mask
 
-__all__ = ["PriceTable", "price_table", "suggest_model_ids", "KINDS", "CACHE_KINDS", "PER_TOKEN"]
+__all__ = [
+    "PriceTable", "price_table", "is_catalog_frame", "suggest_model_ids",
+    "KINDS", "CACHE_KINDS", "PER_TOKEN", "CATALOG_PRICE_COLUMNS",
+]
 
 #: Token kinds in billing order; each has a price column and a cost column.
 KINDS: tuple[str, ...] = ("input", "cache_read", "cache_write", "output")
 CACHE_KINDS: tuple[str, ...] = ("cache_read", "cache_write")
 PER_TOKEN = 1e-6  # a price in USD per 1M tokens x PER_TOKEN = USD per token
+#: The catalog columns pricing needs.
+CATALOG_PRICE_COLUMNS: tuple[str, ...] = ("model_id", *schema.PRICE_COLUMNS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +48,9 @@ class PriceTable:
     the base price of that kind; a cache price missing from both is the level's input price
     (``fallback[kind]`` marks those). ``base_prices`` is level 0 per row, for the untiered fast path;
     ``catalog_usd_per_1m`` the catalog's own base prices (NaN where absent), for notes.
+    Per row (``n_models + 1`` entries, the unknown row False): ``unpriced`` (no input or output
+    price), ``placeholder`` (an image or video model's placeholder price, not a real one) and
+    ``free`` (priced, every base price 0 or absent).
     """
 
     model_ids: tuple[str, ...]
@@ -58,6 +68,7 @@ class PriceTable:
     base_prices: dict[str, np.ndarray]
     base_fallback: dict[str, np.ndarray]
     placeholder: np.ndarray
+    free: np.ndarray
     catalog_usd_per_1m: dict[str, np.ndarray]
     _value_sets: dict[Any, pa.Array] = field(default_factory=dict, repr=False)
 
@@ -100,6 +111,16 @@ class PriceTable:
         return float(self.per_1m[kind][row * self.levels + level])
 
 
+def is_catalog_frame(obj: Any) -> bool:
+    """True for a pandas DataFrame with the catalog's ``model_id`` and price columns.
+
+    >>> import pandas as pd, aihubmix_frame as ahf
+    >>> is_catalog_frame(ahf.load_snapshot()), is_catalog_frame(pd.DataFrame({"model_id": ["gpt-4o"]}))
+    (True, False)
+    """
+    return isinstance(obj, pd.DataFrame) and all(c in obj.columns for c in CATALOG_PRICE_COLUMNS)
+
+
 def suggest_model_ids(model_id: Any, known: tuple[str, ...] | list[str]) -> str:
     """``"; did you mean ..."`` for an unknown id: ids differing only in case, else close spellings, else ``""``.
 
@@ -117,13 +138,16 @@ def _tier_price(value: Any, model_id: str, key: str) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(
+        raise SchemaError(
             f"model {model_id!r}: price tier {key!r} is {value!r}, expected a number in USD per 1M "
             "tokens; fix the catalog's price_tiers cell"
         )
     number = float(value)
     if not math.isfinite(number) or number < 0:
-        raise ValueError(f"model {model_id!r}: price tier {key!r} is {value!r}; prices must be finite and >= 0")
+        raise SchemaError(
+            f"model {model_id!r}: price tier {key!r} is {value!r}; prices must be finite and >= 0. "
+            "Fix the catalog's price_tiers cell"
+        )
     return number
 
 
@@ -132,15 +156,19 @@ def _tiers_of(cell: Any, model_id: str) -> list[tuple[float, dict[str, float]]]:
     if cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)):
         return []
     if isinstance(cell, (str, bytes, Mapping)) or not hasattr(cell, "__iter__"):
-        raise ValueError(
+        raise SchemaError(
             f"model {model_id!r}: price_tiers is {type(cell).__name__}, expected a list of "
-            "{input, output, cache_read, cache_write, tier: {size, type}} objects"
+            "{input, output, cache_read, cache_write, tier: {size, type}} objects; fix the cell or "
+            "rebuild the frame with catalog_to_frame()"
         )
     tiers = []
     for position, tier in enumerate(cell):
         bound = tier.get("tier") if isinstance(tier, Mapping) else None
         if not isinstance(bound, Mapping):
-            raise ValueError(f"model {model_id!r}: price tier {position} has no 'tier' object with its 'size'")
+            raise SchemaError(
+                f"model {model_id!r}: price tier {position} has no 'tier' object with its 'size'; "
+                "fix the catalog's price_tiers cell"
+            )
         kind = bound.get("type", "context")
         if kind not in (None, "context"):
             warnings.warn(
@@ -151,39 +179,54 @@ def _tiers_of(cell: Any, model_id: str) -> list[tuple[float, dict[str, float]]]:
             continue
         size = _tier_price(bound.get("size"), model_id, "tier.size")
         if math.isnan(size) or size <= 0:
-            raise ValueError(f"model {model_id!r}: price tier {position} needs a positive 'tier.size'")
+            raise SchemaError(
+                f"model {model_id!r}: price tier {position} needs a positive 'tier.size' (prompt "
+                "tokens); fix the catalog's price_tiers cell"
+            )
         tiers.append((size, {k: _tier_price(tier.get(k), model_id, k) for k in KINDS}))
     tiers.sort(key=lambda t: t[0])
     return tiers
 
 
-def _check_catalog(catalog: Any) -> None:
-    if not isinstance(catalog, pd.DataFrame):
-        raise TypeError(
-            f"catalog must be the catalog DataFrame, got {type(catalog).__name__}; load it with "
-            "aihubmix_frame.load_catalog() or load_snapshot()"
-        )
-    missing = [c for c in ("model_id", *schema.PRICE_COLUMNS) if c not in catalog.columns]
-    if missing:
-        raise ValueError(
-            f"the catalog lacks the column(s) {missing}; pass the frame from load_catalog(), "
-            "load_snapshot() or catalog_to_frame()"
-        )
+def _base_prices(catalog: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The four base price columns as float arrays (NaN where absent)."""
+    base = {}
+    for kind, column in schema.PRICE_FIELDS.items():
+        try:
+            base[kind] = catalog[column].to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"the catalog's {column!r} column is not numeric ({exc}); prices are numbers in "
+                f"{schema.PRICE_UNIT}. Rebuild the frame with catalog_to_frame() or load_catalog()"
+            ) from None
+    return base
 
 
-def price_table(catalog: pd.DataFrame) -> PriceTable:
+def price_table(catalog: pd.DataFrame, *, needed_for: str = "pricing") -> PriceTable:
     """Build the :class:`PriceTable` of a catalog frame (cheap: about a millisecond per 1000 models).
+
+    A frame without the catalog's ``model_id`` and price columns raises
+    :class:`~aihubmix_frame.errors.NotACatalogError` (``needed_for`` names the caller in its
+    message); bad ``price_tiers`` cells raise :class:`~aihubmix_frame.errors.SchemaError`.
 
     >>> import aihubmix_frame as ahf
     >>> table = price_table(ahf.load_snapshot())
     >>> row = table.row_of("gpt-4o")
     >>> table.price_usd_per_1m("input", row), table.price_usd_per_1m("cache_read", row)
     (2.5, 1.25)
+    >>> bool(table.free[table.row_of("gpt-5.5-free")]), bool(table.placeholder[row])
+    (True, False)
     """
-    _check_catalog(catalog)
+    schema.require_columns(catalog, CATALOG_PRICE_COLUMNS, needed_for=needed_for)
+    if not isinstance(catalog, pd.DataFrame):
+        raise NotACatalogError(
+            f"{needed_for} needs the catalog as a pandas DataFrame, got {type(catalog).__name__}; "
+            "load it with aihubmix_frame.load_catalog() or load_snapshot() (a request log may be dask, "
+            "the catalog may not)"
+        )
     n = len(catalog)
     if catalog["model_id"].isna().any():
-        raise ValueError("the catalog has rows without a model_id; drop them before estimating costs")
+        raise SchemaError("the catalog has rows without a model_id; drop them before estimating costs")
     model_ids = tuple(str(m) for m in catalog["model_id"].tolist())
     first: dict[str, int] = {}
     for row, model_id in enumerate(model_ids):
@@ -193,10 +236,7 @@ def price_table(catalog: pd.DataFrame) -> PriceTable:
     if len(first) != n:
         lookup_rows = np.array([*first.values(), n], dtype=np.intp)
 
-    base = {
-        kind: catalog[column].to_numpy(dtype=float, na_value=np.nan)
-        for kind, column in schema.PRICE_FIELDS.items()
-    }
+    base = _base_prices(catalog)
     tier_column = catalog["price_tiers"] if "price_tiers" in catalog.columns else None
     tiers = [
         _tiers_of(cell, model_id) for cell, model_id in zip(tier_column, model_ids)
@@ -230,13 +270,13 @@ def price_table(catalog: pd.DataFrame) -> PriceTable:
                     fallback[kind][row, level] = not math.isnan(value)
                 per_1m[kind][row, level] = value
 
-    from .frame import placeholder_price_mask
-
+    unpriced = np.zeros(n + 1, dtype=bool)
+    unpriced[:n] = np.isnan(base["input"]) | np.isnan(base["output"])
     placeholder = np.zeros(n + 1, dtype=bool)
     if n and "types" in catalog.columns:
         placeholder[:n] = placeholder_price_mask(catalog)
-    unpriced = np.zeros(n + 1, dtype=bool)
-    unpriced[:n] = np.isnan(base["input"]) | np.isnan(base["output"])
+    free = np.zeros(n + 1, dtype=bool)
+    free[:n] = ~unpriced[:n] & np.logical_and.reduce([(base[k] == 0) | np.isnan(base[k]) for k in KINDS])
     return PriceTable(
         model_ids=model_ids,
         lookup_ids=lookup_ids,
@@ -253,5 +293,6 @@ def price_table(catalog: pd.DataFrame) -> PriceTable:
         base_prices={kind: per_1m[kind][:, 0] * PER_TOKEN for kind in KINDS},
         base_fallback={kind: fallback[kind][:, 0].copy() for kind in CACHE_KINDS},
         placeholder=placeholder,
+        free=free,
         catalog_usd_per_1m={kind: np.append(base[kind], np.nan) for kind in KINDS},
     )

@@ -7,15 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from .dask_adapter import is_dask
+
 __all__ = ["summarize_cost", "PERIOD_COLUMN"]
 
 PERIOD_COLUMN = "period"
 #: Summed alongside the ``*_usd`` columns when present.
 _COUNT_COLUMNS = ("requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-
-
-def _is_dask(obj: Any) -> bool:
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
 def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
@@ -99,7 +97,7 @@ def summarize_cost(
     if freq is not None:
         stamps = frame[timestamp]
         if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-            if _is_dask(frame):
+            if is_dask(frame):
                 raise ValueError(
                     f"column {timestamp!r} has dtype {stamps.dtype}, expected datetimes; convert it with "
                     f"dd.to_datetime(ddf[{timestamp!r}])"
@@ -111,7 +109,7 @@ def summarize_cost(
                     f"column {timestamp!r} does not hold datetimes ({exc}); convert it with "
                     f"pd.to_datetime(df[{timestamp!r}]) and fix the rows that fail"
                 ) from None
-        if _is_dask(frame):
+        if is_dask(frame):
             period = stamps.map_partitions(_period_start, freq, meta=(PERIOD_COLUMN, stamps.dtype))
         else:
             period = _period_start(stamps, freq)
@@ -127,7 +125,7 @@ def summarize_cost(
         frame = frame.assign(**{_ALL: 0})
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
-    if _is_dask(grouped):
+    if is_dask(grouped):
         return grouped.map_partitions(_finish, usd, skipna, keyed)
     return _finish(grouped, usd, skipna, keyed)
 

@@ -1,0 +1,40 @@
+"""Prices and costs: the catalog's price table, request-log costs, per-model scenarios and summaries.
+
+One concept per module, lowest first: ``dask_adapter`` (dask frames, priced partition by partition),
+``table`` (:class:`PriceTable`, with the placeholder and free flags), ``workload`` (the request log's
+columns and checks), ``kernel`` (the vectorised pricing kernel), ``estimate`` (:func:`estimate_cost`,
+:func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
+:func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`). Prices are USD per 1M tokens.
+"""
+
+from __future__ import annotations
+
+from .estimate import REPRICED_PREFIX, estimate_cost, reprice
+from .kernel import COST_COLUMNS
+from .scenarios import NOTE_COLUMN, CacheBreakEven, cache_break_even, cheapest_models, scenario_cost
+from .summary import PERIOD_COLUMN, summarize_cost
+from .table import CACHE_KINDS, KINDS, PER_TOKEN, PriceTable, is_catalog_frame, price_table, suggest_model_ids
+from .workload import TOKEN_COLUMNS, WorkloadSpec
+
+__all__ = [
+    "estimate_cost",
+    "reprice",
+    "summarize_cost",
+    "scenario_cost",
+    "cheapest_models",
+    "cache_break_even",
+    "CacheBreakEven",
+    "price_table",
+    "PriceTable",
+    "is_catalog_frame",
+    "suggest_model_ids",
+    "WorkloadSpec",
+    "KINDS",
+    "CACHE_KINDS",
+    "PER_TOKEN",
+    "COST_COLUMNS",
+    "TOKEN_COLUMNS",
+    "REPRICED_PREFIX",
+    "NOTE_COLUMN",
+    "PERIOD_COLUMN",
+]

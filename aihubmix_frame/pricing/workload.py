@@ -1,0 +1,197 @@
+"""The workload: which request-log column holds what, and the checks its values must pass before pricing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .dask_adapter import is_dask
+from .table import CACHE_KINDS
+
+__all__ = ["WorkloadSpec", "TOKEN_COLUMNS", "workload_spec", "numeric_values", "diagnose", "row_labels"]
+
+#: Default workload column of each token kind (rename with estimate_cost's keyword arguments).
+TOKEN_COLUMNS: dict[str, str] = {
+    "input": "input_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "output": "output_tokens",
+}
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """Which workload column holds what; ``None`` for an optional column that is absent."""
+
+    model_id: str
+    tokens: dict[str, str | None]
+    requests: str | None
+    input_includes_cache: bool
+
+    @classmethod
+    def resolve(
+        cls,
+        columns: Any,
+        *,
+        model_id: str,
+        input_tokens: str,
+        output_tokens: str,
+        cache_read_tokens: str | None,
+        cache_write_tokens: str | None,
+        requests: str | None,
+        input_includes_cache: bool,
+    ) -> WorkloadSpec:
+        """The spec of a log with these ``columns``; ``ValueError`` naming the columns it lacks.
+
+        >>> WorkloadSpec.resolve(["model_id", "input_tokens", "output_tokens", "requests"],
+        ...     model_id="model_id", input_tokens="input_tokens", output_tokens="output_tokens",
+        ...     cache_read_tokens=None, cache_write_tokens=None, requests=None,
+        ...     input_includes_cache=True).numeric_columns
+        ['input_tokens', 'output_tokens', 'requests']
+        """
+        if not isinstance(input_includes_cache, (bool, np.bool_)):
+            raise TypeError(f"input_includes_cache must be True or False, got {input_includes_cache!r}")
+        present = list(columns)
+        required = {"model_id": model_id, "input_tokens": input_tokens, "output_tokens": output_tokens}
+        optional = {"cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
+                    "requests": requests}
+        missing = [f"{name} (option {option}=)" for option, name in required.items() if name not in present]
+        missing += [f"{name} (option {option}=)" for option, name in optional.items()
+                    if name is not None and name not in present]
+        if missing:
+            raise ValueError(
+                f"the workload lacks the column(s) {', '.join(missing)}; it has {present[:20]}. "
+                "Rename your columns or name them with the keyword options, e.g. "
+                "estimate_cost(catalog, log, input_tokens='prompt_tokens', output_tokens='completion_tokens')"
+            )
+
+        def default(name: str | None, fallback: str) -> str | None:
+            if name is not None:
+                return name
+            return fallback if fallback in present else None
+
+        return cls(
+            model_id=model_id,
+            tokens={
+                "input": input_tokens,
+                "cache_read": default(cache_read_tokens, TOKEN_COLUMNS["cache_read"]),
+                "cache_write": default(cache_write_tokens, TOKEN_COLUMNS["cache_write"]),
+                "output": output_tokens,
+            },
+            requests=default(requests, "requests"),
+            input_includes_cache=bool(input_includes_cache),
+        )
+
+    @property
+    def numeric_columns(self) -> list[str]:
+        names = [c for c in self.tokens.values() if c is not None]
+        return names + ([self.requests] if self.requests is not None else [])
+
+
+def workload_spec(
+    workload: Any,
+    *,
+    model_id: str,
+    input_tokens: str,
+    output_tokens: str,
+    cache_read_tokens: str | None,
+    cache_write_tokens: str | None,
+    requests: str | None,
+    input_includes_cache: bool,
+) -> WorkloadSpec:
+    """The :class:`WorkloadSpec` of a pandas or dask request log, its column dtypes checked (dask: eagerly)."""
+    if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
+        raise TypeError(
+            f"workload must be a pandas or dask DataFrame of requests, got {type(workload).__name__}; "
+            "build one with pd.DataFrame({'model_id': [...], 'input_tokens': [...], 'output_tokens': [...]})"
+        )
+    spec = WorkloadSpec.resolve(
+        workload.columns, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
+        cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens, requests=requests,
+        input_includes_cache=input_includes_cache,
+    )
+    if is_dask(workload):
+        # Check the dtypes eagerly on the empty meta frame: a bad column fails now, not mid-compute.
+        for column in spec.numeric_columns:
+            dtype = workload.dtypes[column]
+            if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+                raise ValueError(
+                    f"column {column!r} has dtype {dtype}, expected numbers (token counts); convert it "
+                    f"with ddf[{column!r}] = dd.to_numeric(ddf[{column!r}]) or fix the source files"
+                )
+    return spec
+
+
+def row_labels(index: pd.Index, positions: np.ndarray, limit: int = 5) -> str:
+    """The index labels at the first ``limit`` positions, for error messages: ``"['a', 'b'] and 3 more"``."""
+    labels = [index[p] for p in positions[:limit]]
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return f"{labels}{more}"
+
+
+def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as a numpy int64 or float64 array (no copy when it already is one)."""
+    series = frame[column]
+    dtype = series.dtype
+    if len(series) == 0 and dtype == object:  # an empty log built from no records
+        return np.empty(0, dtype=np.int64)
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        converted = pd.to_numeric(series, errors="coerce") if dtype == object or pd.api.types.is_string_dtype(dtype) else None
+        if converted is None:
+            bad = np.arange(len(series))
+        else:
+            bad = np.flatnonzero(converted.isna().to_numpy() & series.notna().to_numpy())
+        examples = [series.iloc[p] for p in bad[:3]]
+        where = (f"rows {row_labels(frame.index, bad)} hold non-numbers such as {examples!r}"
+                 if len(bad) else "its values are numbers stored as text")
+        raise ValueError(
+            f"column {column!r} has dtype {dtype}, expected numbers (token counts); {where}. "
+            f"Convert it with pd.to_numeric(df[{column!r}]) and fix or drop the rows that fail"
+        )
+    if not isinstance(dtype, np.dtype):
+        na = series.isna().to_numpy()
+        if na.any():
+            raise ValueError(
+                f"column {column!r} is missing values in rows {row_labels(frame.index, np.flatnonzero(na))}; "
+                f"fill them (df[{column!r}].fillna(0)) or drop those rows"
+            )
+        kind = "f" if pd.api.types.is_float_dtype(dtype) else "i"
+        values = series.to_numpy(dtype=np.float64 if kind == "f" else np.int64)
+    else:
+        values = series.to_numpy()
+    if values.dtype.kind == "u":
+        values = values.astype(np.int64) if values.size == 0 or values.max() < 2**63 else values.astype(np.float64)
+    elif values.dtype.kind in "iu" and values.dtype != np.int64:
+        values = values.astype(np.int64)
+    elif values.dtype.kind == "f" and values.dtype != np.float64:
+        values = values.astype(np.float64)
+    return values
+
+
+def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec) -> ValueError:
+    """The ValueError that names the rows the kernel's block checks flagged."""
+    problems = []
+    for column, values in arrays.items():
+        if values.dtype.kind == "f":
+            bad = np.flatnonzero(~np.isfinite(values))
+            if len(bad):
+                problems.append(f"{column!r} is NaN or infinite in rows {row_labels(index, bad)}")
+        bad = np.flatnonzero(values < 0)
+        if len(bad):
+            problems.append(f"{column!r} is negative in rows {row_labels(index, bad)}")
+    if spec.input_includes_cache and not problems:
+        cached = sum(arrays[spec.tokens[k]] for k in CACHE_KINDS if spec.tokens[k] is not None)
+        bad = np.flatnonzero(arrays[spec.tokens["input"]] < cached)
+        if len(bad):
+            names = " + ".join(repr(spec.tokens[k]) for k in CACHE_KINDS if spec.tokens[k] is not None)
+            problems.append(
+                f"{names} exceed {spec.tokens['input']!r} in rows {row_labels(index, bad)}, which cannot "
+                "be with input_includes_cache=True (OpenAI's prompt_tokens counts cached tokens); if your "
+                "input counts exclude cached tokens (Anthropic's usage), pass input_includes_cache=False"
+            )
+    if not problems:  # pragma: no cover - the block checks and this diagnosis test the same things
+        problems.append("a value failed the checks")
+    return ValueError("bad workload: " + "; ".join(problems) + ". Token counts and requests must be finite and >= 0")
