@@ -206,7 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     """``cache info`` / ``cache clear``."""
-    from .http.cache import cache_info, clear_cache
+    from .http.maintenance import cache_info, clear_cache
 
     if args.action == "clear":
         removed = clear_cache(cache_dir=args.cache_dir)

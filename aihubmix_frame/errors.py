@@ -80,6 +80,10 @@ class ExportError(AihubmixError, ValueError):
     """A frame cannot be written to, or read back from, a Parquet or CSV file losslessly."""
 
 
+class CacheWarning(AihubmixWarning):
+    """The HTTP cache file could not be used (corrupt, locked, unwritable); loading went on without it."""
+
+
 class HistoryWarning(AihubmixWarning):
     """A catalog was not recorded in the price history (filtered, or the folder is not writable)."""
 

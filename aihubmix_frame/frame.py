@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections import Counter
@@ -79,7 +80,10 @@ def _price(value: Any) -> float | None:
         return None
     kind = type(value)
     if kind is int or kind is float:
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise _BadValue(f"expected a finite, non-negative price, got a {len(str(value))}-digit number") from None
     elif kind is str:
         if not value.strip():
             return None
@@ -304,6 +308,24 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
     record that does not fit the documented shape.
     """
     records = payload_records(payload)
+    try:
+        return _convert(records, provenance)
+    except UnicodeEncodeError:
+        raise _unencodable_text(records) from None
+
+
+def _unencodable_text(records: list) -> SchemaError:
+    """The SchemaError for text that is not valid Unicode (a lone surrogate such as ``\\ud800``)."""
+    for index, record in enumerate(records):
+        for key, value in (record.items() if isinstance(record, Mapping) else ()):
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                return _context_error(index, record, key, "text that is not valid Unicode (a lone surrogate)")
+    return SchemaError("the catalog holds text that is not valid Unicode; fix the payload before converting")
+
+
+def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFrame:
     n = len(records)
     if set(map(type, records)) - {dict}:
         for index, record in enumerate(records):

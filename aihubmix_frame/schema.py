@@ -215,3 +215,31 @@ def is_complete_catalog(frame: Any) -> bool:
     if recorded.get("rows") != len(frame):
         return False
     return catalog_fingerprint(frame["model_id"].tolist()) == recorded
+
+
+# --- credentials ------------------------------------------------------------------------------------
+
+#: Header, query-parameter and metadata key names that may carry a credential. One list for the
+#: HTTP cache and the file codec; :func:`is_secret_name` compares in any letter case and treats
+#: ``-`` and ``_`` alike.
+SECRET_NAMES: tuple[str, ...] = (
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "key", "token",
+    "access-token", "refresh-token", "id-token", "x-auth-token", "x-api-token", "x-access-token",
+    "bearer", "bearer-token", "openai-api-key", "aihubmix-api-key", "anthropic-api-key",
+    "client-secret", "secret", "password", "passwd", "cookie", "set-cookie", "credentials",
+)
+#: Name endings that mark a credential whatever comes before (``my_service_api_key``).
+SECRET_SUFFIXES: tuple[str, ...] = ("-api-key", "-apikey", "-token", "-secret", "-password")
+_SECRET_SET = frozenset(SECRET_NAMES)
+
+
+def is_secret_name(name: Any) -> bool:
+    """Does this header, parameter or key name carry a credential? Any case; ``-`` and ``_`` alike.
+
+    >>> [is_secret_name(n) for n in ("Authorization", "AIHUBMIX_API_KEY", "x-API-key", "Cookie", "model_id")]
+    [True, True, True, True, False]
+    """
+    if not isinstance(name, str):
+        return False
+    normal = name.strip().lower().replace("_", "-")
+    return normal in _SECRET_SET or normal.endswith(SECRET_SUFFIXES)

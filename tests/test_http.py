@@ -15,7 +15,8 @@ import pytest
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
-from aihubmix_frame.http.cache import cache_info, cached_session, redaction_list
+from aihubmix_frame.http.cache import cached_session, redaction_list
+from aihubmix_frame.http.maintenance import cache_info
 from aihubmix_frame.errors import (APIError, AuthenticationError, NotFoundError, OfflineError,
                                    StaleCatalogWarning)
 from aihubmix_frame.testing import CatalogServer

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.http.cache import cache_info, cached_session
+from aihubmix_frame.http.cache import cached_session
+from aihubmix_frame.http.maintenance import cache_info
 from aihubmix_frame.errors import AuthenticationError, NotFoundError, OfflineError, SchemaError
 from aihubmix_frame.http.legacy import fetch_legacy_models
 from aihubmix_frame.testing import CatalogServer

@@ -12,11 +12,59 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import OfflineError, StaleCatalogWarning, warn
+from ..errors import CacheWarning, OfflineError, StaleCatalogWarning, warn
 from ..query import CatalogQuery, accepts_query
 from .result import RawCatalog, age_text, iso_utc, public_url, utc_now
 from .transport import API_KEY_ENV, RETRY_STATUSES, error_message, send, status_error
 from .verdict import verdict_of
+
+#: What a leaked credential is replaced by in messages.
+REDACTED = "[REDACTED]"
+
+
+def scrub_secret(text: str | None, secret: str | None) -> str | None:
+    """``text`` with ``secret`` and any ``Bearer <token>`` replaced by ``[REDACTED]``.
+
+    >>> scrub_secret("Invalid token: Bearer sk-abc123 (key sk-abc123)", "sk-abc123")
+    'Invalid token: Bearer [REDACTED] (key [REDACTED])'
+    """
+    import re
+
+    if not text:
+        return text
+    if secret:
+        text = text.replace(secret, REDACTED)
+    return re.sub(r"(?i)(bearer\s+)(?!\[REDACTED\])\S+", r"\1" + REDACTED, text)
+
+
+def plain_session() -> Any:
+    """A requests session without a cache, with the body size cap and total deadline."""
+    import requests
+
+    from .limits import BoundedAdapter
+
+    session = requests.Session()
+    adapter = BoundedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def is_cache_fault(exc: BaseException) -> bool:
+    """Did ``exc`` come from the cache layer (SQLite, requests-cache, its serializer), not the network?"""
+    import sqlite3
+
+    from .backend import CacheLockedError
+
+    if isinstance(exc, (sqlite3.Error, CacheLockedError)):
+        return True
+    trace = exc.__traceback__
+    while trace is not None:
+        name = trace.tb_frame.f_code.co_filename
+        if f"{os.sep}requests_cache{os.sep}" in name or f"{os.sep}cattrs{os.sep}" in name:
+            return True
+        trace = trace.tb_next
+    return False
 
 __all__ = [
     "CatalogClient",
@@ -28,6 +76,9 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_RETRIES",
     "CATALOG_PATH",
+    "scrub_secret",
+    "plain_session",
+    "is_cache_fault",
 ]
 
 DEFAULT_BASE_URL = "https://aihubmix.com"
@@ -102,15 +153,29 @@ class CatalogClient:
 
     @property
     def session(self) -> Any:
-        """The session requests go through (the cache session unless one was given)."""
+        """The session requests go through: the cache session unless one was given, or — when the
+        cache cannot be used — a plain session (after one CacheWarning naming the path)."""
         if self._session is None:
-            from .cache import cached_session
+            from .cache import open_cache
 
-            self._session = cached_session(cache_dir=self.cache_dir)
+            self._session = open_cache(cache_dir=self.cache_dir) or plain_session()
         return self._session
+
+    def bypass_cache(self, exc: BaseException) -> None:
+        """A cache fault happened mid-request: say so once, and go on without the cache."""
+        from .cache import cache_path
+
+        path = getattr(getattr(self._session, "cache", None), "db_path", None) or cache_path(self.cache_dir)
+        warn(f"the HTTP cache {path} failed ({type(exc).__name__}: {self.scrub(str(exc))}); going on "
+             f"without it. Run `aihubmix-frame cache clear` if it keeps happening", CacheWarning)
+        self._session = plain_session()
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def scrub(self, text: str | None) -> str | None:
+        """Server text without the API key (servers echo it: "Invalid token: Bearer sk-...")."""
+        return scrub_secret(text, self._api_key)
 
     # --- the catalog ---------------------------------------------------------------------------
 
@@ -132,14 +197,18 @@ class CatalogClient:
         exchange = _CatalogExchange(self, query.to_params())
         if offline:
             return exchange.from_cache_only()
-        return exchange.run(refresh=refresh, force_refresh=force_refresh)
+        try:
+            return exchange.run(refresh=refresh, force_refresh=force_refresh)
+        except Exception as exc:  # noqa: BLE001 - only cache faults are handled; the rest re-raise
+            if not is_cache_fault(exc):
+                raise
+            self.bypass_cache(exc)
+            return _CatalogExchange(self, query.to_params()).run(refresh=False, force_refresh=False)
 
     # --- legacy endpoints -------------------------------------------------------------------------
 
     def get_json(self, path: str) -> Any:
         """GET a legacy endpoint, uncached (its answer depends on the API key), and return its JSON."""
-        import requests
-
         from ..errors import SchemaError
         from .cache import is_cached_session
 
@@ -147,7 +216,7 @@ class CatalogClient:
         public = public_url(url)
         headers = self.auth_headers()
         own = self._session is None
-        session = requests.Session() if own else self._session
+        session = plain_session() if own else self._session
         if is_cached_session(session):
             # The answer depends on the key, and the cache key ignores it: neither read nor store.
             headers["Cache-Control"] = "no-store"
@@ -162,7 +231,7 @@ class CatalogClient:
             raise OfflineError(f"{attempt.failure} at {public}; the legacy endpoints have no cache or "
                                "snapshot. Retry later or check base_url and your network.")
         if response.status_code != 200:
-            raise status_error(response.status_code, error_message(response), public)
+            raise status_error(response.status_code, self.scrub(error_message(response)), public)
         try:
             return response.json()
         except ValueError:
@@ -186,11 +255,16 @@ class _CatalogExchange:
 
         if not is_cached_session(self.session):
             return None
-        cached = self.session.cache.get_response(cache_key_of(self.session, self.url, self.params))
-        if cached is None:
+        try:
+            cached = self.session.cache.get_response(cache_key_of(self.session, self.url, self.params))
+            verdict = verdict_of(cached, deep=False) if cached is not None else None
+        except Exception as exc:  # noqa: BLE001 - a broken cache is no cached copy
+            if not is_cache_fault(exc):
+                raise
+            self.client.bypass_cache(exc)
+            self.session = self.client.session
             return None
-        verdict = verdict_of(cached)
-        return (cached, verdict.payload) if verdict.ok else None
+        return (cached, verdict.payload) if verdict is not None and verdict.ok else None
 
     def _raw(self, response: Any, payload: dict | None, source: str, *, fetched_at: str | None = None,
              reason: str | None = None) -> RawCatalog:
@@ -204,6 +278,7 @@ class _CatalogExchange:
     def _stale(self, cached: Any, payload: dict, reason: str) -> RawCatalog:
         from .cache import last_confirmed
 
+        reason = self.client.scrub(reason)
         confirmed = last_confirmed(cached)
         warn(f"{reason} at {self.public}; using the cached catalog last confirmed by the server "
              f"{age_text(confirmed)} ago ({iso_utc(confirmed)}). Prices may have changed: retry later, "
@@ -227,10 +302,10 @@ class _CatalogExchange:
                        timeout=self.client.timeout, retries=self.client.retries, cache_kwargs=cache_kwargs)
         last, response, failure = attempt.last, attempt.response, attempt.failure
         if last is not None and 400 <= last.status < 500 and last.status not in RETRY_STATUSES:
-            raise status_error(last.status, last.message, self.public)
+            raise status_error(last.status, self.client.scrub(last.message), self.public)
 
         if response is not None and getattr(response, "from_cache", False):
-            verdict = verdict_of(response)
+            verdict = verdict_of(response, deep=False)  # stored only after a deep check
             if verdict.ok:
                 if getattr(response, "revalidated", False):
                     return self._raw(response, verdict.payload, "revalidated", fetched_at=iso_utc(utc_now()))
@@ -253,12 +328,12 @@ class _CatalogExchange:
                 self._forget_bad_entry()
                 failure = f"the server answered 200 with {verdict.problem}"
             elif 400 <= response.status_code < 500 and response.status_code not in RETRY_STATUSES:
-                raise status_error(response.status_code, error_message(response), self.public)
+                raise status_error(response.status_code, self.client.scrub(error_message(response)), self.public)
             else:
                 failure = last.describe() if last is not None else f"the server answered HTTP {response.status_code}"
 
         entry = self._cached()
-        reason = failure or "the request failed"
+        reason = self.client.scrub(failure or "the request failed")
         if entry is not None:
             return self._stale(entry[0], entry[1], reason)
         raise OfflineError(f"{reason} at {self.public}, and there is no cached copy of this query. Retry "

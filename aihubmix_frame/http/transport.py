@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..errors import APIError, AuthenticationError, NotFoundError
+from .limits import BodyTooLargeError
 
 __all__ = ["Exchange", "Attempt", "send", "status_error", "error_message",
            "RETRY_STATUSES", "MAX_RETRY_WAIT", "API_KEY_ENV"]
@@ -108,16 +109,21 @@ def send(session: Any, url: str, *, params: Mapping[str, str] | None, headers: d
             message = error_message(response) if response.status_code >= 400 else None
             attempt.exchanges.append(Exchange(response.status_code, dict(response.headers), message))
 
+    # A request's own hooks replace the session's of the same name in requests: pass both.
+    hooks = {"response": [*(getattr(session, "hooks", None) or {}).get("response", []), record]}
     for number in range(retries + 1):
         attempt.exchanges.clear()
         try:
             attempt.response = session.get(url, params=dict(params or {}), headers=headers, timeout=timeout,
-                                           hooks={"response": [record]}, **cache_kwargs)
+                                           hooks=hooks, **cache_kwargs)
         except requests.Timeout:
             attempt.failure = f"no answer within {timeout} s"
             return attempt
         except requests.ConnectionError as exc:
             attempt.failure = f"could not connect ({type(exc).__name__})"
+            return attempt
+        except BodyTooLargeError as exc:
+            attempt.failure = str(exc)
             return attempt
         except requests.RequestException as exc:
             attempt.failure = f"the request failed ({type(exc).__name__})"

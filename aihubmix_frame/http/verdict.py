@@ -1,56 +1,95 @@
-"""BodyVerdict: is a catalog response body the catalog, an API error, or something broken?
+"""BodyVerdict: is a catalog response body the whole catalog, an API error, or something broken?
 
-The verdict is a typed value computed once per response and remembered beside it (a weak map, so
-nothing is planted on the response object): the cache's ``filter_fn`` decides with it whether a
-body may replace the cached copy, and the client reads the same verdict to decide what to return.
+A body may replace the cached copy only when it is the whole catalog: JSON (not nested absurdly
+deep), the documented envelope, every record converting with ``catalog_to_frame`` (ids, prices,
+tiers, text), and a plausible size (an unfiltered catalog is never empty). The verdict is a typed
+value computed once per response and remembered beside it (:class:`ResponseMemo`, so nothing is
+planted on the response object): the cache's ``filter_fn`` decides with it whether a body may be
+stored, and the client reads the same verdict to decide what to return.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["BodyVerdict", "ResponseMemo", "judge_body", "verdict_of"]
+from ..errors import AihubmixError
+
+__all__ = ["BodyVerdict", "ResponseMemo", "judge_body", "verdict_of", "FILTER_PARAMETERS"]
+
+#: Query parameters that select a subset of the catalog (an empty answer is then plausible).
+FILTER_PARAMETERS = ("type", "modalities", "features", "model")
 
 
 @dataclass(frozen=True)
 class BodyVerdict:
-    """``kind`` is ``catalog`` (a usable envelope), ``api_error`` (``success: false``) or ``malformed``."""
+    """``kind`` is ``catalog`` (a usable envelope), ``api_error`` (``success: false``) or ``malformed``.
+
+    ``deep`` says whether every record was checked (new bodies) or only the envelope (bodies the
+    cache stored after such a check).
+    """
 
     kind: str
     problem: str | None = None
     payload: dict[str, Any] | None = None
+    deep: bool = False
 
     @property
     def ok(self) -> bool:
         return self.kind == "catalog"
 
 
-def judge_body(content: bytes | None, content_type: str | None = None) -> BodyVerdict:
-    """The verdict on one body of ``GET /api/v1/models``.
+def _is_filtered(url: str | None) -> bool:
+    query = dict(parse_qsl(urlsplit(url or "").query))
+    return any(query.get(name) for name in FILTER_PARAMETERS)
 
-    >>> judge_body(b'{"success": true, "data": []}').kind
+
+def judge_body(content: bytes | None, content_type: str | None = None, *, deep: bool = True,
+               url: str | None = None) -> BodyVerdict:
+    """The verdict on one body of ``GET /api/v1/models`` (``url``: the request, for its filters).
+
+    >>> judge_body(b'{"success": true, "data": [{"model_id": "m"}]}').kind
     'catalog'
     >>> judge_body(b'{"success": false, "message": "bad type"}').problem
     'success=false: bad type'
     >>> judge_body(b'<html>login</html>', "text/html").problem
     'a body that is not JSON (text/html, 18 bytes)'
+    >>> judge_body(b'{"data": []}').problem
+    'an empty catalog (data: []) for a query without filters'
+    >>> judge_body(b'{"data": [{"model_id": 42}]}').problem.startswith("an invalid catalog: record 0 (model_id=42)")
+    True
     """
     content = content or b""
     try:
         payload = json.loads(content)
+    except RecursionError:
+        return BodyVerdict("malformed", f"JSON nested too deep ({len(content)} bytes)", deep=deep)
     except (ValueError, UnicodeDecodeError):
         kind = content_type or "unknown content type"
-        return BodyVerdict("malformed", f"a body that is not JSON ({kind}, {len(content)} bytes)")
+        return BodyVerdict("malformed", f"a body that is not JSON ({kind}, {len(content)} bytes)", deep=deep)
     if not isinstance(payload, dict):
-        return BodyVerdict("malformed", f"a JSON {type(payload).__name__} instead of the catalog envelope")
+        return BodyVerdict("malformed", f"a JSON {type(payload).__name__} instead of the catalog envelope", deep=deep)
     if payload.get("success") is False:
-        return BodyVerdict("api_error", f"success=false: {payload.get('message') or 'no message'}")
+        return BodyVerdict("api_error", f"success=false: {payload.get('message') or 'no message'}", deep=deep)
     if not isinstance(payload.get("data"), list):
-        return BodyVerdict("malformed", "a JSON object without a 'data' list")
-    return BodyVerdict("catalog", None, payload)
+        return BodyVerdict("malformed", "a JSON object without a 'data' list", deep=deep)
+    if not deep:
+        return BodyVerdict("catalog", None, payload, deep=False)
+    if not payload["data"] and not _is_filtered(url):
+        return BodyVerdict("malformed", "an empty catalog (data: []) for a query without filters", deep=True)
+    from ..frame import catalog_to_frame
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. duplicate ids: said again when the frame is built
+            catalog_to_frame(payload)
+    except (AihubmixError, RecursionError) as exc:
+        return BodyVerdict("malformed", f"an invalid catalog: {exc}", deep=True)
+    return BodyVerdict("catalog", None, payload, deep=True)
 
 
 class ResponseMemo:
@@ -83,11 +122,16 @@ _MISSING = object()
 _VERDICTS = ResponseMemo()
 
 
-def verdict_of(response: Any) -> BodyVerdict:
-    """The verdict on a response's body, computed on first use and remembered for that response."""
+def verdict_of(response: Any, *, deep: bool = True) -> BodyVerdict:
+    """The verdict on a response's body, computed on first use and remembered for that response.
+
+    ``deep=False`` checks the envelope only (for bodies our cache stored after a deep check).
+    """
     verdict = _VERDICTS.get(response)
-    if verdict is None:
+    if verdict is None or (deep and not verdict.deep):
         headers = getattr(response, "headers", None) or {}
-        verdict = judge_body(getattr(response, "content", None), headers.get("Content-Type"))
+        request = getattr(response, "request", None)
+        verdict = judge_body(getattr(response, "content", None), headers.get("Content-Type"), deep=deep,
+                             url=getattr(request, "url", None) or getattr(response, "url", None))
         _VERDICTS.set(response, verdict)
     return verdict
