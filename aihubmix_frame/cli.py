@@ -217,6 +217,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
     print(f"size: {info['size_bytes']:,} bytes" + ("" if info["exists"] else " (no cache yet)"))
     print(f"responses: {info['responses']}")
     print(f"newest fetch: {info['newest_fetch'] or '-'}")
+    if info.get("problem"):
+        print(f"problem: {info['problem']} (run `aihubmix-frame cache clear` to start a new cache)")
     return 0
 
 

@@ -319,6 +319,10 @@ class _CatalogExchange:
                 reason = (last.describe() if last is not None
                           else "the server did not answer (connection failed or timed out)")
                 return self._stale(response, verdict.payload, reason)
+            if not force_refresh:
+                # An unreadable entry (a damaged row, another program's cache): drop it, ask again.
+                self._delete_entry()
+                return self.run(refresh=False, force_refresh=True)
             failure = "the cached copy is not the catalog JSON"
         elif response is not None:
             if response.status_code == 200:
@@ -339,6 +343,12 @@ class _CatalogExchange:
         raise OfflineError(f"{reason} at {self.public}, and there is no cached copy of this query. Retry "
                            f"later, check base_url and your network, or use load_snapshot().",
                            reason=f"{reason} at {self.public}")
+
+    def _delete_entry(self) -> None:
+        from .cache import cache_key_of, is_cached_session
+
+        if is_cached_session(self.session):
+            self.session.cache.delete(cache_key_of(self.session, self.url, self.params))
 
     def _forget_bad_entry(self) -> None:
         """A session without our ``filter_fn`` may have stored a broken body: delete it."""
