@@ -44,13 +44,12 @@ _LAZY: dict[str, str] = {
     "summarize_cost": "cost_summary",
     "reprice": "cost",
     "cache_break_even": "cost_scenarios",
-    "read_parquet": "export",
-    "read_csv": "export",
-    "diff_catalogs": "diff",
-    "CatalogHistory": "history",
+    "read_parquet": "store",
+    "read_csv": "store",
+    "diff_catalogs": "store",
+    "CatalogHistory": "store",
 }
-_LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "export",
-                 "diff", "history")
+_LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "store")
 
 __all__ = [
     "__version__",

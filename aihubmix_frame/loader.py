@@ -128,7 +128,7 @@ def load_catalog(
     ``api_key=`` or ``$AIHUBMIX_API_KEY`` (optional for this endpoint). Cache:
     ``cache_dir=``, else ``$AIHUBMIX_CACHE_DIR``, else the user cache directory.
     ``history=folder`` records each unfiltered catalog that came from the API in a
-    :class:`~aihubmix_frame.history.CatalogHistory` (only when its content changed).
+    :class:`~aihubmix_frame.store.history.CatalogHistory` (only when its content changed).
 
     >>> import tempfile
     >>> from aihubmix_frame.testing import CatalogServer
@@ -155,7 +155,7 @@ def load_catalog(
         return _snapshot_fallback(params, None if offline else getattr(exc, "reason", str(exc)))
     frame = _frame_of(raw)
     if history is not None:
-        from .history import record_fetch
+        from .store.history import record_fetch
 
         record_fetch(frame, history)
     return frame
@@ -203,6 +203,10 @@ def _frame_of(raw: Any) -> pd.DataFrame:
         warnings.warn(message, category, stacklevel=3)
     result = _copy_frame(frame)
     result.attrs = {"aihubmix": {**base_provenance(), **raw.provenance}}
+    if set(raw.params) <= {"sort_by", "sort_order"}:  # unfiltered: the complete catalog, say so
+        from .schema import COMPLETE_KEY
+
+        result.attrs["aihubmix"][COMPLETE_KEY] = frame.attrs["aihubmix"][COMPLETE_KEY]
     return result
 
 
