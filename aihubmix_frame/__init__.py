@@ -49,13 +49,12 @@ _LAZY: dict[str, str] = {
     "summarize_cost": "pricing",
     "reprice": "pricing",
     "cache_break_even": "pricing",
-    "read_parquet": "export",
-    "read_csv": "export",
-    "diff_catalogs": "diff",
-    "CatalogHistory": "history",
+    "read_parquet": "store",
+    "read_csv": "store",
+    "diff_catalogs": "store",
+    "CatalogHistory": "store",
 }
-_LAZY_MODULES = ("widgets", "testing", "http", "pricing", "export",
-                 "diff", "history")
+_LAZY_MODULES = ("widgets", "testing", "http", "pricing", "store")
 
 __all__ = [
     "__version__",

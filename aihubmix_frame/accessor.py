@@ -214,7 +214,7 @@ class AihubAccessor:
         >>> back.equals(df) and back.attrs == df.attrs
         True
         """
-        from .export import write_parquet
+        from .store.parquet import write_parquet
 
         return write_parquet(self._frame, path, compression=compression)
 
@@ -226,7 +226,7 @@ class AihubAccessor:
         >>> len(ahf.read_csv(path))
         804
         """
-        from .export import write_csv
+        from .store.csv import write_csv
 
         return write_csv(self._frame, path)
 

@@ -239,41 +239,13 @@ def _plain_errors(command):
     return run
 
 
-def _read_catalog_file(path: str) -> pd.DataFrame:
-    """A catalog from a Parquet, CSV or JSON envelope file, chosen by the file suffix."""
-    from pathlib import Path
-
-    from .export import read_csv, read_parquet
-    from .frame import catalog_to_frame
-
-    suffix = Path(path).suffix.lower()
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no such file {path!r}; pass a .parquet, .csv or .json catalog file")
-    if suffix == ".parquet":
-        return read_parquet(path)
-    if suffix == ".csv":
-        return read_csv(path)
-    if suffix == ".json":
-        with open(path, encoding="utf-8") as handle:
-            try:
-                payload = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path!r} is not valid JSON ({exc}); pass the API's JSON envelope") from None
-        return catalog_to_frame(payload)
-    raise ValueError(f"cannot tell the format of {path!r}; use a .parquet, .csv or .json file")
-
-
 @_plain_errors
 def cmd_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .store.formats import catalog_file_format, write_catalog_file
 
-    from .export import write_csv, write_parquet
-
-    suffix = Path(args.file).suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        raise ValueError(f"cannot tell the format of {args.file!r}; name it FILE.parquet or FILE.csv")
+    catalog_file_format(args.file, writing=True)  # a bad name fails before anything is fetched
     selected = load_for_cli(args)
-    path = (write_parquet if suffix == ".parquet" else write_csv)(selected, args.file)
+    path = write_catalog_file(selected, args.file)
     print(f"wrote {path}: {describe_source(selected)}", file=sys.stderr)
     return 0
 
@@ -291,26 +263,27 @@ def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
 
 @_plain_errors
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import diff_catalogs
+    from .store.diff import diff_catalogs, diff_counts
+    from .store.formats import read_catalog_file
 
-    old, new = _read_catalog_file(args.old), _read_catalog_file(args.new)
+    old, new = read_catalog_file(args.old), read_catalog_file(args.new)
     changes = diff_catalogs(old, new)
     _write_changes(changes, args.format, sys.stdout)
-    counts = changes["change"].value_counts()
-    print(f"{len(old)} -> {len(new)} models: {counts.get('added', 0)} added, {counts.get('removed', 0)} "
-          f"removed, {changes.loc[changes['change'] == 'changed', 'model_id'].nunique()} changed "
-          f"({counts.get('changed', 0)} field changes); prices in {schema.PRICE_UNIT}", file=sys.stderr)
+    counts = diff_counts(changes)
+    print(f"{len(old)} -> {len(new)} models: {counts['added']} added, {counts['removed']} removed, "
+          f"{counts['changed']} changed ({counts['field_changes']} field changes); prices in "
+          f"{schema.PRICE_UNIT}", file=sys.stderr)
     return 0
 
 
 @_plain_errors
 def cmd_history(args: argparse.Namespace) -> int:
-    from .history import CatalogHistory
+    from .store.history import CatalogHistory, is_api_fetch
 
     history = CatalogHistory(args.folder, create=args.record)
     if args.record:
         frame = load_for_cli(args)
-        if frame.attrs.get(schema.ATTRS_KEY, {}).get("source") == "snapshot" and not args.offline:
+        if not is_api_fetch(frame) and not args.offline:
             # the network path fell back to the bundled snapshot: that is not a new price observation
             print("the catalog came from the bundled snapshot, not the API; nothing recorded "
                   "(pass --offline to record the snapshot itself)", file=sys.stderr)
@@ -318,23 +291,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             path = history.record(frame)
             print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
                   file=sys.stderr)
-    if args.model_id is not None:
-        table = history.price_history(args.model_id)
-    else:
-        snapshots = history.snapshots
-        changes = history.diff()
-        counts = changes.groupby(["snapshot_at", "change"]).size().unstack(fill_value=0) if len(changes) else None
-        rows = []
-        for at, path in zip(snapshots["snapshot_at"], snapshots["path"]):
-            from .export import read_parquet
-
-            models = len(read_parquet(path, columns=["model_id"]))
-            row = {"snapshot_at": at, "models": models}
-            for change in ("added", "removed", "changed"):
-                row[change] = int(counts.loc[at, change]) if counts is not None and at in counts.index \
-                    and change in counts.columns else 0
-            rows.append(row)
-        table = pd.DataFrame(rows, columns=["snapshot_at", "models", "added", "removed", "changed"])
+    table = history.price_history(args.model_id) if args.model_id is not None else history.summary()
     _write_changes(table, args.format, sys.stdout)
     print(f"{len(history)} snapshots in {args.folder}; prices in {schema.PRICE_UNIT}", file=sys.stderr)
     return 0

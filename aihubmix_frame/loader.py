@@ -148,7 +148,7 @@ def load_catalog(
         return _snapshot_fallback(query, None if offline else exc.reason)
     frame = _frame_of(raw, complete=not server_query.selects)
     if history is not None:
-        from .history import record_fetch
+        from .store.history import record_fetch
 
         record_fetch(frame, history)
     local = query.local_query()

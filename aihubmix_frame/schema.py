@@ -223,7 +223,7 @@ def is_complete_catalog(frame: Any) -> bool:
 #: HTTP cache and the file codec; :func:`is_secret_name` compares in any letter case and treats
 #: ``-`` and ``_`` alike.
 SECRET_NAMES: tuple[str, ...] = (
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "key", "token",
+    "authorization", "proxy-authorization", "auth", "x-api-key", "api-key", "apikey", "key", "token",
     "access-token", "refresh-token", "id-token", "x-auth-token", "x-api-token", "x-access-token",
     "bearer", "bearer-token", "openai-api-key", "aihubmix-api-key", "anthropic-api-key",
     "client-secret", "secret", "password", "passwd", "cookie", "set-cookie", "credentials",

@@ -3,7 +3,8 @@
 The history frame is the bundled snapshot replicated with one ``snapshot_at`` per copy (what
 ``CatalogHistory.load()`` returns after ~1,250 recorded fetches). Both formats go through this
 package: ``df.aihub.to_parquet`` + ``ahf.read_parquet`` against ``df.aihub.to_csv`` +
-``ahf.read_csv``. Best of ``--rounds`` alternating rounds; exits non-zero when a target is missed.
+``ahf.store.read_history_csv`` (the CSV reader plus the history's ``snapshot_at`` times). Best of
+``--rounds`` alternating rounds; exits non-zero when a target is missed.
 
     python benchmarks/bench_parquet.py [--rows 1000000] [--rounds 3]
 """
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             del back
             seconds, _ = timed(lambda: frame.aihub.to_csv(csv_path))
             best["csv_write"] = min(best["csv_write"], seconds)
-            seconds, from_csv = timed(lambda: ahf.read_csv(csv_path))
+            seconds, from_csv = timed(lambda: ahf.store.read_history_csv(csv_path))
             best["csv_read"] = min(best["csv_read"], seconds)
             del from_csv
         parquet_bytes, csv_bytes = parquet_path.stat().st_size, csv_path.stat().st_size

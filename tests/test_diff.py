@@ -12,6 +12,7 @@ import pytest
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
+from aihubmix_frame.errors import NotACatalogError
 from helpers_publicproviderconf import envelope, load_dist, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +164,7 @@ def test_identical_catalogs_and_duplicates_and_bad_input(snapshot):
                                         {"model_id": "a", "pricing": {"input": 2, "output": 1}}])
     single = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 1}}])
     assert ahf.diff_catalogs(doubled, single)[["model_id", "change"]].values.tolist() == [["a", "removed"]]
-    with pytest.raises(TypeError, match="model_id"):
+    with pytest.raises(NotACatalogError, match="model_id"):
         ahf.diff_catalogs(pd.DataFrame({"x": [1]}), snapshot)
     with pytest.raises(ValueError, match="unknown fields"):
         ahf.diff_catalogs(snapshot, snapshot, fields=["nope"])
@@ -199,3 +200,45 @@ def test_cli_diff_reads_json_envelopes_parquet_and_csv(versions, tmp_path):
     done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "diff", str(tmp_path / "missing.parquet"),
                            str(old_json)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "no such file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_subset_is_compared_only_on_the_models_it_holds(versions):
+    old, new = versions["2025-11-11"], versions["2026-07-02"]
+    full = ahf.diff_catalogs(old, new)
+    llm = new.aihub.filter(type="llm")
+    partial = ahf.diff_catalogs(old, llm, new_complete=False)
+    assert set(partial["change"]) == {"changed"}
+    expected = full[(full["change"] == "changed") & full["model_id"].isin(set(llm["model_id"]))]
+    pd.testing.assert_frame_equal(partial.reset_index(drop=True), expected.reset_index(drop=True))
+    assert partial.attrs["aihubmix"]["diff"]["new"]["complete"] is False
+
+    # an old side that held only some models: nothing new is "added", real removals still count
+    since_subset = ahf.diff_catalogs(old.aihub.filter(type="llm"), new, old_complete=False)
+    assert "added" not in set(since_subset["change"])
+    removed = set(since_subset.loc[since_subset["change"] == "removed", "model_id"])
+    assert removed == set(old.aihub.filter(type="llm")["model_id"]) - set(new["model_id"]) and removed
+
+
+def test_apply_subset_updates_only_the_models_it_holds(snapshot):
+    cut = snapshot.aihub.filter(type="llm").iloc[::-1].copy()
+    cut["input_usd_per_1m"] = cut["input_usd_per_1m"] / 2
+    cut = cut.drop(columns=["desc"])  # a column the subset lacks keeps the catalog's values
+    updated = ahf.store.apply_subset(snapshot, cut)
+    assert updated.index.equals(snapshot.index) and list(updated.columns) == list(snapshot.columns)
+    assert updated["model_id"].tolist() == snapshot["model_id"].tolist()
+    assert updated.dtypes.equals(snapshot.dtypes) and updated.attrs == snapshot.attrs
+    in_cut = snapshot["model_id"].isin(set(cut["model_id"])).to_numpy()
+    pd.testing.assert_series_equal(updated["input_usd_per_1m"][in_cut], snapshot["input_usd_per_1m"][in_cut] / 2)
+    pd.testing.assert_frame_equal(updated[~in_cut], snapshot[~in_cut])
+    pd.testing.assert_series_equal(updated["desc"], snapshot["desc"])
+    assert ahf.diff_catalogs(snapshot, updated)["field"].unique().tolist() == ["input_usd_per_1m"]
+
+
+def test_diff_counts(versions):
+    changes = ahf.diff_catalogs(versions["2025-11-11"], versions["2026-07-02"])
+    counts = ahf.store.diff_counts(changes)
+    changed = changes[changes["change"] == "changed"]
+    assert counts == {"added": int((changes["change"] == "added").sum()),
+                      "removed": int((changes["change"] == "removed").sum()),
+                      "changed": changed["model_id"].nunique(), "field_changes": len(changed)}
+    assert counts["changed"] < counts["field_changes"]

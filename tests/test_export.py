@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
 from aihubmix_frame.errors import ExportError
-from aihubmix_frame.export import METADATA_KEY, parquet_metadata, write_parquet
+from aihubmix_frame.store import METADATA_KEY, parquet_metadata, write_parquet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -258,7 +258,7 @@ def test_unstorable_values_and_files_give_clear_errors(snapshot, tmp_path):
 
 
 def test_a_file_from_a_newer_layout_asks_to_upgrade(snapshot, tmp_path):
-    table = ahf.export.frame_to_table(snapshot.head(2))
+    table = ahf.store.frame_to_table(snapshot.head(2))
     document = json.loads(table.schema.metadata[METADATA_KEY])
     document["schema_version"] = schema.SCHEMA_VERSION + 1
     pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(document)}), tmp_path / "new.parquet")
@@ -301,7 +301,7 @@ def test_a_killed_write_leaves_the_previous_file_intact(snapshot, tmp_path):
         big = pd.DataFrame({{"model_id": pd.array(letters, dtype="string"), "price": rng.random(n)}})
         print("writing", flush=True)
         while True:
-            ahf.export.write_parquet(big, {str(target)!r}, compression="gzip")
+            ahf.store.write_parquet(big, {str(target)!r}, compression="gzip")
             print("finished one write", flush=True)
         """
     )
@@ -341,7 +341,7 @@ def test_a_failed_write_removes_its_temporary_file(snapshot, tmp_path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        ahf.export.atomic_write(target, explode)
+        ahf.store.atomic_write(target, explode)
     assert [p.name for p in tmp_path.iterdir()] == ["catalog.parquet"]
     pd.testing.assert_frame_equal(ahf.read_parquet(target), snapshot)
 
@@ -437,7 +437,7 @@ def test_readme_section_examples_run(tmp_path, monkeypatch):
     rows = duckdb.sql("\n".join(line for line in sql.splitlines() if not line.startswith("--"))).fetchall()
     assert len(rows) == 5 and rows == sorted(rows, key=lambda r: r[1])
     for documented in ("to_parquet", "read_parquet", "to_csv", "read_csv", "diff_catalogs", "CatalogHistory",
-                       "price_history", "asof", "allow_filtered", "aihubmix-frame export", "aihubmix-frame diff",
+                       "price_history", "asof", "subset=True", "aihubmix-frame export", "aihubmix-frame diff",
                        "aihubmix-frame history"):
         assert documented in section
 

@@ -12,8 +12,8 @@ import pytest
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
-from aihubmix_frame.errors import HistoryWarning
-from aihubmix_frame.history import content_hash, record_fetch
+from aihubmix_frame.errors import HistoryWarning, NotACatalogError
+from aihubmix_frame.store import content_hash, record_fetch
 from helpers_publicproviderconf import FETCHED_AT, envelope, load_dist, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,13 +154,142 @@ def test_content_hash_ignores_attrs_and_order_but_not_values(snapshot):
     assert content_hash(snapshot.drop(columns="desc")) != content_hash(snapshot)
 
 
-def test_filtered_catalogs_are_refused_unless_allowed(tmp_path, snapshot):
+def test_a_reordered_or_price_edited_full_catalog_is_still_complete(tmp_path, snapshot):
     ledger = ahf.CatalogHistory(tmp_path)
-    with pytest.raises(ValueError, match="filtered"):
-        ledger.record(snapshot.aihub.filter(type="llm"))
-    assert ledger.record(snapshot.aihub.filter(type="llm"), allow_filtered=True) is not None
+    assert ledger.record(snapshot) is not None
+    shuffled = snapshot.sample(frac=1, random_state=1)
+    assert schema.is_complete_catalog(shuffled) and ledger.record(shuffled) is None  # same content
+    edited = shuffled.copy()
+    edited.loc[edited["model_id"] == "gpt-4o", "input_usd_per_1m"] = 1.0
+    edited.attrs["aihubmix"] = {**snapshot.attrs["aihubmix"], "fetched_at": "2026-07-05T00:00:00Z"}
+    path = ledger.record(edited)
+    assert path is not None and not path.name.endswith("_subset.parquet")
+    assert ledger.snapshots["subset"].tolist() == [False, False]
+    assert ledger.asof("2026-07-06")["model_id"].tolist() == edited["model_id"].tolist()
+
+
+SUBSETS = {
+    "boolean mask": lambda df: df[df["has_tools"]],
+    "aihub.filter": lambda df: df.aihub.filter(type="llm"),
+    "head": lambda df: df.head(),
+}
+
+
+@pytest.mark.parametrize("make", SUBSETS.values(), ids=SUBSETS.keys())
+def test_a_subset_is_refused_with_the_reason_whatever_its_attrs_say(tmp_path, snapshot, make):
+    subset = make(snapshot)
+    # pandas carries attrs over to the subset: it still holds the full catalog's fingerprint
+    carried = subset.attrs["aihubmix"]
+    assert carried[schema.COMPLETE_KEY] == snapshot.attrs["aihubmix"][schema.COMPLETE_KEY] and carried["params"] == {}
+    ledger = ahf.CatalogHistory(tmp_path)
+    with pytest.raises(ValueError) as refused:
+        ledger.record(subset)
+    message = str(refused.value)
+    assert f"holds {len(subset)} of the {len(snapshot)} models" in message
+    assert f"report the {len(snapshot) - len(subset)} missing models as removed" in message
+    assert "subset=True" in message and "load_catalog() without filters" in message
+    assert len(ledger) == 0 and not list(tmp_path.iterdir())
+
+    path = ledger.record(subset, subset=True)
+    assert path.name.endswith("_subset.parquet") and ledger.snapshots["subset"].tolist() == [True]
+    pd.testing.assert_frame_equal(ahf.read_parquet(path), subset, check_exact=True)
+    assert ledger.record(subset, allow_filtered=True) is None  # the older name; same content
+
+
+def test_frames_that_never_were_a_complete_catalog_are_refused(tmp_path, snapshot):
+    ledger = ahf.CatalogHistory(tmp_path)
+    bare = snapshot.copy()
+    bare.attrs = {}
+    with pytest.raises(ValueError, match="carry no record of a complete catalog"):
+        ledger.record(bare)
+    renamed = snapshot.copy()
+    renamed.loc[0, "model_id"] = "someone-else"
+    with pytest.raises(ValueError, match="model ids are not those of the 804-model catalog"):
+        ledger.record(renamed)
+    with pytest.raises(NotACatalogError, match="model_id"):
+        ledger.record(pd.DataFrame({"price": [1.0]}))
     unfiltered_noop = snapshot.aihub.filter()  # a filter that set no condition keeps everything
-    assert ahf.CatalogHistory(tmp_path / "other").record(unfiltered_noop) is not None
+    assert ledger.record(unfiltered_noop) is not None
+
+
+def later(frame: pd.DataFrame, fetched_at: str) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.attrs["aihubmix"] = {**frame.attrs["aihubmix"], "fetched_at": fetched_at}
+    return frame
+
+
+def test_a_subset_snapshot_is_compared_only_on_its_models(tmp_path, snapshot_payload):
+    full = ahf.catalog_to_frame(snapshot_payload, provenance={"fetched_at": "2026-07-02T00:00:00Z"})
+    ledger = ahf.CatalogHistory(tmp_path)
+    ledger.record(full)
+    llm = later(full.aihub.filter(type="llm"), "2026-07-03T00:00:00Z")
+    llm.loc[llm["model_id"] == "gpt-4o", "input_usd_per_1m"] = 2.0
+    assert ledger.record(llm, subset=True) is not None
+    tools = later(full[full["has_tools"] & (full["model_id"] != "gpt-4o")], "2026-07-04T00:00:00Z")
+    assert ledger.record(tools, subset=True) is not None
+
+    changes = ledger.diff()
+    assert changes[["model_id", "change", "field"]].values.tolist() == [["gpt-4o", "changed", "input_usd_per_1m"]]
+    assert changes["snapshot_at"].tolist() == [pd.Timestamp("2026-07-03T00:00:00Z")]
+    assert changes["pct_change"].iloc[0] == pytest.approx(-0.2)
+    assert ledger.diff(net=True)[["model_id", "change"]].values.tolist() == [["gpt-4o", "changed"]]
+
+    # the catalog as of then: every model is still there, gpt-4o at its new price
+    then = ledger.asof("2026-07-05")
+    assert len(then) == len(full) and then["model_id"].tolist() == full["model_id"].tolist()
+    assert then.loc[then["model_id"] == "gpt-4o", "input_usd_per_1m"].tolist() == [2.0]
+    assert schema.is_complete_catalog(then)
+    assert then.attrs["aihubmix"]["updated_by_subsets"] == ["2026-07-03T00:00:00+00:00", "2026-07-04T00:00:00+00:00"]
+    pd.testing.assert_frame_equal(ledger.asof("2026-07-02T12:00:00Z"), full, check_exact=True)
+
+    # the next full fetch: the price seen in the subset is not reported twice; a real removal is
+    gone = next(i for i in full["model_id"] if i != "gpt-4o")
+    records = [r for r in snapshot_payload["data"] if r["model_id"] != gone]
+    next(r for r in records if r["model_id"] == "gpt-4o")["pricing"]["input"] = 2.0
+    ledger.record(ahf.catalog_to_frame(records, provenance={"fetched_at": "2026-07-06T00:00:00Z"}))
+    step = ledger.diff(since="2026-07-05")
+    assert step[["model_id", "change"]].values.tolist() == [[gone, "removed"]]
+
+    summary = ledger.summary()
+    assert summary["models"].tolist() == [len(full), len(llm), len(tools), len(full) - 1]
+    assert summary["subset"].tolist() == [False, True, True, False]
+    assert summary[["added", "removed", "changed"]].values.tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0], [0, 1, 0]]
+
+    stacked = ledger.load()
+    assert len(stacked) == 2 * len(full) - 1 + len(llm) + len(tools)
+    assert len(ledger.load(subsets=False)) == 2 * len(full) - 1
+    assert ledger.price_history("gpt-4o")["input_usd_per_1m"].tolist() == [2.5, 2.0, 2.0]
+
+
+def test_a_ledger_of_subsets_only_never_reports_removals(tmp_path, snapshot):
+    ledger = ahf.CatalogHistory(tmp_path)
+    ledger.record(later(snapshot.aihub.filter(type="llm"), "2026-07-03T00:00:00Z"), subset=True)
+    fewer = later(snapshot.aihub.filter(type="llm").iloc[5:], "2026-07-04T00:00:00Z")
+    fewer.loc[fewer["model_id"] == "gpt-4o", "output_usd_per_1m"] = 5.0
+    ledger.record(fewer, subset=True)
+    changes = ledger.diff()
+    assert changes[["model_id", "change", "field"]].values.tolist() == [["gpt-4o", "changed", "output_usd_per_1m"]]
+    assert len(ledger.asof("2026-07-05")) == len(snapshot.aihub.filter(type="llm"))
+
+
+def test_files_of_the_previous_version_still_read(tmp_path, versions):
+    """Before subsets, names had no flag and attrs no completeness fingerprint: all full catalogs."""
+    folder = tmp_path / "old-ledger"
+    folder.mkdir()
+    for sequence, version in enumerate(VERSIONS):
+        frame = versions[version].copy()
+        frame.attrs["aihubmix"] = {k: v for k, v in frame.attrs["aihubmix"].items() if k != schema.COMPLETE_KEY}
+        at = pd.Timestamp(FETCHED_AT[version]).strftime("%Y%m%dT%H%M%S%f")
+        ahf.store.write_parquet(frame, folder / f"catalog_{at}Z_{sequence:06d}_{content_hash(frame)[:16]}.parquet")
+    ledger = ahf.CatalogHistory(folder, create=False)
+    assert len(ledger) == 3 and not ledger.snapshots["subset"].any()
+    direct = ahf.diff_catalogs(versions["2025-11-11"], versions["2026-07-02"])
+    step = ledger.diff(since="2026-01-01")
+    pd.testing.assert_frame_equal(step.drop(columns="snapshot_at"), direct)
+    assert ledger.summary()["models"].tolist() == [len(versions[v]) for v in VERSIONS]
+    assert len(ledger.asof("2026-01-01")) == len(versions["2025-11-11"])
+    # the newest state is the old file as it was: a re-fetch of the same catalog is not stored again
+    assert ledger.record(versions["2026-07-02"]) is None
 
 
 def test_record_fetch_hook_for_load_catalog(tmp_path, snapshot):
@@ -171,10 +300,10 @@ def test_record_fetch_hook_for_load_catalog(tmp_path, snapshot):
     assert path is not None and record_fetch(fetched, tmp_path / "h") is None
     assert ahf.CatalogHistory(tmp_path / "h").snapshots["snapshot_at"].tolist() == [pd.Timestamp("2026-11-25T08:00:00Z")]
 
-    filtered = fetched.copy()
-    filtered.attrs["aihubmix"] = {**fetched.attrs["aihubmix"], "params": {"type": "llm"}}
-    with pytest.warns(HistoryWarning, match="filtered"):
-        assert record_fetch(filtered, tmp_path / "h") is None
+    # a subset is skipped with a warning, whatever its params say (here: none at all)
+    with pytest.warns(HistoryWarning, match=f"a filtered catalog \\({int(fetched['has_tools'].sum())} models"):
+        assert record_fetch(fetched[fetched["has_tools"]], tmp_path / "h") is None
+    assert len(ahf.CatalogHistory(tmp_path / "h")) == 1
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -236,3 +365,13 @@ def test_a_frame_without_fetched_at_is_stamped_now(tmp_path):
     after = pd.Timestamp.now(tz="UTC")
     (stamp,) = ahf.CatalogHistory(tmp_path).snapshots["snapshot_at"]
     assert before.floor("us") <= stamp <= after
+
+
+def test_a_history_csv_comes_back_with_its_snapshot_times(history, tmp_path):
+    stacked = history.load()
+    path = stacked.aihub.to_csv(tmp_path / "history.csv")
+    back = ahf.store.read_history_csv(path)
+    pd.testing.assert_series_equal(back["snapshot_at"], stacked["snapshot_at"])
+    assert back["model_id"].tolist() == stacked["model_id"].tolist()
+    # the plain CSV reader knows the catalog's columns only: history's own column stays text
+    assert not isinstance(ahf.read_csv(path)["snapshot_at"].dtype, pd.DatetimeTZDtype)

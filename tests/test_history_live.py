@@ -16,7 +16,7 @@ def test_live_fetches_build_a_price_history(tmp_path):
     history_dir, cache_dir = tmp_path / "history", tmp_path / "cache"
     with CatalogServer(payload, max_age=300) as server:
         first = ahf.load_catalog(base_url=server.url, cache_dir=cache_dir, history=history_dir)
-        assert first.attrs["aihubmix"]["source"] == "network"
+        assert first.attrs["aihubmix"]["source"] == "network" and ahf.schema.is_complete_catalog(first)
         ahf.load_catalog(base_url=server.url, cache_dir=cache_dir, history=history_dir)  # a cache hit
         assert len(ahf.CatalogHistory(history_dir).snapshots) == 1
 
@@ -42,6 +42,11 @@ def test_live_fetches_build_a_price_history(tmp_path):
 
 
 def test_filtered_live_fetch_is_not_recorded(tmp_path):
-    with CatalogServer(max_age=300) as server, pytest.warns(ahf.HistoryWarning, match="filtered"):
-        ahf.load_catalog(type="llm", base_url=server.url, cache_dir=tmp_path / "c", history=tmp_path / "h")
+    with CatalogServer(max_age=300) as server:
+        with pytest.warns(ahf.HistoryWarning, match="filtered"):
+            llm = ahf.load_catalog(type="llm", base_url=server.url, cache_dir=tmp_path / "c", history=tmp_path / "h")
+        # the server filtered it: a complete answer to the query, not the complete catalog
+        assert not ahf.schema.is_complete_catalog(llm)
+        everything = ahf.load_catalog(sort_by="context_length", base_url=server.url, cache_dir=tmp_path / "c")
+        assert ahf.schema.is_complete_catalog(everything)
     assert ahf.CatalogHistory(tmp_path / "h").snapshots.empty

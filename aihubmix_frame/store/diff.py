@@ -1,7 +1,8 @@
-"""Catalog diffs: what was added, removed or changed between two catalog frames."""
+"""Catalog diffs: what was added, removed or changed between two catalog frames, or a subset of one."""
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -11,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import schema
+from .. import schema
 
-__all__ = ["diff_catalogs", "column_values", "DIFF_COLUMNS", "CHANGES"]
+__all__ = ["diff_catalogs", "diff_counts", "apply_subset", "column_values", "row_keys", "DIFF_COLUMNS", "CHANGES"]
 
 #: Columns of the diff frame, in order.
 DIFF_COLUMNS: tuple[str, ...] = ("model_id", "change", "field", "old", "new", "pct_change")
@@ -52,8 +53,12 @@ def column_values(series: pd.Series) -> list[Any]:
     return out
 
 
-def _keys(ids: Sequence[Any]) -> list[tuple[str, int]]:
-    """(model_id, occurrence): exact, case-sensitive ids; a repeated id is matched by position."""
+def row_keys(ids: Sequence[Any]) -> list[tuple[str, int]]:
+    """(model_id, occurrence) per row: exact, case-sensitive ids; a repeated id is matched by position.
+
+    >>> row_keys(["a", "b", "a"])
+    [('a', 0), ('b', 0), ('a', 1)]
+    """
     seen: Counter[str] = Counter()
     keys = []
     for model_id in ids:
@@ -63,11 +68,7 @@ def _keys(ids: Sequence[Any]) -> list[tuple[str, int]]:
 
 
 def _check(frame: pd.DataFrame, side: str) -> list[Any]:
-    if not isinstance(frame, pd.DataFrame) or "model_id" not in frame.columns:
-        raise TypeError(
-            f"the {side} catalog must be a catalog frame with a 'model_id' column; build it with "
-            "load_catalog(), load_snapshot(), catalog_to_frame() or read_parquet()"
-        )
+    schema.require_columns(frame, ("model_id",), needed_for=f"the {side} side of a catalog diff")
     ids = column_values(frame["model_id"])
     if any(i is None for i in ids):
         raise ValueError(f"the {side} catalog has rows without a model_id; drop them before diffing")
@@ -87,7 +88,8 @@ def _pct(old: Any, new: Any) -> Any:
     return pd.NA
 
 
-def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str] | None = None) -> pd.DataFrame:
+def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str] | None = None,
+                  old_complete: bool = True, new_complete: bool = True) -> pd.DataFrame:
     """One row per change between two catalog frames: ``added``, ``removed`` or ``changed``.
 
     Columns: ``model_id``, ``change``, ``field`` (NA for added and removed models), ``old``,
@@ -98,6 +100,11 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
     old-catalog order. A field that only one side has is compared with NA on the other side;
     missing on both sides is no change. The ``has_*`` / ``accepts_*`` flags are not compared (they
     follow ``features`` / ``input_modalities``); ``fields`` restricts the comparison.
+
+    A subset (a filter or selection of a catalog) says nothing about the models it lacks:
+    ``new_complete=False`` compares ``new`` only on the models it holds, so nothing is ``removed``
+    and nothing ``added``; ``old_complete=False`` means ``old`` held only some models, so a model
+    only in ``new`` is not reported as ``added`` (it may have been there all along).
 
     >>> import aihubmix_frame as ahf
     >>> old = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 2}},
@@ -110,9 +117,13 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
     1        a  changed  input_usd_per_1m   1.0         1.5         0.5
     2        c    added              <NA>  <NA>        <NA>        <NA>
     3        b  removed              <NA>  <NA>        <NA>        <NA>
+    >>> ahf.diff_catalogs(old, new, new_complete=False)[["model_id", "change", "field"]]
+      model_id   change             field
+    0        a  changed          features
+    1        a  changed  input_usd_per_1m
     """
     old_ids, new_ids = _check(old, "old"), _check(new, "new")
-    old_keys, new_keys = _keys(old_ids), _keys(new_ids)
+    old_keys, new_keys = row_keys(old_ids), row_keys(new_ids)
     old_position = {key: i for i, key in enumerate(old_keys)}
     new_set = set(new_keys)
 
@@ -141,14 +152,16 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
             changed.setdefault(j, []).append((field, before, after, pct))
 
     rows: list[tuple[Any, ...]] = []
+    report_added, report_removed = old_complete and new_complete, new_complete
     for j, key in enumerate(new_keys):
         if key not in old_position:
-            rows.append((key[0], "added", pd.NA, pd.NA, pd.NA, pd.NA))
+            if report_added:
+                rows.append((key[0], "added", pd.NA, pd.NA, pd.NA, pd.NA))
         else:
             for field, before, after, pct in changed.get(j, ()):
                 rows.append((key[0], "changed", field,
                              pd.NA if before is None else before, pd.NA if after is None else after, pct))
-    for key in old_keys:
+    for key in old_keys if report_removed else ():
         if key not in new_set:
             rows.append((key[0], "removed", pd.NA, pd.NA, pd.NA, pd.NA))
 
@@ -162,7 +175,8 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
         "pct_change": pd.array(columns[5], dtype="Float64"),
     })
     result.attrs = {schema.ATTRS_KEY: {"diff": {
-        "old": _summary(old), "new": _summary(new),
+        "old": {**_summary(old), "complete": bool(old_complete)},
+        "new": {**_summary(new), "complete": bool(new_complete)},
         **{change: int((result["change"] == change).sum()) for change in CHANGES},
     }}}
     return result
@@ -177,3 +191,61 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
 def _summary(frame: pd.DataFrame) -> dict[str, Any]:
     provenance = frame.attrs.get(schema.ATTRS_KEY, {}) if isinstance(frame.attrs, dict) else {}
     return {"models": len(frame), "source": provenance.get("source"), "fetched_at": provenance.get("fetched_at")}
+
+
+def diff_counts(changes: pd.DataFrame) -> dict[str, int]:
+    """How much a diff holds: models ``added``, ``removed`` and ``changed``, and ``field_changes`` rows.
+
+    >>> import aihubmix_frame as ahf
+    >>> old = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 2}}])
+    >>> new = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 2, "output": 3}},
+    ...                             {"model_id": "b", "pricing": {"input": 1, "output": 1}}])
+    >>> diff_counts(ahf.diff_catalogs(old, new))
+    {'added': 1, 'removed': 0, 'changed': 1, 'field_changes': 2}
+    """
+    schema.require_columns(changes, ("model_id", "change"), needed_for="diff_counts (a diff_catalogs frame)")
+    kind = changes["change"]
+    return {
+        "added": int((kind == "added").sum()),
+        "removed": int((kind == "removed").sum()),
+        "changed": int(changes.loc[(kind == "changed").fillna(False).to_numpy(bool), "model_id"].nunique()),
+        "field_changes": int((kind == "changed").sum()),
+    }
+
+
+def apply_subset(catalog: pd.DataFrame, subset: pd.DataFrame) -> pd.DataFrame:
+    """``catalog`` with the rows of the models ``subset`` holds taken from ``subset``; a new frame.
+
+    A subset says nothing about the models it lacks: they keep their rows. Models only in the
+    subset are not added. Rows keep the catalog's order, index, columns and ``attrs``; a column the
+    subset lacks keeps the catalog's values. Ids match exactly (a repeated id by position).
+
+    >>> import aihubmix_frame as ahf
+    >>> catalog = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 2}},
+    ...                                 {"model_id": "b", "pricing": {"input": 1, "output": 1}}])
+    >>> cut = ahf.catalog_to_frame([{"model_id": "b", "pricing": {"input": 0.5, "output": 1}},
+    ...                             {"model_id": "new", "pricing": {"input": 9, "output": 9}}])
+    >>> apply_subset(catalog, cut)[["model_id", "input_usd_per_1m"]]
+      model_id  input_usd_per_1m
+    0        a               1.0
+    1        b               0.5
+    """
+    position = {key: i for i, key in enumerate(row_keys(_check(catalog, "catalog")))}
+    pairs = [(position[key], j) for j, key in enumerate(row_keys(_check(subset, "subset"))) if key in position]
+    if not pairs:
+        return catalog.copy()
+    rows = np.array([i for i, _ in pairs], dtype=np.intp)
+    taken = np.array([j for _, j in pairs], dtype=np.intp)
+    columns = {}
+    for name in catalog.columns:
+        source = subset[name].iloc[taken] if name in subset.columns else catalog[name].iloc[rows]
+        columns[name] = source.reset_index(drop=True)
+    replaced = pd.DataFrame(columns, columns=catalog.columns)
+    replaced.index = catalog.index[rows]
+    kept = np.ones(len(catalog), dtype=bool)
+    kept[rows] = False
+    combined = pd.concat([catalog.iloc[kept], replaced])
+    order = np.argsort(np.concatenate([np.flatnonzero(kept), rows]), kind="stable")
+    result = combined.iloc[order]
+    result.attrs = copy.deepcopy(catalog.attrs)
+    return result

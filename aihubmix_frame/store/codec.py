@@ -1,4 +1,4 @@
-"""Files on disk: a lossless Parquet round trip, a typed CSV round trip, and atomic writes."""
+"""The pandas <-> Arrow codec: exact dtypes, index and attrs in a versioned metadata document."""
 
 from __future__ import annotations
 
@@ -6,31 +6,27 @@ import base64
 import datetime as dt
 import json
 import math
-import os
 import re
-import secrets
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from . import schema
-from .errors import ExportError
+from .. import schema
+from ..errors import ExportError
 
 __all__ = [
-    "write_parquet",
-    "read_parquet",
-    "write_csv",
-    "read_csv",
-    "atomic_write",
     "frame_to_table",
     "table_to_frame",
-    "parquet_metadata",
+    "read_document",
+    "attrs_document",
+    "check_columns",
+    "json_default",
     "METADATA_KEY",
+    "FORMAT_VERSION",
+    "INDEX_COLUMN",
 ]
 
 #: Key of this package's JSON document in the Parquet file's key-value metadata.
@@ -43,78 +39,33 @@ INDEX_COLUMN = "__index_level_0__"
 FIELD_ENCODING = b"aihubmix.encoding"
 FIELD_UNIT = b"unit"
 
-#: attrs keys that look like credentials are dropped before anything reaches a file.
-_SECRET_KEY = re.compile(
-    r"^(?:x-)?(?:api[-_]?key|apikey|key|authorization|auth|token|access[-_]?token|secret|password|bearer)$",
-    re.IGNORECASE,
-)
-
-
-# --- atomic writes ---------------------------------------------------------------------------------
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Persist the rename itself; not every platform can open a folder (Windows cannot)."""
-    flags = getattr(os, "O_DIRECTORY", None)
-    if flags is None:  # pragma: no cover - Windows
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | flags)
-    except OSError:  # pragma: no cover - e.g. a filesystem that refuses it
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
-    """Run ``write(temporary_path)``, fsync, then rename over ``path``: all or nothing.
-
-    The temporary file sits in the same folder (so the rename is atomic), is hidden and ends in
-    ``.tmp``; an interrupted write leaves the previous ``path`` intact and no ``*.parquet`` or
-    ``*.csv`` behind.
-
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
-    >>> atomic_write(target, lambda tmp: pathlib.Path(tmp).write_text("hi")).read_text()
-    'hi'
-    """
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"the folder {str(folder)!r} does not exist; create it first")
-    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        write(str(temporary))
-        fd = os.open(temporary, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-    return target
+#: A bearer token inside a text value (a server message that echoed it).
+_BEARER = re.compile(r"(?i)(bearer\s+)(?!\[REDACTED\])\S+")
 
 
 # --- JSON-safe attrs ---------------------------------------------------------------------------------
 
 
 def _redact(value: Any) -> Any:
-    """Drop every mapping key that names a credential, at any depth."""
+    """Drop every mapping key that names a credential (:func:`aihubmix_frame.schema.is_secret_name`,
+    the list the HTTP cache uses too), at any depth, and bearer tokens inside text."""
     if isinstance(value, Mapping):
-        return {k: _redact(v) for k, v in value.items() if not (isinstance(k, str) and _SECRET_KEY.match(k))}
+        return {k: _redact(v) for k, v in value.items() if not schema.is_secret_name(k)}
     if isinstance(value, (list, tuple)):
         return [_redact(v) for v in value]
+    if isinstance(value, str) and "earer" in value:
+        return _BEARER.sub(r"\1[REDACTED]", value)
     return value
 
 
-def _attrs_document(frame: pd.DataFrame) -> dict[str, Any]:
+def attrs_document(frame: pd.DataFrame) -> dict[str, Any]:
+    """``frame.attrs`` as stored in a file: credential keys dropped, JSON-serialisable or ExportError.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame(); frame.attrs = {"aihubmix": {"source": "network", "api_key": "sk-x"}}
+    >>> attrs_document(frame)
+    {'aihubmix': {'source': 'network'}}
+    """
     attrs = _redact(frame.attrs)
     try:
         json.dumps(attrs, allow_nan=False)
@@ -144,7 +95,13 @@ def _missing_kind(value: Any) -> str | None:
     return None
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)`` for numpy scalars and arrays inside nested cells.
+
+    >>> import json, numpy as np
+    >>> json.dumps({"n": np.int64(3), "v": np.array([0.5])}, default=json_default)
+    '{"n": 3, "v": [0.5]}'
+    """
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):
@@ -196,7 +153,7 @@ def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, A
             texts.append(None)
             continue
         try:
-            texts.append(json.dumps(value, ensure_ascii=False, default=_json_default))
+            texts.append(json.dumps(value, ensure_ascii=False, default=json_default))
         except (TypeError, ValueError) as exc:
             raise ExportError(
                 f"column {name!r} row {position} holds {exc}, which Parquet cannot store losslessly; "
@@ -291,7 +248,8 @@ def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
 # --- frame <-> Arrow table -----------------------------------------------------------------------------
 
 
-def _check_columns(frame: pd.DataFrame) -> None:
+def check_columns(frame: pd.DataFrame) -> None:
+    """Raise ExportError unless the columns are unique strings and the index is flat."""
     if isinstance(frame.columns, pd.MultiIndex) or not all(isinstance(c, str) for c in frame.columns):
         raise ExportError("column names must be strings; rename the columns before exporting")
     if not frame.columns.is_unique:
@@ -311,7 +269,7 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
     >>> table.num_rows, str(table.schema.field("types").type)
     (804, 'list<item: string>')
     """
-    _check_columns(frame)
+    check_columns(frame)
     arrays: list[pa.Array | pa.ChunkedArray] = []
     fields: list[pa.Field] = []
     codecs: list[dict[str, Any]] = []
@@ -336,9 +294,9 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
     if index.name is not None and not isinstance(index.name, (str, int)):
         raise ExportError("the index name must be a string or None; rename it before exporting")
 
-    from ._version import __version__
+    from .._version import __version__
 
-    attrs = _attrs_document(frame)
+    attrs = attrs_document(frame)
     document = {
         "format": FORMAT_VERSION,
         "schema_version": schema.SCHEMA_VERSION,
@@ -357,24 +315,13 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
     )
 
 
-def parquet_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """This package's metadata document of a Parquet file (schema version, provenance, codecs), or None.
+def read_document(arrow_schema: pa.Schema) -> dict[str, Any] | None:
+    """This package's metadata document of an Arrow schema, or None when another tool wrote it.
 
-    Reads only the file footer.
-
-    >>> import aihubmix_frame as ahf, tempfile, pathlib
-    >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")
-    >>> meta = parquet_metadata(path)
-    >>> meta["schema_version"], meta["provenance"]["source"]
-    (1, 'snapshot')
+    >>> import aihubmix_frame as ahf
+    >>> read_document(frame_to_table(ahf.load_snapshot().head(1)).schema)["format"] == FORMAT_VERSION
+    True
     """
-    try:
-        arrow_schema = pq.read_schema(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ExportError(f"{os.fspath(path)!r} is not a readable Parquet file ({exc}); "
-                          "pass a file written by df.aihub.to_parquet()") from None
     raw = (arrow_schema.metadata or {}).get(METADATA_KEY)
     return None if raw is None else json.loads(raw)
 
@@ -403,11 +350,9 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     >>> table_to_frame(frame_to_table(df)).equals(df)
     True
     """
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
-    if raw is None:
-        frame = table.to_pandas(types_mapper=_plain_types)
-        return frame
-    document = json.loads(raw)
+    document = read_document(table.schema)
+    if document is None:
+        return table.to_pandas(types_mapper=_plain_types)
     if document.get("format", 0) > FORMAT_VERSION or document.get("schema_version", 0) > schema.SCHEMA_VERSION:
         raise ExportError(
             f"this file was written by aihubmix_frame {document.get('package_version')} with a newer "
@@ -434,148 +379,3 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-# --- Parquet ---------------------------------------------------------------------------------------------
-
-
-def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
-    """Write the frame to Parquet, atomically; ``df.aihub.to_parquet`` calls this.
-
-    Every dtype, the index and ``attrs`` come back exactly through :func:`read_parquet`. The file's
-    key-value metadata ``aihubmix_frame`` holds the schema version, the provenance and how each
-    column is stored; list columns are Arrow lists and nested objects JSON text, so DuckDB, Polars
-    and plain pyarrow read it too. Keys of ``attrs`` that name credentials are dropped.
-
-    >>> import aihubmix_frame as ahf, tempfile, pathlib
-    >>> df = ahf.load_snapshot()
-    >>> path = write_parquet(df, pathlib.Path(tempfile.mkdtemp()) / "catalog.parquet")
-    >>> read_parquet(path).equals(df)
-    True
-    """
-    table = frame_to_table(frame)
-    return atomic_write(path, lambda temporary: pq.write_table(table, temporary, compression=compression))
-
-
-def read_parquet(path: str | os.PathLike[str], *, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a Parquet file written by ``df.aihub.to_parquet`` back into the exact same frame.
-
-    ``columns`` reads only those columns (the index always comes back). Files written by other
-    tools are read too, with nullable pandas dtypes (see :func:`table_to_frame`).
-
-    >>> import aihubmix_frame as ahf, tempfile, pathlib
-    >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")
-    >>> ahf.read_parquet(path, columns=["model_id", "input_usd_per_1m"]).dtypes.astype(str).tolist()
-    ['string', 'Float64']
-    """
-    document = parquet_metadata(path)
-    wanted = None
-    if columns is not None:
-        wanted = list(columns)
-        if document is not None and document["index"]["kind"] == "column":
-            wanted.append(document["index"]["column"])
-    try:
-        table = pq.read_table(path, columns=wanted)
-    except pa.ArrowInvalid as exc:
-        raise ExportError(f"cannot read {os.fspath(path)!r}: {exc}. Check the column names.") from None
-    return table_to_frame(table)
-
-
-# --- CSV -------------------------------------------------------------------------------------------------
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
-    return value
-
-
-def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write the frame as CSV, atomically; ``df.aihub.to_csv`` calls this.
-
-    List columns are joined with ``,`` (the API's own format), nested values are JSON text, the
-    index is not written. CSV keeps no metadata: use Parquet for an exact copy.
-
-    >>> import aihubmix_frame as ahf, tempfile, pathlib
-    >>> path = write_csv(ahf.load_snapshot(), pathlib.Path(tempfile.mkdtemp()) / "catalog.csv")
-    >>> path.read_text(encoding="utf-8").splitlines()[0].split(",")[:4]
-    ['model_id', 'model_name', 'desc', 'types']
-    """
-    _check_columns(frame)
-    flat = {}
-    for name in frame.columns:
-        series = frame[name]
-        dtype = series.dtype
-        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype):
-            flat[name] = [",".join(v) if v is not None else "" for v in pa.array(series.array).to_pylist()] \
-                if len(series) else []
-        elif dtype == object:
-            flat[name] = [_csv_cell(v) for v in series.to_numpy()]
-        else:
-            flat[name] = series.array
-    table = pd.DataFrame(flat, columns=list(frame.columns))
-    return atomic_write(path, lambda temporary: table.to_csv(temporary, index=False, encoding="utf-8"))
-
-
-def _json_cells(values: pd.Series) -> Any:
-    """Cells that hold JSON objects or arrays come back parsed; other columns are left alone."""
-    texts = values.dropna()
-    if texts.empty or not all(isinstance(t, str) and t[:1] in "[{" for t in texts):
-        return None
-    try:
-        parsed = {i: json.loads(t) for i, t in texts.items()}
-    except ValueError:
-        return None
-    cells = np.empty(len(values), dtype=object)
-    cells[:] = [parsed.get(i, pd.NA) for i in values.index]
-    return cells
-
-
-def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV written by ``df.aihub.to_csv``, restoring the catalog schema's dtypes.
-
-    Catalog columns get their schema dtype (lists split on ``,``, ``Int64`` limits, ``Float64``
-    prices, ``string`` text, ``bool`` flags, tiers parsed from JSON); a ``snapshot_at`` column becomes
-    UTC timestamps; other columns holding JSON are parsed, the rest are typed by pandas.
-
-    >>> import aihubmix_frame as ahf, tempfile, pathlib
-    >>> df = ahf.load_snapshot()
-    >>> back = ahf.read_csv(df.aihub.to_csv(pathlib.Path(tempfile.mkdtemp()) / "c.csv"))
-    >>> back["features"].equals(df["features"]), str(back["context_length"].dtype)
-    (True, 'Int64')
-    """
-    string_columns = [c for c, d in schema.COLUMNS.items() if d in ("string", "list")]
-    try:
-        raw = pd.read_csv(path, dtype={c: "string" for c in string_columns}, keep_default_na=False,
-                          na_values=[""], encoding="utf-8")
-    except pd.errors.EmptyDataError:
-        raise ExportError(f"{os.fspath(path)!r} is empty; pass a CSV written by df.aihub.to_csv()") from None
-    columns: dict[str, Any] = {}
-    for name in raw.columns:
-        series = raw[name]
-        kind = schema.COLUMNS.get(name)
-        try:
-            if kind == "list":
-                tokens = [[] if pd.isna(v) else [t for t in v.split(",") if t] for v in series]
-                columns[name] = pd.array(tokens, dtype=pd.ArrowDtype(pa.list_(pa.string())))
-            elif kind == "object":
-                cells = np.empty(len(series), dtype=object)
-                cells[:] = [pd.NA if pd.isna(v) else json.loads(v) for v in series.astype(object)]
-                columns[name] = cells
-            elif kind == "bool":
-                flags = series.map({True: True, False: False, "True": True, "False": False})
-                if flags.isna().any():  # a blank or "yes" must not turn into True
-                    bad = series[flags.isna()].iloc[0]
-                    raise ValueError(f"expected True or False, got {bad!r}")
-                columns[name] = flags.astype(bool)
-            elif kind is not None:
-                columns[name] = series.astype(kind)
-            elif name == "snapshot_at":
-                columns[name] = pd.to_datetime(series, utc=True)
-            else:
-                parsed = _json_cells(series) if series.dtype == object or isinstance(series.dtype, pd.StringDtype) else None
-                columns[name] = series if parsed is None else parsed
-        except (ValueError, TypeError) as exc:
-            raise ExportError(
-                f"column {name!r} of {os.fspath(path)!r} does not hold {kind or 'the expected'} values "
-                f"({exc}); pass a CSV written by df.aihub.to_csv()"
-            ) from None
-    return pd.DataFrame(columns, columns=list(raw.columns))
