@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "read_csv": "export",
     "diff_catalogs": "diff",
     "CatalogHistory": "history",
+    "read_usage": "pricing.usage",
 }
 _LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "export",
                  "diff", "history")

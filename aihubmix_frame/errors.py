@@ -75,3 +75,7 @@ class PlaceholderPriceWarning(PriceWarning):
 
 class MissingPriceWarning(PriceWarning):
     """Models in the catalog have no input or output price; those costs are NA, never $0."""
+
+
+class CacheWriteDurationWarning(PriceWarning):
+    """Cache writes of several durations (Anthropic's 5-minute and 1-hour) are billed at the one cache_write price."""

@@ -1,0 +1,1 @@
+"""The pricing wing: price table, kernel, estimates, scenarios, summaries, usage logs."""
