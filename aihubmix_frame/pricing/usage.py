@@ -201,7 +201,9 @@ def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.Chu
     if pa.types.is_null(kind):
         return array.cast(pa.int64())
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        raise ValueError(f"column {name!r} holds {kind}, not token counts; counts must be whole numbers")
+        what = "text" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else \
+            "booleans" if pa.types.is_boolean(kind) else str(kind)
+        raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
     if pa.types.is_floating(kind):
         whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
         bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
