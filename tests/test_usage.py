@@ -201,6 +201,8 @@ def test_flat_frame_keeps_its_index_and_other_columns_untouched():
     assert usage["cache_read_tokens"].tolist() == [0, 16]
     assert not {"prompt_tokens", "completion_tokens", "cached_tokens", "model"} & set(usage.columns)
     assert frame.columns.tolist() == ["user", "prompt_tokens", "completion_tokens", "cached_tokens", "model"]
+    doubled = pd.concat([frame, frame])  # duplicate index labels are kept as they are
+    assert ahf.read_usage(doubled).index.tolist() == [101, 102, 101, 102]
 
 
 # --- auto detection and refusals ------------------------------------------------------------------------

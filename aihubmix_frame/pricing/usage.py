@@ -148,8 +148,9 @@ def read_usage(source: Any, *, flavor: str = "auto", model: str | None = "model"
     if clash:
         raise ValueError(f"the log already has column(s) {clash}: it looks like a workload already (pass it to "
                          f"estimate_cost), or rename those columns before read_usage")
+    result.update(_other_columns(columns, kept))
+    # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
-    frame = pd.concat([frame, _other_columns(columns, kept, frame.index)], axis=1)
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
     frame.attrs["aihubmix"] = {
@@ -271,16 +272,14 @@ def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.Arrow
         column = columns[names[0]]
         return column.array if column.dtype == "category" else column.astype(string).array
     merged = pc.coalesce(*[to_arrow(columns[name]).cast(pa.string()) for name in names])
-    return pd.array(merged, dtype=string)
+    return to_pandas({"model_id": merged})["model_id"].array
 
 
-def _other_columns(columns, kept: list[str], index: pd.Index) -> pd.DataFrame:
-    """The columns not read, in order: the caller's pandas columns as they are, Arrow ones converted."""
+def _other_columns(columns, kept: list[str]) -> dict[str, Any]:
+    """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
-    converted = to_pandas(arrow) if arrow else pd.DataFrame(index=range(len(index)))
-    converted.index = index
-    parts = {name: converted[name] if name in arrow else columns[name] for name in kept}
-    return pd.DataFrame(parts, index=index)
+    converted = to_pandas(arrow) if arrow else None
+    return {name: (converted[name] if name in arrow else columns[name]).array for name in kept}
 
 
 def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -97,7 +97,7 @@ def _read_jsonl(path: Path) -> pa.Table:
         raise ValueError(f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
                          f"and pass the DataFrame to read_usage")
     try:
-        return pj.read_json(path, read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
+        return pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
     except pa.ArrowInvalid as exc:
         if "Empty JSON file" in str(exc):
             return pa.table({})
@@ -146,7 +146,11 @@ def to_arrow(column: pa.ChunkedArray | pd.Series) -> pa.ChunkedArray:
     """A column as Arrow; a pandas column of dicts becomes a struct column (NaN and None are null)."""
     if isinstance(column, pa.ChunkedArray):
         return column
-    array = pa.array(column, from_pandas=True)
+    try:
+        array = pa.array(column, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ValueError(f"column {column.name!r} mixes types ({exc}); make its values consistent "
+                         f"(whole numbers, or dicts with the same keys and types)") from None
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
