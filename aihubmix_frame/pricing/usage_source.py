@@ -121,7 +121,9 @@ def _from_records(records: list) -> pa.Table:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise ValueError(f"the records cannot form one table ({exc}); a field probably changes type between "
                          f"records: fix or drop that field") from None
-    return pa.Table.from_struct_array(structs)
+    table = pa.Table.from_struct_array(structs)
+    # Keys in the order first seen, as in the records (pyarrow < 18 sorts a struct's fields by name).
+    return table.select(list(dict.fromkeys(key for record in records for key in record)))
 
 
 def load_log(source: Any) -> LogColumns:
