@@ -19,6 +19,7 @@ from .errors import (  # noqa: E402
     AuthenticationError,
     CachePriceWarning,
     CacheWarning,
+    CacheWriteDurationWarning,
     DuplicateModelWarning,
     ExportError,
     HistoryWarning,
@@ -53,6 +54,7 @@ _LAZY: dict[str, str] = {
     "read_csv": "store",
     "diff_catalogs": "store",
     "CatalogHistory": "store",
+    "read_usage": "pricing",
 }
 _LAZY_MODULES = ("widgets", "testing", "http", "pricing", "store")
 
@@ -79,6 +81,7 @@ __all__ = [
     "PriceWarning",
     "CachePriceWarning",
     "CacheWarning",
+    "CacheWriteDurationWarning",
     "PlaceholderPriceWarning",
     "MissingPriceWarning",
     *_LAZY,

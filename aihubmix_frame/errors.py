@@ -106,3 +106,7 @@ class MissingPriceWarning(PriceWarning):
 
 class AihubmixDeprecationWarning(AihubmixWarning, DeprecationWarning):
     """A call uses a form that stops working in the next release; the message says what to call instead."""
+
+
+class CacheWriteDurationWarning(PriceWarning):
+    """Cache writes of several durations (Anthropic's 5-minute and 1-hour) are billed at the one cache_write price."""

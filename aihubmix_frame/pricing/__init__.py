@@ -4,7 +4,8 @@ One concept per module, lowest first: ``dask_adapter`` (dask frames, priced part
 ``table`` (:class:`PriceTable`, with the placeholder and free flags), ``workload`` (the request log's
 columns and checks), ``kernel`` (the vectorised pricing kernel), ``estimate`` (:func:`estimate_cost`,
 :func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
-:func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`). Prices are USD per 1M tokens.
+:func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`), ``usage`` (:func:`read_usage`: provider usage logs to a
+workload). Prices are USD per 1M tokens.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from .estimate import REPRICED_PREFIX, estimate_cost, reprice
 from .kernel import COST_COLUMNS
 from .scenarios import NOTE_COLUMN, CacheBreakEven, cache_break_even, cheapest_models, scenario_cost
 from .summary import PERIOD_COLUMN, summarize_cost
+from .usage import USAGE_COLUMNS, read_usage
 from .table import CACHE_KINDS, KINDS, PER_TOKEN, PriceTable, is_catalog_frame, price_table, suggest_model_ids
 from .workload import TOKEN_COLUMNS, WorkloadSpec
 
 __all__ = [
     "estimate_cost",
     "reprice",
+    "read_usage",
+    "USAGE_COLUMNS",
     "summarize_cost",
     "scenario_cost",
     "cheapest_models",

@@ -1,0 +1,297 @@
+"""Real request logs: provider usage records (OpenAI, Anthropic, Gemini) read into a workload frame."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .._version import __version__
+from ..errors import CacheWriteDurationWarning
+from .usage_flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
+from .usage_source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
+
+__all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
+
+#: The canonical workload columns read_usage writes, in order (token counts Int64).
+USAGE_COLUMNS: tuple[str, ...] = (
+    "model_id", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+    "reasoning_tokens", "input_includes_cache",
+)
+_COUNTS = ("input", "output", "cache_read", "cache_write")
+
+
+def read_usage(source: Any, *, flavor: str = "auto", model: str | None = "model",
+               timestamp: str | None = None) -> pd.DataFrame:
+    """Read what LLM clients log (responses or their ``usage``) into a workload frame.
+
+    ``source``: a path to a JSON Lines file (one full response object or one bare usage record per
+    line; ``.gz`` too), an iterable of such dicts, or a DataFrame with a ``usage`` column of dicts
+    or with flat columns (``prompt_tokens``, ``usage.prompt_tokens``, ``cached_tokens``, ...).
+    Returns a new frame: ``model_id``, ``input_tokens``, ``output_tokens``, ``cache_read_tokens``,
+    ``cache_write_tokens``, ``reasoning_tokens`` (Int64), ``input_includes_cache`` (bool, per row:
+    flavours can mix), then every other field (ids, timestamps, user, tags, the usage fields not
+    read, such as ``usage.total_tokens``), with JSON objects and arrays kept as ``pd.ArrowDtype``
+    columns. ``df.attrs["aihubmix"]["usage"]`` notes the flavours found and their row counts.
+
+    ``flavor="auto"`` decides per row from the keys present and refuses, naming the lines or rows,
+    those that fit no flavour or several; ``"openai_chat"``, ``"openai_responses"``, ``"anthropic"``
+    or ``"gemini"`` forces one. Optional counts that are missing are 0; a missing required count
+    (prompt and completion; Gemini: the prompt), a negative or a non-integer count is a ValueError
+    naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
+    Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
+    parse as UTC datetimes (numbers are epoch seconds, e.g. OpenAI's ``created``; text is ISO 8601).
+
+    | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
+    |---|---|---|---|---|---|---|
+    | ``openai_chat`` | prompt_tokens | completion_tokens | prompt_tokens_details.cached_tokens | 0 | completion_tokens_details.reasoning_tokens | True |
+    | ``openai_responses`` | input_tokens | output_tokens | input_tokens_details.cached_tokens | 0 | output_tokens_details.reasoning_tokens | True |
+    | ``anthropic`` | input_tokens | output_tokens | cache_read_input_tokens | cache_creation_input_tokens | NA (not reported) | False |
+    | ``gemini`` | promptTokenCount | candidatesTokenCount + thoughtsTokenCount | cachedContentTokenCount | 0 | thoughtsTokenCount | True |
+
+    Reasoning tokens are billed as output: OpenAI's output counts already include them (they are
+    reported, never added); Gemini's thoughts come on top of the candidates. Anthropic's 1-hour
+    cache writes are billed at the catalog's single cache_write price; a ``CacheWriteDurationWarning``
+    says so once. Worked example, one request of each flavour (hand-checked below the output):
+
+    >>> import aihubmix_frame as ahf
+    >>> log = [
+    ...     {"id": "chatcmpl-1", "object": "chat.completion", "created": 1751360400, "model": "gpt-4o",
+    ...      "usage": {"prompt_tokens": 2000, "completion_tokens": 300, "total_tokens": 2300,
+    ...                "prompt_tokens_details": {"cached_tokens": 1500},
+    ...                "completion_tokens_details": {"reasoning_tokens": 0}}},
+    ...     {"id": "resp_2", "object": "response", "created_at": 1751360460, "model": "gpt-5",
+    ...      "usage": {"input_tokens": 1200, "input_tokens_details": {"cached_tokens": 1024},
+    ...                "output_tokens": 900, "output_tokens_details": {"reasoning_tokens": 640},
+    ...                "total_tokens": 2100}},
+    ...     {"id": "msg_3", "type": "message", "model": "claude-opus-4-6",
+    ...      "usage": {"input_tokens": 1000, "cache_creation_input_tokens": 4000,
+    ...                "cache_read_input_tokens": 2000, "output_tokens": 100,
+    ...                "cache_creation": {"ephemeral_5m_input_tokens": 4000, "ephemeral_1h_input_tokens": 0}}},
+    ...     {"responseId": "r4", "modelVersion": "gemini-2.5-flash",
+    ...      "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096,
+    ...                        "candidatesTokenCount": 200, "thoughtsTokenCount": 800, "totalTokenCount": 6000}},
+    ... ]
+    >>> usage = ahf.read_usage(log, timestamp="created")
+    >>> print(usage[list(USAGE_COLUMNS)].T.to_string())
+                               0      1                2                 3
+    model_id              gpt-4o  gpt-5  claude-opus-4-6  gemini-2.5-flash
+    input_tokens            2000   1200             1000              5000
+    output_tokens            300    900              100              1000
+    cache_read_tokens       1500   1024             2000              4096
+    cache_write_tokens         0      0             4000                 0
+    reasoning_tokens           0    640             <NA>               800
+    input_includes_cache    True   True            False              True
+    >>> usage.attrs["aihubmix"]["usage"]["flavors"]
+    {'openai_chat': 1, 'openai_responses': 1, 'anthropic': 1, 'gemini': 1}
+    >>> str(usage.loc[0, "created"]), usage.columns[7:10].tolist()
+    ('2025-07-01 09:00:00+00:00', ['id', 'object', 'created'])
+
+    By hand: OpenAI's cached 1,500 and 1,024 stay inside the prompts of 2,000 and 1,200, and its
+    640 reasoning tokens inside the 900 output tokens; Anthropic's 1,000 input tokens exclude the
+    2,000 read and 4,000 written (a 7,000-token prompt); Gemini's output is 200 candidates + 800
+    thoughts = 1,000, its prompt of 5,000 includes the 4,096 cached. 1751360400 s after the epoch
+    is 20,270 days (2025-07-01) + 32,400 s (09:00) UTC. Price it with ``estimate_cost`` once per
+    convention, e.g. ``usage.groupby("input_includes_cache")``.
+    """
+    if flavor != "auto" and flavor not in FLAVORS:
+        raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
+    log = load_log(source)
+    n, origin = log.n_rows, log.origin
+
+    columns = _expand_usage(log)  # name -> Arrow or pandas column, usage objects flattened in place
+    by_key: dict[str, list[str]] = {}
+    for name in columns:
+        key = usage_key(name)
+        if key is not None:
+            by_key.setdefault(key, []).append(name)
+    values, valid = _counts(columns, by_key, origin)
+
+    if flavor == "auto":
+        code = detect(valid, n)
+        _refuse(code, origin)
+    else:
+        code = np.full(n, list(FLAVORS).index(flavor), dtype=np.int8)
+    used = [(f, code == i) for i, f in enumerate(FLAVORS.values()) if (code == i).any()]
+    _check_required(used, valid, origin)
+
+    out = {kind: np.zeros(n, dtype=np.int64) for kind in (*_COUNTS, "reasoning")}
+    reasoning_na = np.zeros(n, dtype=bool)
+    for f, rows in used:
+        for kind in _COUNTS:
+            out[kind][rows] = resolve(getattr(f, kind), values, valid, n)[rows]
+        if f.reasoning is None:
+            reasoning_na |= rows
+        else:
+            out["reasoning"][rows] = resolve(f.reasoning, values, valid, n)[rows]
+    if any(f.name == "anthropic" for f, _ in used):
+        _warn_one_hour(values, valid, dict(used)[FLAVORS["anthropic"]], by_key)
+
+    read = {key for f, _ in used for key in f.keys} - SPLIT_KEYS
+    consumed = {name for key in read for name in by_key.get(key, [])}
+    model_names = _model_columns(columns, model, n)
+    result = {"model_id": _model_ids(columns, model_names, n)}
+    for kind in _COUNTS:
+        result[f"{kind}_tokens"] = pd.arrays.IntegerArray(out[kind], np.zeros(n, dtype=bool))
+    result["reasoning_tokens"] = pd.arrays.IntegerArray(out["reasoning"], reasoning_na)
+    inclusive = np.ones(n, dtype=bool)
+    for f, rows in used:
+        inclusive[rows] = f.input_includes_cache
+    result["input_includes_cache"] = inclusive
+
+    kept = [name for name in columns if name not in consumed and name not in model_names]
+    clash = [name for name in kept if name in USAGE_COLUMNS]
+    if clash:
+        raise ValueError(f"the log already has column(s) {clash}: it looks like a workload already (pass it to "
+                         f"estimate_cost), or rename those columns before read_usage")
+    result.update(_other_columns(columns, kept))
+    # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
+    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
+    if timestamp is not None:
+        frame[timestamp] = _parse_timestamp(frame, timestamp)
+    frame.attrs["aihubmix"] = {
+        "usage": {
+            "flavors": {f.name: int(rows.sum()) for f, rows in used},
+            "input_includes_cache": {f.name: f.input_includes_cache for f, _ in used},
+            "rows": n,
+            "model": model_names[0] if model_names else None,
+            "timestamp": timestamp,
+        },
+        "package_version": __version__,
+    }
+    return frame
+
+
+def _expand_usage(log: LogColumns) -> dict[str, pa.ChunkedArray | pd.Series]:
+    """The log's columns with each ``usage`` / ``usageMetadata`` object replaced by its leaves."""
+    columns: dict[str, pa.ChunkedArray | pd.Series] = {}
+    for name, column in log.columns.items():
+        if name in USAGE_PARENTS:
+            if isinstance(column, pd.Series) and column.dtype.kind in "iuf":
+                columns[name] = column  # a number, not an object: not usage
+                continue
+            arrow = to_arrow(column)
+            if pa.types.is_struct(arrow.type):
+                columns.update(flatten_struct(name, arrow))
+                continue
+            if not pa.types.is_null(arrow.type):
+                raise ValueError(f"column {name!r} holds {arrow.type}, not usage objects; parse it into dicts "
+                                 f"(e.g. with json.loads) first")
+        columns[name] = column
+    return columns
+
+
+def _counts(columns, by_key, origin: Origin) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
+    values, valid = {}, {}
+    for key, names in by_key.items():
+        arrays = [_checked_counts(name, to_arrow(columns[name]), origin) for name in names]
+        merged = arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
+        valid[key] = np.asarray(merged.is_valid())
+        values[key] = np.asarray(merged.fill_null(0))
+    return values, valid
+
+
+def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.ChunkedArray:
+    """A token-count column as int64: whole, finite, non-negative numbers or missing."""
+    kind = array.type
+    if pa.types.is_null(kind):
+        return array.cast(pa.int64())
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        what = "text" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else \
+            "booleans" if pa.types.is_boolean(kind) else str(kind)
+        raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
+    if pa.types.is_floating(kind):
+        whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
+        bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
+        if bad.size:
+            raise ValueError(f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
+                             f"non-negative integers: fix those rows")
+    negative = np.flatnonzero(np.asarray(pc.less(array, 0).fill_null(False)))
+    if negative.size:
+        raise ValueError(f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or "
+                         f"drop those rows")
+    return array.cast(pa.int64())
+
+
+def _refuse(code: np.ndarray, origin: Origin) -> None:
+    unknown, several = np.flatnonzero(code == -1), np.flatnonzero(code == -2)
+    if unknown.size:
+        raise ValueError(f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, Anthropic, "
+                         f"Gemini): no prompt_tokens, input_tokens or promptTokenCount found. Drop those rows, or "
+                         f"rename their columns to a flavour's names")
+    if several.size:
+        raise ValueError(f"{origin.where(several)}: the keys fit several usage flavours (e.g. prompt_tokens and "
+                         f"cache_creation_input_tokens); pass flavor= one of {', '.join(FLAVORS)}")
+
+
+def _check_required(used, valid, origin: Origin) -> None:
+    for f, rows in used:
+        for key in f.required:
+            missing = np.flatnonzero(rows & ~valid.get(key, np.zeros(len(rows), dtype=bool)))
+            if missing.size:
+                raise ValueError(f"{origin.where(missing)}: {f.label} usage without {key!r}; a required count "
+                                 f"cannot be guessed: fix or drop those rows (or pass another flavor=)")
+
+
+def _warn_one_hour(values, valid, rows: np.ndarray, by_key) -> None:
+    key = "cache_creation.ephemeral_1h_input_tokens"
+    if key not in values:
+        return
+    hit = rows & valid[key] & (values[key] > 0)
+    if hit.any():
+        warnings.warn(
+            f"{int(hit.sum())} Anthropic requests wrote {int(values[key][hit].sum()):,} tokens to the 1-hour "
+            f"cache; the catalog has one cache_write price (the 5-minute one), so cache_write_tokens bills them "
+            f"at it, below Anthropic's 1-hour rate (2x input instead of 1.25x). The split is kept in column "
+            f"{by_key[key][0]!r}: add the difference yourself if it matters.",
+            CacheWriteDurationWarning,
+            stacklevel=3,
+        )
+
+
+def _model_columns(columns, model: str | None, n: int) -> list[str]:
+    if model is None:
+        return []
+    names = [name for name in (model, "modelVersion" if model == "model" else None) if name in columns]
+    if names or n == 0:
+        return names
+    raise ValueError(f"no {model!r} column or key in the log; name the model field with model= "
+                     f"(Gemini: model='modelVersion'), or pass model=None to read usage without model ids")
+
+
+def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.ArrowStringArray:
+    string = pd.StringDtype("pyarrow")
+    if not names:
+        return pd.array([pd.NA] * n, dtype=string)
+    if len(names) == 1 and isinstance(columns[names[0]], pd.Series):
+        column = columns[names[0]]
+        return column.array if column.dtype == "category" else column.astype(string).array
+    merged = pc.coalesce(*[to_arrow(columns[name]).cast(pa.string()) for name in names])
+    return to_pandas({"model_id": merged})["model_id"].array
+
+
+def _other_columns(columns, kept: list[str]) -> dict[str, Any]:
+    """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
+    arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
+    converted = to_pandas(arrow) if arrow else None
+    return {name: (converted[name] if name in arrow else columns[name]).array for name in kept}
+
+
+def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        raise ValueError(f"no {name!r} column or key in the log to parse as timestamps; name it with timestamp=")
+    column = frame[name]
+    try:
+        if pd.api.types.is_datetime64_any_dtype(column):
+            return column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            return pd.to_datetime(column.astype("Float64"), unit="s", utc=True)
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"column {name!r} cannot be read as timestamps ({exc}); it needs epoch seconds or "
+                         f"ISO 8601 text, or pass timestamp=None and parse it yourself") from None
