@@ -276,7 +276,6 @@ class AihubAccessor:
         *,
         query: CatalogQuery,
         include_placeholder: bool = False,
-        include_free: bool = True,
     ) -> pd.DataFrame:
         """The ``n`` cheapest models for this request shape, cheapest first, as rows of :meth:`cost`.
 
@@ -295,10 +294,10 @@ class AihubAccessor:
 
         result = cheapest_models(self._frame, n, input_tokens, output_tokens, cache_read_tokens,
                                  cache_write_tokens, requests, input_includes_cache, query=query,
-                                 include_placeholder=include_placeholder, include_free=include_free)
+                                 include_placeholder=include_placeholder)
         return _with_provenance(result, self._frame, "cheapest", {
             "n": n, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
             "requests": requests, "input_includes_cache": input_includes_cache,
-            "include_placeholder": include_placeholder, "include_free": include_free,
+            "include_placeholder": include_placeholder,
             **query.to_dict()})

@@ -173,9 +173,39 @@ def filter_catalog(frame: pd.DataFrame, *, query: CatalogQuery) -> pd.DataFrame:
         mask &= hit.fillna(False).to_numpy(dtype=bool)
     if query.type:
         mask &= list_contains(frame["types"], query.type, require_all=False)
+    mask &= _field_filters_mask(frame, query)
     if query.model:
         mask &= _substring_mask(frame["model_id"], query.model, mask)
     return frame.iloc[np.flatnonzero(mask)]
+
+
+def _field_filters_mask(frame: pd.DataFrame, query: CatalogQuery) -> np.ndarray:
+    """The local filters on the 2026 fields and on free prices (see ``query.FIELD_FILTERS``)."""
+    mask = np.ones(len(frame), dtype=bool)
+    if query.vendor:
+        vendors = _column(frame, "vendor", "vendor=").astype("string").str.lower()
+        mask &= vendors.isin(query.vendor).fillna(False).to_numpy(dtype=bool)
+    if query.output_modalities:
+        _column(frame, "output_modalities", "output_modalities=")
+        mask &= _require_all(frame, "output_modalities", "produces", list(query.output_modalities))
+    if query.open_weights is not None:
+        flags = _column(frame, "open_weights", "open_weights=").astype("boolean")
+        mask &= (flags == query.open_weights).fillna(False).to_numpy(dtype=bool)
+    for name, op in (("released_after", ">="), ("released_before", "<=")):
+        value = getattr(query, name)
+        if value is not None:
+            dates = pd.to_datetime(_column(frame, "release_date", f"{name}="), errors="coerce")
+            bound = pd.Timestamp(value)
+            hit = dates >= bound if op == ">=" else dates <= bound
+            mask &= hit.fillna(False).to_numpy(dtype=bool)
+    if query.include_deprecated is False:
+        stage = _column(frame, "retire_stage", "include_deprecated=").astype("string").str.lower()
+        mask &= ~(stage == schema.DEPRECATED_STAGE).fillna(False).to_numpy(dtype=bool)
+    if query.include_free is False:
+        from .frame import free_price_mask
+
+        mask &= ~free_price_mask(frame)
+    return mask
 
 
 def apply_query(frame: pd.DataFrame, query: CatalogQuery) -> pd.DataFrame:

@@ -418,3 +418,22 @@ def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
     for placeholder_in, placeholder_out in PLACEHOLDER_PRICES:
         prices |= (inputs == placeholder_in) & (outputs == placeholder_out)
     return media & prices
+
+
+def free_price_mask(frame: pd.DataFrame) -> np.ndarray:
+    """True where a model is free: its input and output prices are known and every price is 0 or absent.
+
+    The same rule as the price table's ``free`` flag (a model without a price is not free: unknown).
+
+    >>> df = catalog_to_frame([
+    ...     {"model_id": "free", "pricing": {"input": 0, "output": 0}},
+    ...     {"model_id": "paid", "pricing": {"input": 0, "output": 1}},
+    ...     {"model_id": "unknown"}])
+    >>> free_price_mask(df).tolist()
+    [True, False, False]
+    """
+    schema.require_columns(frame, schema.PRICE_COLUMNS, needed_for="the free-model rule")
+    prices = {c: frame[c].to_numpy(dtype=float, na_value=np.nan) for c in schema.PRICE_COLUMNS}
+    known = ~np.isnan(prices["input_usd_per_1m"]) & ~np.isnan(prices["output_usd_per_1m"])
+    zero_or_absent = np.logical_and.reduce([(v == 0) | np.isnan(v) for v in prices.values()])
+    return known & zero_or_absent

@@ -39,6 +39,8 @@ __all__ = [
     "QUERY_PARAMETERS",
     "SERVER_PARAMETERS",
     "BOUND_PARAMETERS",
+    "LOCAL_PARAMETERS",
+    "FIELD_FILTERS",
     "SORT_PARAMETERS",
     "SORT_KEYS",
     "SORT_ORDERS",
@@ -65,11 +67,24 @@ BOUNDS: dict[str, tuple[str, str, str]] = {
     "max_output_price": ("output_usd_per_1m", "<=", "output price of at most this many USD per 1M tokens"),
 }
 
+#: Local filters on the fields served since 2026 and on prices (the server has no such parameters).
+FIELD_FILTERS: dict[str, str] = {
+    "vendor": "any of these vendors (case-insensitive), e.g. 'openai,anthropic'",
+    "output_modalities": "every one of these output modalities, e.g. 'image'",
+    "open_weights": "True: only open-weights models; False: only closed ones (unknown never matches)",
+    "released_after": "released on or after this date (unknown dates never match)",
+    "released_before": "released on or before this date (unknown dates never match)",
+    "include_deprecated": "False leaves out models whose retire_stage is 'deprecated' (default: kept)",
+    "include_free": "False leaves out free models (every price 0 or absent; default: kept)",
+}
+
 SERVER_PARAMETERS: tuple[str, ...] = ("type", "modalities", "features", "model")
 SORT_PARAMETERS: tuple[str, ...] = ("sort_by", "sort_order")
 BOUND_PARAMETERS: tuple[str, ...] = tuple(BOUNDS)
+#: Everything applied locally, after the server answered: the bounds and the field filters.
+LOCAL_PARAMETERS: tuple[str, ...] = (*BOUND_PARAMETERS, *FIELD_FILTERS)
 #: The one declaration every public keyword signature is built from, in order.
-QUERY_PARAMETERS: tuple[str, ...] = (*SERVER_PARAMETERS, *SORT_PARAMETERS, *BOUND_PARAMETERS)
+QUERY_PARAMETERS: tuple[str, ...] = (*SERVER_PARAMETERS, *SORT_PARAMETERS, *LOCAL_PARAMETERS)
 
 _ANNOTATIONS: dict[str, str] = {
     "type": "str | Iterable[str] | None",
@@ -82,7 +97,56 @@ _ANNOTATIONS: dict[str, str] = {
     "min_output": "int | None",
     "max_input_price": "float | None",
     "max_output_price": "float | None",
+    "vendor": "str | Iterable[str] | None",
+    "output_modalities": "str | Iterable[str] | None",
+    "open_weights": "bool | None",
+    "released_after": "str | date | None",
+    "released_before": "str | date | None",
+    "include_deprecated": "bool | None",
+    "include_free": "bool | None",
 }
+
+
+def _flag(name: str, value: Any) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, (bool, np_bool_types())):
+        raise TypeError(f"{name} must be True, False or None, got {value!r:.80}")
+    return bool(value)
+
+
+def np_bool_types() -> tuple[type, ...]:
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with pandas
+        return ()
+    return (np.bool_,)
+
+
+def _date(name: str, value: Any) -> str | None:
+    """A date as ISO ``YYYY-MM-DD`` (kept as text: the query stays hashable and JSON-ready)."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date such as '2026-01-31' (or a datetime.date), got {value!r:.80}")
+
+
+def _names(name: str, value: Any) -> tuple[str, ...]:
+    """Free-text list values (vendors): split like the catalog's lists, lower-cased, no aliases."""
+    try:
+        return schema.split_tokens(value, "vendor")
+    except TypeError:
+        raise TypeError(f"{name} must be a comma-separated string or a list of strings, got {value!r:.80}") from None
 
 
 def _list_value(name: str, value: Any) -> tuple[str, ...]:
@@ -90,6 +154,14 @@ def _list_value(name: str, value: Any) -> tuple[str, ...]:
         return schema.split_tokens(value, KNOWN_VALUES[name][0])
     except TypeError:
         raise TypeError(f"{name} must be a comma-separated string or a list of strings, got {value!r:.80}") from None
+
+
+def _output_modalities(value: Any) -> tuple[str, ...]:
+    try:
+        return schema.split_tokens(value, "output_modalities")
+    except TypeError:
+        raise TypeError(f"output_modalities must be a comma-separated string or a list of strings, "
+                        f"got {value!r:.80}") from None
 
 
 def _text(name: str, value: Any, what: str) -> str | None:
@@ -132,12 +204,21 @@ class CatalogQuery:
     min_output: int | float | None = None
     max_input_price: float | None = None
     max_output_price: float | None = None
+    vendor: tuple[str, ...] = ()
+    output_modalities: tuple[str, ...] = ()
+    open_weights: bool | None = None
+    released_after: str | None = None
+    released_before: str | None = None
+    include_deprecated: bool | None = None
+    include_free: bool | None = None
 
     @classmethod
     def parse(cls, type: Any = None, modalities: Any = None, features: Any = None,  # noqa: A002
               model: Any = None, sort_by: Any = None, sort_order: Any = None, *,
               min_context: Any = None, min_output: Any = None, max_input_price: Any = None,
-              max_output_price: Any = None) -> CatalogQuery:
+              max_output_price: Any = None, vendor: Any = None, output_modalities: Any = None,
+              open_weights: Any = None, released_after: Any = None, released_before: Any = None,
+              include_deprecated: Any = None, include_free: Any = None) -> CatalogQuery:
         """Normalise user input: comma strings or lists, legacy codes and synonyms, case, blanks.
 
         >>> CatalogQuery.parse(type="t2i, llm", modalities="Text，IMAGE", model="  GPT ")
@@ -162,6 +243,13 @@ class CatalogQuery:
             min_output=_bound("min_output", min_output),
             max_input_price=_bound("max_input_price", max_input_price),
             max_output_price=_bound("max_output_price", max_output_price),
+            vendor=_names("vendor", vendor),
+            output_modalities=_output_modalities(output_modalities),
+            open_weights=_flag("open_weights", open_weights),
+            released_after=_date("released_after", released_after),
+            released_before=_date("released_before", released_before),
+            include_deprecated=_flag("include_deprecated", include_deprecated),
+            include_free=_flag("include_free", include_free),
         )
 
     @classmethod
@@ -217,7 +305,7 @@ class CatalogQuery:
 
     def local_query(self) -> CatalogQuery:
         """What must be applied locally after a server answer: the bounds, and a column sort."""
-        kept = {k: getattr(self, k) for k in BOUND_PARAMETERS}
+        kept = {k: getattr(self, k) for k in LOCAL_PARAMETERS}
         if self.sort_by is not None and not self.server_sort:
             kept.update(sort_by=self.sort_by, sort_order=self.sort_order)
         return CatalogQuery(**kept)
@@ -309,7 +397,7 @@ def accepts_query(*, sort: bool = True, bounds: bool = True, positional: bool = 
     signature shows in ``help()`` and ``inspect.signature``. With ``positional=True`` the four server
     filters and the sort may also be passed by position, as the API's parameter order.
     """
-    names = [*SERVER_PARAMETERS, *(SORT_PARAMETERS if sort else ()), *(BOUND_PARAMETERS if bounds else ())]
+    names = [*SERVER_PARAMETERS, *(SORT_PARAMETERS if sort else ()), *(LOCAL_PARAMETERS if bounds else ())]
 
     def decorate(func: F) -> F:
         original = inspect.signature(func)

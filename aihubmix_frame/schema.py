@@ -122,6 +122,7 @@ ALIASES: dict[str, dict[str, str]] = {
     "features": FEATURE_ALIASES,
     "input_modalities": MODALITY_ALIASES,
     "output_modalities": MODALITY_ALIASES,
+    "vendor": {},
 }
 
 

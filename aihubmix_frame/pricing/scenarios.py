@@ -139,7 +139,6 @@ def cheapest_models(
     *,
     query: CatalogQuery,
     include_placeholder: bool = False,
-    include_free: bool = True,
 ) -> pd.DataFrame:
     """The ``n`` models with the lowest total cost for this request shape (``df.aihub.cheapest``).
 
@@ -159,6 +158,9 @@ def cheapest_models(
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
     tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
                        input_includes_cache)
+    include_free = query.include_free is not False
+    if query.include_deprecated is None and "retire_stage" in catalog.columns:
+        query = query.replace(include_deprecated=False)  # a model being retired is no choice to offer
     candidates = filter_catalog(catalog, query=query) if query.selects else catalog
     table = price_table(candidates, needed_for="cheapest")
     result = _cost_table(table, candidates, tokens, bool(input_includes_cache))
