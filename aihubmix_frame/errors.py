@@ -75,3 +75,7 @@ class PlaceholderPriceWarning(PriceWarning):
 
 class MissingPriceWarning(PriceWarning):
     """Models in the catalog have no input or output price; those costs are NA, never $0."""
+
+
+class FieldValueWarning(AihubmixWarning):
+    """Some 2026 field values (a date, a true/false flag) could not be read and are missing; the message names the models."""

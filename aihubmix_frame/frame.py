@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -15,7 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
-from .errors import APIError, DuplicateModelWarning, SchemaError
+from . import values as norm
+from .errors import APIError, DuplicateModelWarning, FieldValueWarning, SchemaError
+from .families import root_ids
 
 __all__ = [
     "catalog_to_frame",
@@ -27,105 +28,6 @@ __all__ = [
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
 STRING_DTYPE = pd.StringDtype()
-
-
-class _BadValue(Exception):
-    """Internal: a field value has the wrong shape; turned into a SchemaError with context."""
-
-
-# --- scalar normalisers ---------------------------------------------------------------------------
-
-
-def _tokens(value: Any, field: str) -> tuple[str, ...]:
-    """:func:`schema.split_tokens` of one record's list field; a bad shape names the record."""
-    try:
-        return schema.split_tokens(value, field)
-    except TypeError as exc:
-        raise _BadValue(str(exc)) from None
-
-
-def _limit(value: Any) -> int | None:
-    """A token limit: int or numeric string; 0, None and "" mean unknown."""
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is int:
-        number = value
-    elif kind is float:
-        if not value.is_integer():
-            raise _BadValue(f"expected a whole number of tokens, got {value!r}")
-        number = int(value)
-    elif kind is str:
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            as_float = float(text)
-        except ValueError:
-            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}") from None
-        if not math.isfinite(as_float) or not as_float.is_integer():
-            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}")
-        number = int(as_float)
-    else:
-        raise _BadValue(f"expected a whole number of tokens, got {kind.__name__}")
-    if number < 0 or number >= 2**63:
-        raise _BadValue(f"expected a non-negative token count, got {value!r}")
-    return number or None
-
-
-def _price(value: Any) -> float | None:
-    """A price in USD per 1M tokens: number or numeric string, finite and non-negative."""
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is int or kind is float:
-        number = float(value)
-    elif kind is str:
-        if not value.strip():
-            return None
-        try:
-            number = float(value)
-        except ValueError:
-            raise _BadValue(f"expected a price in USD per 1M tokens, got {value!r:.80}") from None
-    else:
-        raise _BadValue(f"expected a price in USD per 1M tokens, got {kind.__name__}")
-    if not math.isfinite(number) or number < 0:
-        raise _BadValue(f"expected a finite, non-negative price, got {value!r}")
-    return number
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _BadValue(f"expected a string, got {type(value).__name__}")
-    return value if value.strip() else None
-
-
-def _tiers(value: Any) -> list[dict[str, Any]] | None:
-    """``pricing.tiers``: a list of ``{input, output, cache_read, cache_write, tier: {size, type}}``."""
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise _BadValue(f"expected a list of tier objects, got {type(value).__name__}")
-    tiers = []
-    for position, raw in enumerate(value):
-        if not isinstance(raw, dict):
-            raise _BadValue(f"tier {position} is a {type(raw).__name__}, expected an object")
-        tier = dict(raw)
-        for key in schema.TIER_PRICE_KEYS:
-            if key in tier:
-                tier[key] = _price(tier[key])
-        bound = raw.get("tier")
-        if not isinstance(bound, dict):
-            raise _BadValue(f"tier {position} has no 'tier' object with its 'size'")
-        size = _limit(bound.get("size"))
-        if size is None:
-            raise _BadValue(f"tier {position} has no positive 'tier.size' (prompt tokens)")
-        tier["tier"] = {**bound, "size": size}
-        tiers.append(tier)
-    tiers.sort(key=lambda t: t["tier"]["size"])
-    return tiers or None
 
 
 # --- payload ---------------------------------------------------------------------------------------
@@ -184,11 +86,11 @@ def _column(records: list[dict], field: str, convert, values: list | None = None
             memo = {value: convert(value) for value in dict.fromkeys(values)}
             return list(map(memo.__getitem__, values))
         return [convert(v) for v in values]
-    except _BadValue:
+    except norm.BadValue:
         for index, value in enumerate(values):
             try:
                 convert(value)
-            except _BadValue as exc:
+            except norm.BadValue as exc:
                 raise _context_error(index, records[index], field, str(exc)) from None
         raise  # pragma: no cover - the loop above always finds the bad value
 
@@ -209,7 +111,7 @@ def _text_column(records: list[dict], field: str) -> pd.arrays.StringArray:
     """Optional text: missing, empty or blank strings become NA."""
     values = _field(records, field)
     if not set(map(type, values)) <= {str, _NONE}:
-        values = _column(records, field, _text, values)
+        values = _column(records, field, norm.text, values)
     array = pa.array(values, type=pa.large_string())
     blank = pc.equal(pc.utf8_trim_whitespace(array), "")
     return STRING_DTYPE.__from_arrow__(pc.if_else(blank, pa.scalar(None, pa.large_string()), array))
@@ -217,11 +119,11 @@ def _text_column(records: list[dict], field: str) -> pd.arrays.StringArray:
 
 def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
     values = _field(pricings, key)
-    return _float_array(_column(records, f"pricing.{key}", _price, values))
+    return _float_array(_column(records, f"pricing.{key}", norm.price, values))
 
 
 def _list_column(records, field: str) -> pa.ListArray:
-    tokens = _column(records, field, lambda v: _tokens(v, field))
+    tokens = _column(records, field, lambda v: norm.tokens(v, field))
     return pa.array(tokens, type=pa.list_(pa.string()))
 
 
@@ -267,6 +169,83 @@ def _extra_values(values: list) -> Any:
         return pd.Series(values).array
     except (TypeError, ValueError, OverflowError):
         return pd.array(values, dtype=object)
+
+
+def _typed_column(records: list[dict], field: str, convert, arrow_type: pa.DataType,
+                  unreadable: dict[str, list]) -> pa.Array:
+    """One lenient 2026 field as an Arrow array: ``convert`` runs once per distinct string.
+
+    A value ``convert`` cannot read (:data:`values.UNREADABLE`) becomes null and its model id is
+    noted in ``unreadable`` for the one warning of the call.
+    """
+    raw = _field(records, field)
+    kinds = set(map(type, raw))
+    if kinds <= {_NONE} or (kinds <= {bool, _NONE} and arrow_type == pa.bool_()):
+        return pa.array(raw, type=arrow_type)
+    indices = None
+    if kinds <= {str, _NONE} and arrow_type == pa.string():  # text: blank -> null, vectorised
+        array = pa.array(raw, type=pa.string())
+        return pc.if_else(pc.equal(pc.utf8_trim_whitespace(array), ""), pa.scalar(None, pa.string()), array)
+    if kinds <= {str, _NONE}:  # few distinct values: dates
+        encoded = pa.array(raw, type=pa.string()).dictionary_encode()
+        converted = [convert(v) for v in encoded.dictionary.to_pylist()]
+        indices = encoded.indices
+    elif arrow_type == pa.bool_():  # e.g. interleaved: true/false/null and a few objects
+        converted = [v if v is None or type(v) is bool else convert(v) for v in raw]
+    else:
+        converted = [convert(v) for v in raw]
+    bad = [i for i, v in enumerate(converted) if v is norm.UNREADABLE] if norm.UNREADABLE in converted else []
+    if bad:
+        for i in bad:
+            converted[i] = None
+        if indices is not None:
+            bad = np.flatnonzero(pc.is_in(indices, pa.array(bad, type=indices.type)).to_numpy(zero_copy_only=False))
+        unreadable[field] = [records[i]["model_id"] for i in bad]
+    array = pa.array(converted, type=arrow_type)
+    return array if indices is None else array.take(indices)
+
+
+def _options_column(records: list[dict]) -> Any:
+    """``reasoning_options`` cells; equal option lists (by ``repr``) are read once and share one cell object."""
+    raw = _field(records, "reasoning_options")
+    keys = list(map(repr, raw))
+    try:
+        read = {key: norm.reasoning_options(value) for key, value in dict(zip(keys, raw)).items()}
+    except norm.BadValue:
+        _column(records, "reasoning_options", norm.reasoning_options, raw)  # raises, naming the record
+        raise
+    return pd.array([pd.NA if cell is None else cell for cell in map(read.__getitem__, keys)], dtype=object)
+
+
+def _columns_2026(records: list[dict], model_ids: list[str], n: int) -> dict[str, Any]:
+    """The columns of the fields served since 2026; all missing when the payload lacks them."""
+    unreadable: dict[str, list] = {}
+    labels = {f: _typed_column(records, f, norm.label, pa.string(), unreadable)
+              for f in ("vendor", "variant_of", "retire_stage", "pricing_source")}
+    columns: dict[str, Any] = {f: STRING_DTYPE.__from_arrow__(labels[f]) for f in ("vendor", "variant_of")}
+    parents = labels["variant_of"]
+    columns["family_id"] = _string_array(
+        model_ids if parents.null_count == n else root_ids(model_ids, parents.to_pylist()))
+    outputs = _list_column(records, "output_modalities")
+    columns["output_modalities"] = pd.arrays.ArrowExtensionArray(outputs)
+    for modality, mask in _membership(outputs, schema.OUTPUT_MODALITIES, n).items():
+        columns[f"produces_{modality}"] = mask
+    for field in schema.FLAG_FIELDS:
+        flags = _typed_column(records, field, norm.flag, pa.bool_(), unreadable)
+        columns[field] = pd.BooleanDtype().__from_arrow__(flags)
+    columns["reasoning_options"] = _options_column(records)
+    for field in schema.DATE_FIELDS:
+        days = _typed_column(records, field, norm.date, pa.date32(), unreadable)
+        columns[field] = days.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+    for field in ("retire_stage", "pricing_source"):
+        columns[field] = STRING_DTYPE.__from_arrow__(labels[field])
+    if unreadable:
+        named = "; ".join(f"{field} of {ids[:5]}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                          for field, ids in unreadable.items())
+        warnings.warn(f"could not read {sum(map(len, unreadable.values()))} value(s), stored as missing: "
+                      f"{named}. Dates must be YYYY-MM-DD, flags true/false; check those records.",
+                      FieldValueWarning, stacklevel=3)
+    return columns
 
 
 def base_provenance() -> dict[str, Any]:
@@ -315,7 +294,8 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
         records = [r if type(r) is dict else dict(r) for r in records]
 
     model_ids = _model_ids(records)
-    duplicates = [mid for mid, count in Counter(model_ids).items() if count > 1]
+    unique = len(set(model_ids)) == n
+    duplicates = [] if unique else [mid for mid, count in Counter(model_ids).items() if count > 1]
     if duplicates:
         warnings.warn(
             f"the catalog lists {len(duplicates)} model id(s) more than once "
@@ -338,11 +318,12 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
         columns[f"accepts_{modality}"] = mask
 
     for field in schema.LIMIT_FIELDS:
-        columns[field] = _int_array(_column(records, field, _limit))
+        columns[field] = _int_array(_column(records, field, norm.limit))
     for key, column in schema.PRICE_FIELDS.items():
         columns[column] = _prices_column(records, pricings, key)
-    tiers = _column(records, "pricing.tiers", _tiers, _field(pricings, "tiers"))
+    tiers = _column(records, "pricing.tiers", norm.tiers, _field(pricings, "tiers"))
     columns["price_tiers"] = pd.array([t if t is not None else pd.NA for t in tiers], dtype=object)
+    columns.update(_columns_2026(records, model_ids, n))
 
     # Unknown record fields and unknown pricing keys are kept, never dropped.
     # dict.fromkeys(chain(...)) lists every key once, in order of first appearance, at C speed.
