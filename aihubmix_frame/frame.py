@@ -217,9 +217,11 @@ def _options_column(records: list[dict]) -> Any:
     return pd.array([pd.NA if cell is None else cell for cell in map(read.__getitem__, keys)], dtype=object)
 
 
-def _columns_2026(records: list[dict], model_ids: list[str], n: int) -> dict[str, Any]:
-    """The columns of the fields served since 2026; all missing when the payload lacks them."""
-    unreadable: dict[str, list] = {}
+def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable: dict[str, list]) -> dict[str, Any]:
+    """The columns of the fields served since 2026; all missing when the payload lacks them.
+
+    Values that could not be read are noted in ``unreadable`` (field -> model ids) and warned about once.
+    """
     labels = {f: _typed_column(records, f, norm.label, pa.string(), unreadable)
               for f in ("vendor", "variant_of", "retire_stage", "pricing_source")}
     columns: dict[str, Any] = {f: STRING_DTYPE.__from_arrow__(labels[f]) for f in ("vendor", "variant_of")}
@@ -323,7 +325,8 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
         columns[column] = _prices_column(records, pricings, key)
     tiers = _column(records, "pricing.tiers", norm.tiers, _field(pricings, "tiers"))
     columns["price_tiers"] = pd.array([t if t is not None else pd.NA for t in tiers], dtype=object)
-    columns.update(_columns_2026(records, model_ids, n))
+    unreadable: dict[str, list] = {}
+    columns.update(_columns_2026(records, model_ids, n, unreadable))
 
     # Unknown record fields and unknown pricing keys are kept, never dropped.
     # dict.fromkeys(chain(...)) lists every key once, in order of first appearance, at C speed.
@@ -341,6 +344,7 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     frame.attrs[schema.ATTRS_KEY] = {
         **base_provenance(), schema.COMPLETE_KEY: schema.catalog_fingerprint(model_ids),
+        **({schema.UNREADABLE_KEY: unreadable} if unreadable else {}),
         **(dict(provenance) if provenance else {})}
     return frame
 

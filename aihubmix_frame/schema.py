@@ -160,6 +160,9 @@ ATTRS_KEY = "aihubmix"
 #: Columns the ``.aihub`` accessor needs to recognise a catalog frame.
 REQUIRED_COLUMNS: tuple[str, ...] = ("model_id", "types", "features", "input_modalities")
 
+#: Provenance key of the values catalog_to_frame could not read: ``{field: [model ids]}`` (only when some).
+UNREADABLE_KEY = "unreadable_values"
+
 #: Provenance key of the completeness fingerprint (see :func:`catalog_fingerprint`).
 COMPLETE_KEY = "complete_catalog"
 
