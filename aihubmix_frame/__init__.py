@@ -48,6 +48,13 @@ _LAZY: dict[str, str] = {
     "read_csv": "export",
     "diff_catalogs": "diff",
     "CatalogHistory": "history",
+    "quality_report": "quality",
+    "family_ids": "families",
+    "variants": "families",
+    "load_modelsdev": "sources.modelsdev",
+    "compare_sources": "sources.compare",
+    "enrich": "sources.compare",
+    "FieldValueWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "testing", "http", "cost", "cost_scenarios", "cost_summary", "export",
                  "diff", "history")
