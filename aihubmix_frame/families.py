@@ -15,15 +15,18 @@ __all__ = ["root_ids", "family_ids", "variants", "cycle_members"]
 
 
 def _parents(model_ids: Sequence[str], variant_of: Sequence[Any]) -> np.ndarray:
-    """Position of each row's listed parent; the row itself when it has none or it is unlisted.
+    """Position of each row's listed parent; -1 when it has none or it is unlisted.
 
     Ids are matched exactly; when an id is listed twice, its first row is the parent.
     """
     n = len(model_ids)
     first = dict(zip(reversed(model_ids), range(n - 1, -1, -1)))  # the first row wins
-    parent = np.fromiter(map(first.get, variant_of, repeat(-1)), dtype=np.int64, count=n)  # None, NA: -1
-    own = np.arange(n)
-    return np.where(parent < 0, own, parent)
+    return np.fromiter(map(first.get, variant_of, repeat(-1)), dtype=np.int64, count=n)  # None, NA: -1
+
+
+def _folded(listed: np.ndarray) -> np.ndarray:
+    """Rows without a listed parent point at themselves (roots)."""
+    return np.where(listed < 0, np.arange(len(listed)), listed)
 
 
 def _terminals(parent: np.ndarray) -> np.ndarray:
@@ -48,12 +51,9 @@ def cycle_members(model_ids: Sequence[str], variant_of: Sequence[Any]) -> list[l
     [['a', 'b'], ['d']]
     """
     ids = list(model_ids)
-    parent = _parents(ids, variant_of)
-    for i, v in enumerate(variant_of):  # a self-loop names itself: _parents folded it into "no parent"
-        if isinstance(v, str) and v == ids[i]:
-            parent[i] = -2
-    loops = [[ids[i]] for i in np.flatnonzero(parent == -2)]
-    parent = np.where(parent == -2, np.arange(len(ids)), parent)
+    listed = _parents(ids, variant_of)
+    loops = [[ids[i]] for i in np.flatnonzero(listed == np.arange(len(ids)))]  # names itself
+    parent = _folded(listed)
     reach = _terminals(parent)
     seen: set[int] = set()
     for start in np.unique(reach[parent[reach] != reach]).tolist():
@@ -84,7 +84,7 @@ def root_ids(model_ids: Sequence[str], variant_of: Sequence[Any]) -> list[str]:
     ids = list(model_ids)
     if not any(isinstance(v, str) for v in variant_of):
         return ids
-    parent = _parents(ids, variant_of)
+    parent = _folded(_parents(ids, variant_of))
     reach = _terminals(parent)
     looping = parent[reach] != reach
     if looping.any():
