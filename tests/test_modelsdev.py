@@ -84,7 +84,7 @@ def test_enrich_fills_gaps_and_never_changes_a_catalog_value(snapshot, modelsdev
             had = before.notna().to_numpy()
         derived_from = {"accepts": "input_modalities", "produces": "output_modalities"}.get(column.split("_")[0])
         if derived_from:  # a flag of a filled list follows the list; False there meant "not stated"
-            had &= (rich[f"{derived_from}_source"] != "models.dev").to_numpy(dtype=bool, na_value=True)
+            had = had & (rich[f"{derived_from}_source"] != "models.dev").to_numpy(dtype=bool, na_value=True)
         for i in np.flatnonzero(had | ~shared):  # what the catalog had, and every model not in models.dev
             a, b = before.iloc[i], after.iloc[i]
             assert (pd.isna(a) and pd.isna(b)) if not isinstance(a, (list, dict)) and pd.isna(a) else a == b, (column, i)
