@@ -93,7 +93,7 @@ def test_enrich_fills_gaps_and_never_changes_a_catalog_value(snapshot, modelsdev
     source = rich["price_tiers_source"]
     assert (source == "models.dev").sum() == 24 and source[~shared].isna().all()
     filled = rich["output_modalities_source"] == "models.dev"
-    assert rich.loc[filled.to_numpy(dtype=bool), "produces_text"].all()
+    assert filled.sum() == 41 and rich.loc[filled.to_numpy(dtype=bool, na_value=False), "produces_text"].all()
 
 
 def test_enriched_context_tiers_are_billed_by_estimate_cost(snapshot, modelsdev):
