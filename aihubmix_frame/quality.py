@@ -181,7 +181,8 @@ def _deprecated(frame: pd.DataFrame) -> Finding:
     return _bools(stage.notna()), ("retire_stage=" + stage.fillna("")).to_numpy(dtype=object)
 
 
-def _tier_problem(base: tuple[float, float], tiers: list) -> str | None:
+def tier_problem(base: tuple[float, float], tiers: list) -> str | None:
+    """Why a model's tiers do not increase (sizes repeat, or a tier is cheaper than the level below), or None."""
     sizes = [t["tier"]["size"] for t in tiers]
     if len(set(sizes)) < len(sizes):
         return f"tier sizes repeat: {sizes}"
@@ -200,29 +201,39 @@ def _tiers_not_increasing(frame: pd.DataFrame) -> Finding:
     cells = frame["price_tiers"].to_numpy(dtype=object)
     given, output = _floats(frame, "input_usd_per_1m"), _floats(frame, "output_usd_per_1m")
     for row in np.flatnonzero(_bools(frame["price_tiers"].notna())):  # only the few tiered models
-        problem = _tier_problem((given[row], output[row]), cells[row])
+        problem = tier_problem((given[row], output[row]), cells[row])
         if problem:
             mask[row], detail[row] = True, problem
     return mask, detail
 
 
+def _strings(series: pd.Series) -> pa.Array:
+    return pa.array(series.array, type=pa.large_string()) if len(series) else pa.array([], pa.large_string())
+
+
 def _variant_of_unlisted(frame: pd.DataFrame) -> Finding:
-    parent = frame["variant_of"]
-    listed = _bools(parent.isin(frame["model_id"]))
-    return _bools(parent.notna()) & ~listed, ("variant_of names an unlisted id: " + parent.fillna("")).to_numpy(dtype=object)
+    parent = _strings(frame["variant_of"])
+    listed = pc.is_in(parent, value_set=_strings(frame["model_id"])).to_numpy(zero_copy_only=False)
+    mask = parent.is_valid().to_numpy(zero_copy_only=False) & ~listed
+    detail = np.full(len(frame), "", dtype=object)
+    detail[mask] = ["variant_of names an unlisted id: " + p for p in parent.filter(pa.array(mask)).to_pylist()]
+    return mask, detail
 
 
 def _variant_of_loop(frame: pd.DataFrame) -> Finding:
     from .families import cycle_members
 
-    parents = [None if pd.isna(v) else v for v in frame["variant_of"].tolist()]
-    detail = np.full(len(frame), "", dtype=object)
-    ids = frame["model_id"]
+    parent = _strings(frame["variant_of"])
+    ids = _strings(frame["model_id"])
     mask = np.zeros(len(frame), dtype=bool)
-    for loop in cycle_members(ids.tolist(), parents):
-        members = _bools(ids.isin(loop))
-        mask |= members
-        detail[members] = "variant_of loops: " + " -> ".join([*loop, loop[0]])
+    detail = np.full(len(frame), "", dtype=object)
+    if parent.null_count == len(parent):
+        return mask, detail
+    described = {member: "variant_of loops: " + " -> ".join([*loop, loop[0]])
+                 for loop in cycle_members(ids.to_pylist(), parent.to_pylist()) for member in loop}
+    if described:
+        mask = pc.is_in(ids, value_set=pa.array(list(described), pa.large_string())).to_numpy(zero_copy_only=False)
+        detail[mask] = [described[m] for m in ids.filter(pa.array(mask)).to_pylist()]
     return mask, detail
 
 
@@ -298,8 +309,8 @@ def quality_report(frame: pd.DataFrame, *, severity: str | Iterable[str] | None 
     schema.require_columns(frame, ("model_id",), needed_for="quality_report")
     wanted_severities = _selection(severity, SEVERITIES, "severity")
     wanted_checks = _selection(checks, CHECKS, "check")
-    ids = frame["model_id"].to_numpy(dtype=object)
-    parts: list[tuple[np.ndarray, str, str, np.ndarray]] = []
+    ids = _strings(frame["model_id"])
+    rows_of, checks_of, severities_of, details = [], [], [], []
     for name, (level, needs, check) in CHECKS.items():
         if wanted_checks is not None and name not in wanted_checks:
             continue
@@ -310,12 +321,24 @@ def quality_report(frame: pd.DataFrame, *, severity: str | Iterable[str] | None 
         mask, detail = check(frame)
         rows = np.flatnonzero(mask)
         if len(rows):
-            detail = np.full(len(rows), detail, dtype=object) if isinstance(detail, str) else np.asarray(detail, dtype=object)[rows]
-            parts.append((ids[rows], name, level, detail))
-    columns: dict[str, Any] = {
-        "model_id": np.concatenate([p[0] for p in parts]) if parts else [],
-        "check": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts]) if parts else [],
-        "severity": np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in parts]) if parts else [],
-        "detail": np.concatenate([p[3] for p in parts]) if parts else [],
+            rows_of.append(rows)
+            checks_of.append(name)
+            severities_of.append(level)
+            details.append(_repeat(detail, len(rows)) if isinstance(detail, str)
+                           else pa.array(np.asarray(detail, dtype=object)[rows], type=pa.large_string()))
+    lengths = [len(rows) for rows in rows_of]
+    positions = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int64)
+    columns = {
+        "model_id": ids.take(pa.array(positions, type=pa.int64())),
+        "check": pa.array(checks_of, pa.large_string()).take(pa.array(np.repeat(np.arange(len(lengths)), lengths))),
+        "severity": pa.array(severities_of, pa.large_string()).take(
+            pa.array(np.repeat(np.arange(len(lengths)), lengths))),
+        "detail": pa.concat_arrays(details) if details else pa.array([], pa.large_string()),
     }
-    return pd.DataFrame({name: pd.array(values, dtype="string") for name, values in columns.items()})
+    strings = pd.StringDtype()
+    return pd.DataFrame({name: strings.__from_arrow__(values) for name, values in columns.items()})
+
+
+def _repeat(text: str, times: int) -> pa.Array:
+    """``text`` ``times`` times, as an Arrow string array (built in C, not a Python list)."""
+    return pa.array([text], type=pa.large_string()).take(pa.array(np.zeros(times, dtype=np.int64)))
