@@ -192,3 +192,17 @@ def test_generated_2026_records_normalise_as_documented(drawn):
             m in expected_outputs for m in schema.OUTPUT_MODALITIES]
     assert np.all(frame["family_id"].to_numpy() == frame["model_id"].to_numpy())
     pa.Table.from_pandas(frame)
+
+
+def test_upgrade_frame_gives_a_version_1_frame_the_2026_columns(snapshot, tmp_path):
+    from aihubmix_frame.upgrade import ADDED_IN, upgrade_frame
+
+    version_1 = snapshot.drop(columns=list(ADDED_IN[2])).iloc[::-1]
+    version_1["extra"] = 1
+    upgraded = upgrade_frame(version_1)
+    assert list(upgraded.columns) == [*schema.COLUMNS, "extra"]
+    expected = snapshot.iloc[::-1].assign(extra=1)
+    pd.testing.assert_frame_equal(upgraded, expected, check_exact=True)
+    assert upgraded.attrs == version_1.attrs
+    assert upgrade_frame(snapshot).equals(snapshot)
+    assert list(upgrade_frame(version_1.iloc[:0]).columns) == [*schema.COLUMNS, "extra"]
