@@ -117,13 +117,49 @@ def _text_column(records: list[dict], field: str) -> pd.arrays.StringArray:
     return STRING_DTYPE.__from_arrow__(pc.if_else(blank, pa.scalar(None, pa.large_string()), array))
 
 
+def _plain_numbers(values: list, arrow_type: pa.DataType) -> pa.Array | None:
+    """The common case at C speed: JSON numbers (ints; floats too for prices), none negative or infinite.
+
+    None means "take the slow path", which converts value by value and names a bad record.
+    """
+    kinds = set(map(type, values))
+    if not (kinds <= {int, _NONE} or (arrow_type == pa.float64() and kinds <= {int, float, _NONE})):
+        return None
+    try:
+        array = pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, OverflowError):
+        return None
+    numbers = array.drop_null()
+    if len(numbers) and (pc.min(numbers).as_py() < 0 or not pc.all(pc.is_finite(numbers)).as_py()
+                         if arrow_type == pa.float64() else pc.min(numbers).as_py() < 0):
+        return None
+    return array
+
+
+def _limits_column(records, field: str) -> pd.arrays.IntegerArray:
+    values = _field(records, field)
+    array = _plain_numbers(values, pa.int64())
+    if array is None:
+        return _int_array(_column(records, field, norm.limit, values))
+    return pd.Int64Dtype().__from_arrow__(pc.if_else(pc.equal(array, 0), pa.scalar(None, pa.int64()), array))
+
+
 def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
     values = _field(pricings, key)
-    return _float_array(_column(records, f"pricing.{key}", norm.price, values))
+    array = _plain_numbers(values, pa.float64())
+    if array is None:
+        return _float_array(_column(records, f"pricing.{key}", norm.price, values))
+    return pd.Float64Dtype().__from_arrow__(array)
 
 
 def _list_column(records, field: str) -> pa.ListArray:
-    tokens = _column(records, field, lambda v: norm.tokens(v, field))
+    values = _field(records, field)
+    if set(map(type, values)) <= {str, _NONE}:  # comma strings: split each distinct one once
+        encoded = pa.array(values, type=pa.string()).dictionary_encode()
+        distinct = [norm.tokens(v, field) for v in encoded.dictionary.to_pylist()]
+        tokens = pa.array(distinct, type=pa.list_(pa.string())).take(encoded.indices)
+        return tokens if not tokens.null_count else pc.if_else(tokens.is_null(), pa.scalar([], tokens.type), tokens)
+    tokens = _column(records, field, lambda v: norm.tokens(v, field), values)
     return pa.array(tokens, type=pa.list_(pa.string()))
 
 
@@ -250,6 +286,13 @@ def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable:
     return columns
 
 
+def _unknown_keys(dicts: list[dict], known) -> list:
+    """Keys outside ``known``, in order of first appearance; set().union finds whether any exist at C speed."""
+    if set().union(*dicts) <= set(known):
+        return []
+    return [k for k in dict.fromkeys(chain.from_iterable(dicts)) if k not in known]
+
+
 def base_provenance() -> dict[str, Any]:
     """The provenance keys every catalog frame carries, before its source fills them in."""
     from ._version import __version__
@@ -320,7 +363,7 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
         columns[f"accepts_{modality}"] = mask
 
     for field in schema.LIMIT_FIELDS:
-        columns[field] = _int_array(_column(records, field, norm.limit))
+        columns[field] = _limits_column(records, field)
     for key, column in schema.PRICE_FIELDS.items():
         columns[column] = _prices_column(records, pricings, key)
     tiers = _column(records, "pricing.tiers", norm.tiers, _field(pricings, "tiers"))
@@ -330,9 +373,8 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
 
     # Unknown record fields and unknown pricing keys are kept, never dropped.
     # dict.fromkeys(chain(...)) lists every key once, in order of first appearance, at C speed.
-    extra_fields = [k for k in dict.fromkeys(chain.from_iterable(records)) if k not in schema.KNOWN_FIELDS]
-    extra_pricing = [k for k in dict.fromkeys(chain.from_iterable(pricings))
-                     if k not in schema.PRICE_FIELDS and k != "tiers"]
+    extra_fields = _unknown_keys(records, schema.KNOWN_FIELDS)
+    extra_pricing = _unknown_keys(pricings, {*schema.PRICE_FIELDS, "tiers"})
     for key in extra_fields:
         name = key if key not in columns else f"{key}_raw"
         columns[name] = _extra_values(_field(records, key))
