@@ -17,6 +17,7 @@ from . import schema
 from . import values as norm
 from .errors import APIError, DuplicateModelWarning, FieldValueWarning, SchemaError
 from .families import root_ids
+from .placeholders import PLACEHOLDER_PRICES, PLACEHOLDER_TYPES, placeholder_price_mask  # noqa: F401 (public here)
 
 __all__ = [
     "catalog_to_frame",
@@ -314,6 +315,8 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
     Pure: no IO. One row per model in server order (the index is the server position), the
     columns and dtypes of :data:`aihubmix_frame.schema.COLUMNS`, then any unknown field as an extra
     column. Prices are USD per 1M tokens. ``provenance`` is merged into ``df.attrs["aihubmix"]``.
+    The 2026 columns are always there; a date or flag that does not read is missing, with one
+    :class:`~aihubmix_frame.errors.FieldValueWarning` per call naming the models.
 
     >>> df = catalog_to_frame([{"model_id": "doubao-x", "types": "t2t",
     ...                         "features": "Thinking，tools,tool", "context_length": "256000",
@@ -394,32 +397,3 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
 def empty_catalog_frame(*, provenance: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """A catalog frame with no rows and the full schema."""
     return catalog_to_frame([], provenance=provenance)
-
-
-#: Token prices that image and video models carry as placeholders: the real per-image or
-#: per-second price is not in this API (26 of 31 video and 36 of 45 image models, 2026-07-02).
-PLACEHOLDER_PRICES: frozenset[tuple[float, float]] = frozenset({(2.0, 0.0), (2.0, 2.0)})
-PLACEHOLDER_TYPES: tuple[str, ...] = ("image_generation", "video")
-
-
-def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
-    """True where a model's token prices are a known placeholder, not a real price.
-
-    A model counts when it is an image or video model and its (input, output) price in USD per 1M
-    tokens is (2, 0) or (2, 2). Such prices must never be presented as real.
-
-    >>> df = catalog_to_frame([
-    ...     {"model_id": "v", "types": "video", "pricing": {"input": 2, "output": 0}},
-    ...     {"model_id": "l", "types": "llm", "pricing": {"input": 2, "output": 2}}])
-    >>> placeholder_price_mask(df).tolist()
-    [True, False]
-    """
-    from .filters import list_contains
-
-    media = list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False)
-    prices = np.zeros(len(frame), dtype=bool)
-    inputs = frame["input_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
-    outputs = frame["output_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
-    for placeholder_in, placeholder_out in PLACEHOLDER_PRICES:
-        prices |= (inputs == placeholder_in) & (outputs == placeholder_out)
-    return media & prices
