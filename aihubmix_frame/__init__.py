@@ -55,6 +55,13 @@ _LAZY: dict[str, str] = {
     "diff_catalogs": "store",
     "CatalogHistory": "store",
     "read_usage": "pricing",
+    "quality_report": "quality",
+    "family_ids": "families",
+    "variants": "families",
+    "load_modelsdev": "sources.modelsdev",
+    "compare_sources": "sources.compare",
+    "enrich": "sources.compare",
+    "FieldValueWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "testing", "http", "pricing", "store")
 

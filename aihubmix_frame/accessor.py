@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from . import filters, schema
-from .query import CatalogQuery, accepts_query
+from .keywords import accepts_query
+from .query import CatalogQuery
 
 __all__ = ["AihubAccessor"]
 

@@ -110,3 +110,7 @@ class AihubmixDeprecationWarning(AihubmixWarning, DeprecationWarning):
 
 class CacheWriteDurationWarning(PriceWarning):
     """Cache writes of several durations (Anthropic's 5-minute and 1-hour) are billed at the one cache_write price."""
+
+
+class FieldValueWarning(AihubmixWarning):
+    """Some 2026 field values (a date, a true/false flag) could not be read and are missing; the message names the models."""

@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
-from .query import BOUNDS, KNOWN_VALUES, SORT_KEYS, SORT_ORDERS, CatalogQuery, accepts_query
+from .keywords import accepts_query
+from .query import BOUNDS, KNOWN_VALUES, SORT_KEYS, SORT_ORDERS, CatalogQuery
 
 __all__ = [
     "filter_catalog",
@@ -202,7 +203,7 @@ def _field_filters_mask(frame: pd.DataFrame, query: CatalogQuery) -> np.ndarray:
         stage = _column(frame, "retire_stage", "include_deprecated=").astype("string").str.lower()
         mask &= ~(stage == schema.DEPRECATED_STAGE).fillna(False).to_numpy(dtype=bool)
     if query.include_free is False:
-        from .frame import free_price_mask
+        from .placeholders import free_price_mask
 
         mask &= ~free_price_mask(frame)
     return mask

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -16,7 +14,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
-from .errors import APIError, DuplicateModelWarning, SchemaError
+from . import values as norm
+from .envelope import payload_records, record_error, unencodable_text_error
+from .errors import DuplicateModelWarning, FieldValueWarning, SchemaError
+from .families import root_ids
+from .placeholders import PLACEHOLDER_PRICES, PLACEHOLDER_TYPES, placeholder_price_mask  # noqa: F401 (public here)
 
 __all__ = [
     "catalog_to_frame",
@@ -28,143 +30,6 @@ __all__ = [
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
 STRING_DTYPE = pd.StringDtype()
-
-
-class _BadValue(Exception):
-    """Internal: a field value has the wrong shape; turned into a SchemaError with context."""
-
-
-# --- scalar normalisers ---------------------------------------------------------------------------
-
-
-def _tokens(value: Any, field: str) -> tuple[str, ...]:
-    """:func:`schema.split_tokens` of one record's list field; a bad shape names the record."""
-    try:
-        return schema.split_tokens(value, field)
-    except TypeError as exc:
-        raise _BadValue(str(exc)) from None
-
-
-def _limit(value: Any) -> int | None:
-    """A token limit: int or numeric string; 0, None and "" mean unknown."""
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is int:
-        number = value
-    elif kind is float:
-        if not value.is_integer():
-            raise _BadValue(f"expected a whole number of tokens, got {value!r}")
-        number = int(value)
-    elif kind is str:
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            as_float = float(text)
-        except ValueError:
-            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}") from None
-        if not math.isfinite(as_float) or not as_float.is_integer():
-            raise _BadValue(f"expected a whole number of tokens, got {value!r:.80}")
-        number = int(as_float)
-    else:
-        raise _BadValue(f"expected a whole number of tokens, got {kind.__name__}")
-    if number < 0 or number >= 2**63:
-        raise _BadValue(f"expected a non-negative token count, got {value!r}")
-    return number or None
-
-
-def _price(value: Any) -> float | None:
-    """A price in USD per 1M tokens: number or numeric string, finite and non-negative."""
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is int or kind is float:
-        try:
-            number = float(value)
-        except OverflowError:  # an integer with hundreds of digits
-            raise _BadValue(f"expected a finite, non-negative price, got a {len(str(value))}-digit number") from None
-    elif kind is str:
-        if not value.strip():
-            return None
-        try:
-            number = float(value)
-        except ValueError:
-            raise _BadValue(f"expected a price in USD per 1M tokens, got {value!r:.80}") from None
-    else:
-        raise _BadValue(f"expected a price in USD per 1M tokens, got {kind.__name__}")
-    if not math.isfinite(number) or number < 0:
-        raise _BadValue(f"expected a finite, non-negative price, got {value!r}")
-    return number
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _BadValue(f"expected a string, got {type(value).__name__}")
-    return value if value.strip() else None
-
-
-def _tiers(value: Any) -> list[dict[str, Any]] | None:
-    """``pricing.tiers``: a list of ``{input, output, cache_read, cache_write, tier: {size, type}}``."""
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise _BadValue(f"expected a list of tier objects, got {type(value).__name__}")
-    tiers = []
-    for position, raw in enumerate(value):
-        if not isinstance(raw, dict):
-            raise _BadValue(f"tier {position} is a {type(raw).__name__}, expected an object")
-        tier = dict(raw)
-        for key in schema.TIER_PRICE_KEYS:
-            if key in tier:
-                tier[key] = _price(tier[key])
-        bound = raw.get("tier")
-        if not isinstance(bound, dict):
-            raise _BadValue(f"tier {position} has no 'tier' object with its 'size'")
-        size = _limit(bound.get("size"))
-        if size is None:
-            raise _BadValue(f"tier {position} has no positive 'tier.size' (prompt tokens)")
-        tier["tier"] = {**bound, "size": size}
-        tiers.append(tier)
-    tiers.sort(key=lambda t: t["tier"]["size"])
-    return tiers or None
-
-
-# --- payload ---------------------------------------------------------------------------------------
-
-
-def payload_records(payload: Any) -> list[Any]:
-    """The ``data`` list of an envelope (or the list itself); raises APIError on ``success: false``."""
-    if isinstance(payload, Mapping):
-        if payload.get("success") is False:
-            message = payload.get("message") or "no message"
-            raise APIError(f"AIHubMix answered success=false: {message}. Check the request parameters.")
-        if "data" not in payload:
-            raise SchemaError(
-                "the catalog payload has no 'data' list; pass the JSON envelope of "
-                "GET /api/v1/models or its 'data' list"
-            )
-        data = payload["data"]
-        if data is None:
-            return []
-    else:
-        data = payload
-    if not isinstance(data, list):
-        raise SchemaError(
-            f"the catalog 'data' is a {type(data).__name__}, expected a list of model objects; "
-            "pass the JSON envelope of GET /api/v1/models or its 'data' list"
-        )
-    return data
-
-
-def _context_error(index: int, record: Mapping[str, Any], field: str, problem: str) -> SchemaError:
-    model_id = record.get("model_id")
-    return SchemaError(
-        f"record {index} (model_id={model_id!r}) field {field!r}: {problem}. "
-        "Fix or drop that record before converting."
-    )
 
 
 def _field(dicts: list[dict], key: str) -> list:
@@ -188,12 +53,12 @@ def _column(records: list[dict], field: str, convert, values: list | None = None
             memo = {value: convert(value) for value in dict.fromkeys(values)}
             return list(map(memo.__getitem__, values))
         return [convert(v) for v in values]
-    except _BadValue:
+    except norm.BadValue:
         for index, value in enumerate(values):
             try:
                 convert(value)
-            except _BadValue as exc:
-                raise _context_error(index, records[index], field, str(exc)) from None
+            except norm.BadValue as exc:
+                raise record_error(index, records[index], field, str(exc)) from None
         raise  # pragma: no cover - the loop above always finds the bad value
 
 
@@ -213,19 +78,55 @@ def _text_column(records: list[dict], field: str) -> pd.arrays.StringArray:
     """Optional text: missing, empty or blank strings become NA."""
     values = _field(records, field)
     if not set(map(type, values)) <= {str, _NONE}:
-        values = _column(records, field, _text, values)
+        values = _column(records, field, norm.text, values)
     array = pa.array(values, type=pa.large_string())
     blank = pc.equal(pc.utf8_trim_whitespace(array), "")
     return STRING_DTYPE.__from_arrow__(pc.if_else(blank, pa.scalar(None, pa.large_string()), array))
 
 
+def _plain_numbers(values: list, arrow_type: pa.DataType) -> pa.Array | None:
+    """The common case at C speed: JSON numbers (ints; floats too for prices), none negative or infinite.
+
+    None means "take the slow path", which converts value by value and names a bad record.
+    """
+    kinds = set(map(type, values))
+    if not (kinds <= {int, _NONE} or (arrow_type == pa.float64() and kinds <= {int, float, _NONE})):
+        return None
+    try:
+        array = pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, OverflowError):
+        return None
+    numbers = array.drop_null()
+    if len(numbers) and (pc.min(numbers).as_py() < 0 or not pc.all(pc.is_finite(numbers)).as_py()
+                         if arrow_type == pa.float64() else pc.min(numbers).as_py() < 0):
+        return None
+    return array
+
+
+def _limits_column(records, field: str) -> pd.arrays.IntegerArray:
+    values = _field(records, field)
+    array = _plain_numbers(values, pa.int64())
+    if array is None:
+        return _int_array(_column(records, field, norm.limit, values))
+    return pd.Int64Dtype().__from_arrow__(pc.if_else(pc.equal(array, 0), pa.scalar(None, pa.int64()), array))
+
+
 def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
     values = _field(pricings, key)
-    return _float_array(_column(records, f"pricing.{key}", _price, values))
+    array = _plain_numbers(values, pa.float64())
+    if array is None:
+        return _float_array(_column(records, f"pricing.{key}", norm.price, values))
+    return pd.Float64Dtype().__from_arrow__(array)
 
 
 def _list_column(records, field: str) -> pa.ListArray:
-    tokens = _column(records, field, lambda v: _tokens(v, field))
+    values = _field(records, field)
+    if set(map(type, values)) <= {str, _NONE}:  # comma strings: split each distinct one once
+        encoded = pa.array(values, type=pa.string()).dictionary_encode()
+        distinct = [norm.tokens(v, field) for v in encoded.dictionary.to_pylist()]
+        tokens = pa.array(distinct, type=pa.list_(pa.string())).take(encoded.indices)
+        return tokens if not tokens.null_count else pc.if_else(tokens.is_null(), pa.scalar([], tokens.type), tokens)
+    tokens = _column(records, field, lambda v: norm.tokens(v, field), values)
     return pa.array(tokens, type=pa.list_(pa.string()))
 
 
@@ -234,7 +135,7 @@ def _model_ids(records: list[dict]) -> list[str]:
     if set(map(type, model_ids)) - {str} or not all(map(str.strip, model_ids)):
         for index, model_id in enumerate(model_ids):
             if not isinstance(model_id, str) or not model_id.strip():
-                raise _context_error(index, records[index], "model_id",
+                raise record_error(index, records[index], "model_id",
                                      "every model needs a non-empty string 'model_id'")
     return model_ids
 
@@ -246,7 +147,7 @@ def _pricing_objects(records: list[dict]) -> list[dict]:
             if pricing is None:
                 pricings[index] = {}
             elif not isinstance(pricing, dict):
-                raise _context_error(index, records[index], "pricing",
+                raise record_error(index, records[index], "pricing",
                                      f"expected an object of prices, got {type(pricing).__name__}")
     return pricings
 
@@ -273,6 +174,92 @@ def _extra_values(values: list) -> Any:
         return pd.array(values, dtype=object)
 
 
+def _typed_column(records: list[dict], field: str, convert, arrow_type: pa.DataType,
+                  unreadable: dict[str, list]) -> pa.Array:
+    """One lenient 2026 field as an Arrow array: ``convert`` runs once per distinct string.
+
+    A value ``convert`` cannot read (:data:`values.UNREADABLE`) becomes null and its model id is
+    noted in ``unreadable`` for the one warning of the call.
+    """
+    raw = _field(records, field)
+    kinds = set(map(type, raw))
+    if kinds <= {_NONE} or (kinds <= {bool, _NONE} and arrow_type == pa.bool_()):
+        return pa.array(raw, type=arrow_type)
+    indices = None
+    if kinds <= {str, _NONE} and arrow_type == pa.string():  # text: blank -> null, vectorised
+        array = pa.array(raw, type=pa.string())
+        return pc.if_else(pc.equal(pc.utf8_trim_whitespace(array), ""), pa.scalar(None, pa.string()), array)
+    if kinds <= {str, _NONE}:  # few distinct values: dates
+        encoded = pa.array(raw, type=pa.string()).dictionary_encode()
+        converted = [convert(v) for v in encoded.dictionary.to_pylist()]
+        indices = encoded.indices
+    elif arrow_type == pa.bool_():  # e.g. interleaved: true/false/null and a few objects
+        converted = [v if v is None or type(v) is bool else convert(v) for v in raw]
+    else:
+        converted = [convert(v) for v in raw]
+    bad = [i for i, v in enumerate(converted) if v is norm.UNREADABLE] if norm.UNREADABLE in converted else []
+    if bad:
+        for i in bad:
+            converted[i] = None
+        if indices is not None:
+            bad = np.flatnonzero(pc.is_in(indices, pa.array(bad, type=indices.type)).to_numpy(zero_copy_only=False))
+        unreadable[field] = [records[i]["model_id"] for i in bad]
+    array = pa.array(converted, type=arrow_type)
+    return array if indices is None else array.take(indices)
+
+
+def _options_column(records: list[dict]) -> Any:
+    """``reasoning_options`` cells; equal option lists (by ``repr``) are read once and share one cell object."""
+    raw = _field(records, "reasoning_options")
+    keys = list(map(repr, raw))
+    try:
+        read = {key: norm.reasoning_options(value) for key, value in dict(zip(keys, raw)).items()}
+    except norm.BadValue:
+        _column(records, "reasoning_options", norm.reasoning_options, raw)  # raises, naming the record
+        raise
+    return pd.array([pd.NA if cell is None else cell for cell in map(read.__getitem__, keys)], dtype=object)
+
+
+def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable: dict[str, list]) -> dict[str, Any]:
+    """The columns of the fields served since 2026; all missing when the payload lacks them.
+
+    Values that could not be read are noted in ``unreadable`` (field -> model ids) and warned about once.
+    """
+    labels = {f: _typed_column(records, f, norm.label, pa.string(), unreadable)
+              for f in ("vendor", "variant_of", "retire_stage", "pricing_source")}
+    columns: dict[str, Any] = {f: STRING_DTYPE.__from_arrow__(labels[f]) for f in ("vendor", "variant_of")}
+    parents = labels["variant_of"]
+    columns["family_id"] = _string_array(
+        model_ids if parents.null_count == n else root_ids(model_ids, parents.to_pylist()))
+    outputs = _list_column(records, "output_modalities")
+    columns["output_modalities"] = pd.arrays.ArrowExtensionArray(outputs)
+    for modality, mask in _membership(outputs, schema.OUTPUT_MODALITIES, n).items():
+        columns[f"produces_{modality}"] = mask
+    for field in schema.FLAG_FIELDS:
+        flags = _typed_column(records, field, norm.flag, pa.bool_(), unreadable)
+        columns[field] = pd.BooleanDtype().__from_arrow__(flags)
+    columns["reasoning_options"] = _options_column(records)
+    for field in schema.DATE_FIELDS:
+        days = _typed_column(records, field, norm.date, pa.date32(), unreadable)
+        columns[field] = days.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+    for field in ("retire_stage", "pricing_source"):
+        columns[field] = STRING_DTYPE.__from_arrow__(labels[field])
+    if unreadable:
+        named = "; ".join(f"{field} of {ids[:5]}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                          for field, ids in unreadable.items())
+        warnings.warn(f"could not read {sum(map(len, unreadable.values()))} value(s), stored as missing: "
+                      f"{named}. Dates must be YYYY-MM-DD, flags true/false; check those records.",
+                      FieldValueWarning, stacklevel=3)
+    return columns
+
+
+def _unknown_keys(dicts: list[dict], known) -> list:
+    """Keys outside ``known``, in order of first appearance; set().union finds whether any exist at C speed."""
+    if set().union(*dicts) <= set(known):
+        return []
+    return [k for k in dict.fromkeys(chain.from_iterable(dicts)) if k not in known]
+
+
 def base_provenance() -> dict[str, Any]:
     """The provenance keys every catalog frame carries, before its source fills them in."""
     from ._version import __version__
@@ -294,6 +281,8 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
     Pure: no IO. One row per model in server order (the index is the server position), the
     columns and dtypes of :data:`aihubmix_frame.schema.COLUMNS`, then any unknown field as an extra
     column. Prices are USD per 1M tokens. ``provenance`` is merged into ``df.attrs["aihubmix"]``.
+    The 2026 columns are always there; a date or flag that does not read is missing, with one
+    :class:`~aihubmix_frame.errors.FieldValueWarning` per call naming the models.
 
     >>> df = catalog_to_frame([{"model_id": "doubao-x", "types": "t2t",
     ...                         "features": "Thinking，tools,tool", "context_length": "256000",
@@ -311,18 +300,7 @@ def catalog_to_frame(payload: Any, *, provenance: Mapping[str, Any] | None = Non
     try:
         return _convert(records, provenance)
     except UnicodeEncodeError:
-        raise _unencodable_text(records) from None
-
-
-def _unencodable_text(records: list) -> SchemaError:
-    """The SchemaError for text that is not valid Unicode (a lone surrogate such as ``\\ud800``)."""
-    for index, record in enumerate(records):
-        for key, value in (record.items() if isinstance(record, Mapping) else ()):
-            try:
-                json.dumps(value, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:
-                return _context_error(index, record, key, "text that is not valid Unicode (a lone surrogate)")
-    return SchemaError("the catalog holds text that is not valid Unicode; fix the payload before converting")
+        raise unencodable_text_error(records) from None
 
 
 def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFrame:
@@ -337,7 +315,8 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
         records = [r if type(r) is dict else dict(r) for r in records]
 
     model_ids = _model_ids(records)
-    duplicates = [mid for mid, count in Counter(model_ids).items() if count > 1]
+    unique = len(set(model_ids)) == n
+    duplicates = [] if unique else [mid for mid, count in Counter(model_ids).items() if count > 1]
     if duplicates:
         warnings.warn(
             f"the catalog lists {len(duplicates)} model id(s) more than once "
@@ -360,17 +339,18 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
         columns[f"accepts_{modality}"] = mask
 
     for field in schema.LIMIT_FIELDS:
-        columns[field] = _int_array(_column(records, field, _limit))
+        columns[field] = _limits_column(records, field)
     for key, column in schema.PRICE_FIELDS.items():
         columns[column] = _prices_column(records, pricings, key)
-    tiers = _column(records, "pricing.tiers", _tiers, _field(pricings, "tiers"))
+    tiers = _column(records, "pricing.tiers", norm.tiers, _field(pricings, "tiers"))
     columns["price_tiers"] = pd.array([t if t is not None else pd.NA for t in tiers], dtype=object)
+    unreadable: dict[str, list] = {}
+    columns.update(_columns_2026(records, model_ids, n, unreadable))
 
     # Unknown record fields and unknown pricing keys are kept, never dropped.
     # dict.fromkeys(chain(...)) lists every key once, in order of first appearance, at C speed.
-    extra_fields = [k for k in dict.fromkeys(chain.from_iterable(records)) if k not in schema.KNOWN_FIELDS]
-    extra_pricing = [k for k in dict.fromkeys(chain.from_iterable(pricings))
-                     if k not in schema.PRICE_FIELDS and k != "tiers"]
+    extra_fields = _unknown_keys(records, schema.KNOWN_FIELDS)
+    extra_pricing = _unknown_keys(pricings, {*schema.PRICE_FIELDS, "tiers"})
     for key in extra_fields:
         name = key if key not in columns else f"{key}_raw"
         columns[name] = _extra_values(_field(records, key))
@@ -382,6 +362,7 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     frame.attrs[schema.ATTRS_KEY] = {
         **base_provenance(), schema.COMPLETE_KEY: schema.catalog_fingerprint(model_ids),
+        **({schema.UNREADABLE_KEY: unreadable} if unreadable else {}),
         **(dict(provenance) if provenance else {})}
     return frame
 
@@ -389,51 +370,3 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
 def empty_catalog_frame(*, provenance: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """A catalog frame with no rows and the full schema."""
     return catalog_to_frame([], provenance=provenance)
-
-
-#: Token prices that image and video models carry as placeholders: the real per-image or
-#: per-second price is not in this API (26 of 31 video and 36 of 45 image models, 2026-07-02).
-PLACEHOLDER_PRICES: frozenset[tuple[float, float]] = frozenset({(2.0, 0.0), (2.0, 2.0)})
-PLACEHOLDER_TYPES: tuple[str, ...] = ("image_generation", "video")
-
-
-def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
-    """True where a model's token prices are a known placeholder, not a real price.
-
-    A model counts when it is an image or video model and its (input, output) price in USD per 1M
-    tokens is (2, 0) or (2, 2). Such prices must never be presented as real.
-
-    >>> df = catalog_to_frame([
-    ...     {"model_id": "v", "types": "video", "pricing": {"input": 2, "output": 0}},
-    ...     {"model_id": "l", "types": "llm", "pricing": {"input": 2, "output": 2}}])
-    >>> placeholder_price_mask(df).tolist()
-    [True, False]
-    """
-    from .filters import list_contains
-
-    media = list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False)
-    prices = np.zeros(len(frame), dtype=bool)
-    inputs = frame["input_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
-    outputs = frame["output_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
-    for placeholder_in, placeholder_out in PLACEHOLDER_PRICES:
-        prices |= (inputs == placeholder_in) & (outputs == placeholder_out)
-    return media & prices
-
-
-def free_price_mask(frame: pd.DataFrame) -> np.ndarray:
-    """True where a model is free: its input and output prices are known and every price is 0 or absent.
-
-    The same rule as the price table's ``free`` flag (a model without a price is not free: unknown).
-
-    >>> df = catalog_to_frame([
-    ...     {"model_id": "free", "pricing": {"input": 0, "output": 0}},
-    ...     {"model_id": "paid", "pricing": {"input": 0, "output": 1}},
-    ...     {"model_id": "unknown"}])
-    >>> free_price_mask(df).tolist()
-    [True, False, False]
-    """
-    schema.require_columns(frame, schema.PRICE_COLUMNS, needed_for="the free-model rule")
-    prices = {c: frame[c].to_numpy(dtype=float, na_value=np.nan) for c in schema.PRICE_COLUMNS}
-    known = ~np.isnan(prices["input_usd_per_1m"]) & ~np.isnan(prices["output_usd_per_1m"])
-    zero_or_absent = np.logical_and.reduce([(v == 0) | np.isnan(v) for v in prices.values()])
-    return known & zero_or_absent

@@ -15,7 +15,8 @@ import pandas as pd
 
 from . import schema
 from .frame import base_provenance, catalog_to_frame
-from .query import CatalogQuery, accepts_query
+from .keywords import accepts_query
+from .query import CatalogQuery
 
 __all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE"]
 

@@ -2,8 +2,8 @@
 
 Every face that selects models — ``load_catalog``, ``fetch_catalog``, ``df.aihub.filter`` and
 ``cheapest``, the CLI, the widgets — takes or builds a :class:`CatalogQuery`. The keyword
-signatures users type are generated from :data:`QUERY_PARAMETERS` by :func:`accepts_query`, so the
-copies cannot drift.
+signatures users type are generated from :data:`QUERY_PARAMETERS` by
+:func:`aihubmix_frame.keywords.accepts_query`, so the copies cannot drift.
 
 Validation policy (the catalog gains new types and features over time, DESIGN.md fact 9): a list
 value the package does not know gets an :class:`~aihubmix_frame.errors.UnknownValueWarning` with a
@@ -23,13 +23,11 @@ CatalogQuery(type=('llm',), features=('thinking', 'tools'), sort_by='context_len
 from __future__ import annotations
 
 import difflib
-import functools
-import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any
 
 from . import schema
 from .errors import UnknownValueWarning, warn
@@ -45,7 +43,6 @@ __all__ = [
     "SORT_KEYS",
     "SORT_ORDERS",
     "KNOWN_VALUES",
-    "accepts_query",
 ]
 
 #: Sort keys the server documents; any other column name also works locally.
@@ -86,7 +83,7 @@ LOCAL_PARAMETERS: tuple[str, ...] = (*BOUND_PARAMETERS, *FIELD_FILTERS)
 #: The one declaration every public keyword signature is built from, in order.
 QUERY_PARAMETERS: tuple[str, ...] = (*SERVER_PARAMETERS, *SORT_PARAMETERS, *LOCAL_PARAMETERS)
 
-_ANNOTATIONS: dict[str, str] = {
+ANNOTATIONS: dict[str, str] = {
     "type": "str | Iterable[str] | None",
     "modalities": "str | Iterable[str] | None",
     "features": "str | Iterable[str] | None",
@@ -384,52 +381,3 @@ class CatalogQuery:
         from .filters import apply_query
 
         return apply_query(frame, self)
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def accepts_query(*, sort: bool = True, bounds: bool = True, positional: bool = True) -> Callable[[F], F]:
-    """Give ``func(..., *, query, ...)`` the public keywords of :data:`QUERY_PARAMETERS`.
-
-    The wrapped function receives ``query=`` (a :class:`CatalogQuery`); its callers may pass the
-    keywords (``type=``, ``features=``, ...), or ``query=`` itself, not both. The generated
-    signature shows in ``help()`` and ``inspect.signature``. With ``positional=True`` the four server
-    filters and the sort may also be passed by position, as the API's parameter order.
-    """
-    names = [*SERVER_PARAMETERS, *(SORT_PARAMETERS if sort else ()), *(LOCAL_PARAMETERS if bounds else ())]
-
-    def decorate(func: F) -> F:
-        original = inspect.signature(func)
-        if "query" not in original.parameters:
-            raise TypeError(f"{func.__qualname__} must take a keyword-only 'query' parameter")
-        head = [p for p in original.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        tail = [p for p in original.parameters.values()
-                if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "query"]
-        kind_of = {n: (inspect.Parameter.POSITIONAL_OR_KEYWORD
-                       if positional and n in (*SERVER_PARAMETERS, *SORT_PARAMETERS) else inspect.Parameter.KEYWORD_ONLY)
-                   for n in names}
-        generated = [inspect.Parameter(n, kind_of[n], default=None, annotation=_ANNOTATIONS[n]) for n in names]
-        ordered = head + [p for p in generated if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD] + \
-            [p for p in generated if p.kind is inspect.Parameter.KEYWORD_ONLY] + \
-            [inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY, default=None,
-                               annotation="CatalogQuery | None")] + tail
-        signature = original.replace(parameters=ordered)
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = signature.bind(*args, **kwargs)
-            arguments = bound.arguments
-            values = {n: arguments.pop(n) for n in names if n in arguments}
-            query = arguments.pop("query", None)
-            if query is None and isinstance(values.get("type"), CatalogQuery):
-                query = values.pop("type")  # f(CatalogQuery(...)): the query passed by position
-            query = CatalogQuery.of(query, **values)
-            call_args = [arguments.pop(p.name) for p in head if p.name in arguments]
-            return func(*call_args, query=query, **arguments)
-
-        wrapper.__signature__ = signature  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate

@@ -10,7 +10,8 @@ from typing import Any
 
 from .errors import NotACatalogError
 
-SCHEMA_VERSION = 1
+#: 2 added the 2026 columns (vendor ... pricing_source, family_id); version 1 files lack them.
+SCHEMA_VERSION = 2
 PRICE_UNIT = "USD per 1M tokens"
 
 # --- vocabularies -------------------------------------------------------------------------------
@@ -65,18 +66,38 @@ LIMIT_FIELDS: tuple[str, ...] = ("max_output", "context_length")
 
 STRING_FIELDS: tuple[str, ...] = ("model_id", "model_name", "desc")
 
+# --- the fields served since 2026 (realdata/aihubmix_fields_2026.md) ------------------------------
+
+#: Output modalities; each gets a ``produces_<modality>`` column.
+OUTPUT_MODALITIES: tuple[str, ...] = ("text", "image", "audio", "video")
+#: Raw true/false fields -> nullable ``boolean`` columns (true, false, null, "true"/"false", 0/1;
+#: an object such as ``interleaved: {"anthropic.messages": true}`` is true when a value is truthy).
+FLAG_FIELDS: tuple[str, ...] = ("reasoning", "tool_call", "open_weights", "interleaved")
+#: Raw ``YYYY-MM-DD`` fields (``YYYY-MM`` = its first day) -> ``datetime64[s]``; unreadable -> NaT + warning.
+DATE_FIELDS: tuple[str, ...] = ("release_date", "last_updated", "knowledge")
+#: ``reasoning_options[].type`` values the API documents.
+REASONING_OPTION_TYPES: tuple[str, ...] = ("toggle", "budget_tokens", "effort")
+#: AIHubMix spellings of effort values, kept as served in the frame, and their canonical meaning.
+REASONING_VALUE_MEANINGS: dict[str, str] = {"no_think": "none", "instant": "minimal"}
+#: ``retire_stage`` value of a model being retired.
+DEPRECATED_STAGE = "deprecated"
+
 #: Raw fields the normaliser consumes; anything else is kept as an extra column.
 KNOWN_FIELDS: frozenset[str] = frozenset(
-    {*STRING_FIELDS, *LIST_FIELDS, *LIMIT_FIELDS, "pricing"}
+    {*STRING_FIELDS, *LIST_FIELDS, *LIMIT_FIELDS, "pricing", "vendor", "variant_of",
+     "output_modalities", *FLAG_FIELDS, "reasoning_options", *DATE_FIELDS, "retire_stage",
+     "pricing_source"}
 )
 
 HAS_COLUMNS: tuple[str, ...] = tuple(f"has_{f}" for f in FEATURES)
 ACCEPTS_COLUMNS: tuple[str, ...] = tuple(f"accepts_{m}" for m in MODALITIES)
 PRICE_COLUMNS: tuple[str, ...] = tuple(PRICE_FIELDS.values())
 LIST_COLUMNS: tuple[str, ...] = ("types", "features", "input_modalities")
+PRODUCES_COLUMNS: tuple[str, ...] = tuple(f"produces_{m}" for m in OUTPUT_MODALITIES)
 
 #: The wide frame: column -> pandas dtype name, in order. ``list`` is ArrowDtype(list<string>),
-#: ``object`` holds Python lists of dicts or NA.
+#: ``object`` holds Python lists of dicts or NA, ``boolean`` is pandas' nullable boolean, dates are
+#: ``datetime64[s]`` (midnight, no time zone; Parquet and CSV keep them).
 COLUMNS: dict[str, str] = {
     "model_id": "string",
     "model_name": "string",
@@ -90,6 +111,36 @@ COLUMNS: dict[str, str] = {
     "context_length": "Int64",
     **{c: "Float64" for c in PRICE_COLUMNS},
     "price_tiers": "object",
+    # 2026 fields: always present, all missing when a payload lacks them (the bundled 2026-07 snapshot).
+    "vendor": "string",
+    "variant_of": "string",
+    "family_id": "string",
+    "output_modalities": "list",
+    **{c: "bool" for c in PRODUCES_COLUMNS},
+    **{c: "boolean" for c in FLAG_FIELDS},
+    "reasoning_options": "object",
+    **{c: "datetime64[s]" for c in DATE_FIELDS},
+    "retire_stage": "string",
+    "pricing_source": "string",
+}
+
+#: What each 2026 column means (the older columns are described in the README's column table).
+MEANINGS: dict[str, str] = {
+    "vendor": "the lab that built the model, as AIHubMix spells it (zhipu, moonshot, bytedance, ...)",
+    "variant_of": "the model id this entry is a routing variant of (coding-, alicloud-, -free, -think)",
+    "family_id": "the root of the variant_of chain (the model itself when it is no variant); see families",
+    "output_modalities": "what the model produces, split like input_modalities",
+    "reasoning": "the model reasons (may disagree with the thinking feature token)",
+    "tool_call": "the model calls tools (may disagree with the tools/function_calling tokens)",
+    "open_weights": "the weights are published",
+    "interleaved": "interleaved thinking between tool calls",
+    "reasoning_options": "list of {type: toggle|budget_tokens|effort, values, default}; [] = no controls; "
+                         "effort values no_think = none and instant = minimal (AIHubMix spellings kept)",
+    "release_date": "release date (day precision)",
+    "last_updated": "date the model entry last changed",
+    "knowledge": "knowledge cut-off (YYYY-MM reads as the first of that month)",
+    "retire_stage": "deprecated for a model being retired; missing for active ones",
+    "pricing_source": "where the price came from, e.g. billing_config",
 }
 
 #: Human-readable unit of each column, for docs, CLI headers and Parquet metadata.
@@ -97,6 +148,7 @@ UNITS: dict[str, str] = {
     "max_output": "tokens",
     "context_length": "tokens",
     **{c: PRICE_UNIT for c in PRICE_COLUMNS},
+    **{c: "date" for c in DATE_FIELDS},
 }
 
 #: Keys of ``df.attrs["aihubmix"]``.
@@ -107,6 +159,9 @@ ATTRS_KEY = "aihubmix"
 
 #: Columns the ``.aihub`` accessor needs to recognise a catalog frame.
 REQUIRED_COLUMNS: tuple[str, ...] = ("model_id", "types", "features", "input_modalities")
+
+#: Provenance key of the values catalog_to_frame could not read: ``{field: [model ids]}`` (only when some).
+UNREADABLE_KEY = "unreadable_values"
 
 #: Provenance key of the completeness fingerprint (see :func:`catalog_fingerprint`).
 COMPLETE_KEY = "complete_catalog"
@@ -195,7 +250,8 @@ def catalog_fingerprint(model_ids: Iterable[Any]) -> dict[str, Any]:
     any subset, but a subset's ids no longer match the fingerprint, so completeness is checked
     against the content (:func:`is_complete_catalog`), never trusted from ``attrs`` alone.
     """
-    ids = sorted(str(i) for i in model_ids)
+    ids = list(model_ids)
+    ids = sorted(ids if set(map(type, ids)) <= {str} else map(str, ids))
     digest = hashlib.sha256("\n".join(ids).encode("utf-8", "surrogatepass")).hexdigest()
     return {"rows": len(ids), "ids_sha256": digest}
 

@@ -180,8 +180,9 @@ def test_cheapest_takes_the_filters(catalog):
     assert all("llm" in types for types in chosen["types"])
     with pytest.warns(ahf.UnknownValueWarning, match="unknown features 'telepathy'"):
         assert catalog.aihub.cheapest(5, features="telepathy").empty
-    query = ahf.CatalogQuery.parse(type="llm", features="thinking,tools", modalities="image", min_context=200_000)
-    assert catalog.aihub.cheapest(5, 50_000, 2_000, query=query, include_free=False).equals(top)
+    query = ahf.CatalogQuery.parse(type="llm", features="thinking,tools", modalities="image", min_context=200_000,
+                                   include_free=False)
+    assert catalog.aihub.cheapest(5, 50_000, 2_000, query=query).equals(top)
 
 
 def test_cheapest_n(catalog):

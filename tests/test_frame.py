@@ -60,8 +60,8 @@ def test_worked_example_row_by_row():
     assert r["input_usd_per_1m"] == 0.8 and r["output_usd_per_1m"] == 2.0
     assert r["cache_read_usd_per_1m"] is pd.NA and r["cache_write_usd_per_1m"] is pd.NA
     assert r["price_tiers"] is pd.NA
-    assert list(frame.columns) == EXPECTED_COLUMNS + ["vendor"]
-    assert r["vendor"] == "ByteDance"
+    assert list(frame.columns) == EXPECTED_COLUMNS  # vendor is a schema column since schema version 2
+    assert r["vendor"] == "ByteDance" and r["family_id"] == "doubao-x"
 
 
 def test_provenance_keys_are_present_and_json_serialisable():
@@ -175,7 +175,7 @@ def test_2026_09_excerpts_keep_tiers_reasoning_and_map_aliases(load_json):
     assert "reasoning" in frame.columns and "reasoning_options" in frame.columns
     fable = row(frame, "claude-fable-5-1")
     assert fable["reasoning_options"][1]["values"][-1] == "max"
-    assert fable["interleaved"] == {"anthropic.messages": True}
+    assert fable["interleaved"] == True  # noqa: E712 - served as {"anthropic.messages": true}
     assert frame["price_tiers"].isna().sum() == 6
 
 
@@ -287,13 +287,13 @@ def test_bad_payload_shapes_raise_schema_error(payload):
 
 def test_unknown_fields_and_pricing_keys_are_kept_not_dropped():
     frame = ahf.catalog_to_frame([
-        {"model_id": "a", "release_date": "2026-01-01", "pricing": {"input": 1, "output": 2, "per_image": 0.04}},
-        {"model_id": "b", "retire_stage": 2, "has_thinking": "yes"},
+        {"model_id": "a", "launch_day": "2026-01-01", "pricing": {"input": 1, "output": 2, "per_image": 0.04}},
+        {"model_id": "b", "stage": 2, "has_thinking": "yes"},
     ])
     assert list(frame.columns[len(EXPECTED_COLUMNS):]) == [
-        "release_date", "retire_stage", "has_thinking_raw", "pricing_per_image"]
-    assert frame.loc[0, "release_date"] == "2026-01-01" and pd.isna(frame.loc[1, "release_date"])
-    assert frame.loc[1, "retire_stage"] == 2
+        "launch_day", "stage", "has_thinking_raw", "pricing_per_image"]
+    assert frame.loc[0, "launch_day"] == "2026-01-01" and pd.isna(frame.loc[1, "launch_day"])
+    assert frame.loc[1, "stage"] == 2
     assert frame.loc[0, "pricing_per_image"] == 0.04
     assert frame.loc[1, "has_thinking_raw"] == "yes" and not frame.loc[1, "has_thinking"]
 

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "aihubmix_frame"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 MAX_LINES = 400
 #: The ground floor and the pure layers may not reach up into the wings or the faces.
-PURE = ("frame.py", "schema.py", "query.py", "errors.py", "_version.py")
+PURE = ("frame.py", "schema.py", "query.py", "keywords.py", "errors.py", "_version.py", "values.py", "envelope.py")
 UPPER = ("http", "store", "pricing", "accessor", "widgets", "cli", "plot", "testing", "loader")
 
 

@@ -13,7 +13,8 @@ import os
 from typing import Any
 
 from ..errors import CacheWarning, OfflineError, StaleCatalogWarning, warn
-from ..query import CatalogQuery, accepts_query
+from ..keywords import accepts_query
+from ..query import CatalogQuery
 from .result import RawCatalog, age_text, iso_utc, public_url, utc_now
 from .transport import API_KEY_ENV, RETRY_STATUSES, error_message, send, status_error
 from .verdict import verdict_of

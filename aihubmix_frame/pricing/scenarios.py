@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..filters import filter_catalog
-from ..query import CatalogQuery, accepts_query
+from ..keywords import accepts_query
+from ..query import CatalogQuery
 from .kernel import COST_COLUMNS, price_rows
 from .table import CACHE_KINDS, KINDS, PriceTable, price_table
 
@@ -159,7 +160,7 @@ def cheapest_models(
     tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
                        input_includes_cache)
     include_free = query.include_free is not False
-    if query.include_deprecated is None and "retire_stage" in catalog.columns:
+    if query.include_deprecated is None and "retire_stage" in getattr(catalog, "columns", ()):
         query = query.replace(include_deprecated=False)  # a model being retired is no choice to offer
     candidates = filter_catalog(catalog, query=query) if query.selects else catalog
     table = price_table(candidates, needed_for="cheapest")

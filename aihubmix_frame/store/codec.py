@@ -376,6 +376,11 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
         )
         frame.index = index
     frame.attrs = document.get("attrs") or {}
+    if document.get("schema_version", 1) < schema.SCHEMA_VERSION and \
+            all(c in frame.columns for c in schema.REQUIRED_COLUMNS):
+        from ..upgrade import upgrade_frame
+
+        frame = upgrade_frame(frame)  # a catalog of an older schema gains the newer columns
     return frame
 
 

@@ -25,8 +25,8 @@ def parquet_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     >>> import aihubmix_frame as ahf, tempfile, pathlib
     >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")
     >>> meta = parquet_metadata(path)
-    >>> meta["schema_version"], meta["provenance"]["source"]
-    (1, 'snapshot')
+    >>> meta["schema_version"] == ahf.schema.SCHEMA_VERSION, meta["provenance"]["source"]
+    (True, 'snapshot')
     """
     try:
         arrow_schema = pq.read_schema(path)

@@ -1,0 +1,94 @@
+"""models.dev's hand-curated AIHubMix provider data as a frame with the catalog's column names."""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from .. import schema
+from ..errors import SchemaError
+
+__all__ = ["load_modelsdev", "modelsdev_records", "BUNDLED_FILE", "COLUMNS"]
+
+#: The bundled copy (MIT, see ``aihubmix_frame/data/NOTICE.md``): models.dev at commit f3fc692, 2026-07-02.
+BUNDLED_FILE = "modelsdev_aihubmix_2026-07-02.json"
+
+#: Columns of :func:`load_modelsdev`, all with the catalog's names, dtypes and units.
+COLUMNS: tuple[str, ...] = (
+    "model_id", "model_name", *schema.PRICE_COLUMNS, "price_tiers", "context_length", "max_output",
+    "input_modalities", "output_modalities", "reasoning", "tool_call", "open_weights", "interleaved",
+    "reasoning_options", "release_date", "last_updated", "knowledge", "family",
+)
+
+
+def _tiers(cost: dict[str, Any]) -> list[dict[str, Any]] | None:
+    tiers = cost.get("tiers")
+    if not isinstance(tiers, list):
+        return tiers
+    # models.dev writes {tier: {size}}: the API's shape adds type "context" (the only kind there is).
+    return [{**t, "tier": {"type": "context", **t["tier"]}} if isinstance(t.get("tier"), dict) else t
+            for t in tiers]
+
+
+def modelsdev_records(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """models.dev's ``{"models": {id: {...}}}`` as records shaped like the AIHubMix API's.
+
+    ``cost`` becomes ``pricing`` (tiers get ``type: "context"``), ``limit.context`` /
+    ``limit.output`` become ``context_length`` / ``max_output``, ``modalities.input/output`` the
+    comma lists, ``name`` becomes ``model_name``; the other fields keep their names.
+    """
+    models = payload.get("models") if isinstance(payload, dict) else None
+    if not isinstance(models, dict):
+        raise SchemaError("a models.dev payload is an object with a 'models' object keyed by model id; "
+                          "pass the JSON of providers/aihubmix converted from TOML, or nothing for the bundled copy")
+    records = []
+    for model_id, entry in models.items():
+        cost, limit, modalities = (entry.get(k) or {} for k in ("cost", "limit", "modalities"))
+        record = {"model_id": model_id, "model_name": entry.get("name"),
+                  "pricing": {**{k: v for k, v in cost.items() if k != "tiers"}, "tiers": _tiers(cost)},
+                  "context_length": limit.get("context"), "max_output": limit.get("output"),
+                  "input_modalities": modalities.get("input") or [],
+                  "output_modalities": modalities.get("output") or []}
+        for key in ("reasoning", "tool_call", "open_weights", "interleaved", "reasoning_options",
+                    "release_date", "last_updated", "knowledge", "family"):
+            record[key] = entry.get(key)
+        records.append(record)
+    return records
+
+
+def load_modelsdev(path_or_payload: str | os.PathLike[str] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """models.dev's AIHubMix models: one row per model id, with the catalog's column names and units.
+
+    ``None`` reads the bundled 2026-07-02 copy (no network); a path reads that JSON file; a dict
+    is the parsed payload. Prices are USD per 1M tokens; ``price_tiers`` has the catalog's shape, so
+    :func:`aihubmix_frame.sources.compare.enrich` can hand them to the cost code.
+
+    >>> md = load_modelsdev()
+    >>> len(md), md.attrs["aihubmix"]["source"]
+    (53, 'models.dev')
+    >>> row = md[md["model_id"] == "claude-opus-4-6-think"].iloc[0]
+    >>> float(row["input_usd_per_1m"]), row["price_tiers"][0]["tier"], float(row["price_tiers"][0]["input"])
+    (5.0, {'type': 'context', 'size': 200000}, 10.0)
+    """
+    from ..frame import catalog_to_frame
+
+    if path_or_payload is None:
+        text = resources.files("aihubmix_frame").joinpath("data", BUNDLED_FILE).read_text(encoding="utf-8")
+        payload, where = json.loads(text), f"bundled {BUNDLED_FILE}"
+    elif isinstance(path_or_payload, dict):
+        payload, where = path_or_payload, "payload"
+    else:
+        with open(path_or_payload, encoding="utf-8") as handle:
+            payload = json.load(handle)
+        where = os.fspath(path_or_payload)
+    frame = catalog_to_frame(modelsdev_records(payload), provenance={
+        "source": "models.dev", "url": "https://models.dev", "file": where,
+        "note": str(payload.get("_source", ""))[:300]})
+    result = frame[list(COLUMNS)].copy()
+    result["family"] = result["family"].astype("string")
+    result.attrs = frame.attrs
+    return result
