@@ -1,0 +1,101 @@
+"""The ``aihubmix-frame`` command line: the parser and ``main``; the commands live beside it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import AihubmixError
+from .catalog import add_search_parser, cmd_models
+from .files import cmd_diff, cmd_export, cmd_history
+from .live import cmd_cache, cmd_serve
+from .output import add_filter_arguments, add_source_arguments
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aihubmix-frame",
+        description="Explore the AIHubMix model catalog (prices in USD per 1M tokens).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = commands.add_parser("models", help="list models as a table, CSV or JSON")
+    add_filter_arguments(models)
+    models.add_argument("--limit", type=int, default=None, help="show at most N models")
+    models.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_source_arguments(models)
+    models.set_defaults(handler=cmd_models)
+    add_search_parser(commands)
+
+    # --- live catalog: serve, cache ---
+    serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    serve.add_argument("--payload", default=None,
+                       help="JSON file with the catalog envelope to serve (default: the bundled snapshot)")
+    serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age in seconds")
+    serve.set_defaults(handler=cmd_serve)
+    cache = commands.add_parser("cache", help="inspect or clear the HTTP cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache-dir", default=None, help="cache directory (default $AIHUBMIX_CACHE_DIR)")
+    cache.set_defaults(handler=cmd_cache)
+
+    # --- export, diff, history -------------------------------------------------------------------
+    export = commands.add_parser("export", help="write the (filtered) catalog to FILE.parquet or FILE.csv")
+    export.add_argument("file", metavar="FILE", help="FILE.parquet (lossless) or FILE.csv")
+    add_filter_arguments(export)
+    add_source_arguments(export)
+    export.set_defaults(handler=cmd_export)
+
+    diff = commands.add_parser("diff", help="what changed between two catalog files (.parquet, .csv, .json)")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    diff.set_defaults(handler=cmd_diff)
+
+    history = commands.add_parser("history", help="a local price history: snapshots, or one model's prices")
+    history.add_argument("folder", metavar="FOLDER")
+    history.add_argument("--model", metavar="ID", dest="model_id",
+                         help="price history of this exact (case-sensitive) model id")
+    history.add_argument("--record", action="store_true",
+                         help="first record the current catalog (if it changed since the last snapshot)")
+    add_source_arguments(history)
+    history.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    history.set_defaults(handler=cmd_history, type=None, modalities=None, features=None, model=None,
+                         sort=None, order="asc")
+    return parser
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr (the package's warnings are meant for the user, not a trace)."""
+    print(f"aihubmix-frame: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Bad input (ValueError) exits 2, a failure of the network, the API or the
+    file system exits 1, each as one line; anything else is a bug and shows its traceback."""
+    import warnings
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _print_warning
+        try:
+            return args.handler(args)
+        except BrokenPipeError:  # e.g. piped into `head`
+            return 0
+        except ValueError as exc:
+            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            return 2
+        except (AihubmixError, OSError) as exc:
+            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

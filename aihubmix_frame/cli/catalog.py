@@ -1,0 +1,51 @@
+"""Commands that show the catalog: ``models`` and ``search``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .output import (TABLE_COLUMNS, add_filter_arguments, add_source_arguments, describe_source, load_for_cli,
+                     write_frame)
+
+__all__ = ["cmd_models", "cmd_search", "add_search_parser"]
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    selected = load_for_cli(args)
+    shown = selected.head(args.limit) if args.limit is not None and args.limit >= 0 else selected
+    write_frame(shown, args.format, sys.stdout)
+    count = f"showing {len(shown)} of {len(selected)}" if len(shown) < len(selected) else "showing all"
+    print(f"{describe_source(selected)} ({count})", file=sys.stderr)
+    return 0
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    candidates = load_for_cli(args)
+    hits = candidates.aihub.search(args.text, limit=args.limit)
+    columns = {"score": "score", **TABLE_COLUMNS} if args.format == "table" else None
+    if args.format == "table":
+        hits = hits.assign(score=[f"{s:.1f}" for s in hits["score"]])
+    write_frame(hits, args.format, sys.stdout, columns=columns)
+    print(f"{len(hits)} best matches for {args.text!r} among {describe_source(candidates)}",
+          file=sys.stderr)
+    return 0
+
+
+def add_search_parser(commands) -> None:
+    search = commands.add_parser(
+        "search", help="fuzzy search over model ids, names and descriptions, best first",
+        description="Ranked fuzzy search: case, separators and small typos are forgiven "
+                    "(gpt5 finds gpt-5, sonet finds the sonnets).",
+    )
+    search.add_argument("text", help="what to look for, e.g. 'claude opus' or gpt5")
+    search.add_argument("--limit", type=int, default=10, help="show at most N matches (default 10)")
+    add_filter_arguments(search, sort=False)
+    search.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_source_arguments(search)
+    search.set_defaults(handler=cmd_search)
+
+

@@ -1,0 +1,134 @@
+"""What the command line shares: filter and source arguments, loading, and table/CSV/JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+
+from .. import schema
+from ..query import QUERY_PARAMETERS, SORT_PARAMETERS, CatalogQuery
+
+__all__ = ["TABLE_COLUMNS", "add_filter_arguments", "add_source_arguments", "query_from_args", "load_for_cli",
+           "describe_source", "render_table", "write_frame", "flat_text"]
+
+
+#: Columns of the human-readable table and their headers (units in the header).
+TABLE_COLUMNS: dict[str, str] = {
+    "model_id": "model_id",
+    "types": "types",
+    "context_length": "context (tokens)",
+    "max_output": "max output (tokens)",
+    "input_usd_per_1m": "input USD/1M",
+    "output_usd_per_1m": "output USD/1M",
+    "cache_read_usd_per_1m": "cache read USD/1M",
+    "cache_write_usd_per_1m": "cache write USD/1M",
+}
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) -> None:
+    """The catalog filters, shared by every command that selects models (``sort=False``: no --sort)."""
+    group = parser.add_argument_group("filters (all combined with AND, as the server does)")
+    group.add_argument("--type", help="model type, e.g. llm, image_generation (legacy t2t etc. accepted)")
+    group.add_argument("--modalities", help="comma list of input modalities, all required, e.g. text,image")
+    group.add_argument("--features", help="comma list of features, all required, e.g. thinking,tools")
+    group.add_argument("--model", help="case-insensitive substring of the model id")
+    group.add_argument("--min-context", type=int, default=None, metavar="TOKENS",
+                       help="context window of at least TOKENS (unknown windows never match)")
+    group.add_argument("--min-output", type=int, default=None, metavar="TOKENS",
+                       help="max output of at least TOKENS (unknown limits never match)")
+    group.add_argument("--max-input-price", type=float, default=None, metavar="USD",
+                       help="input price of at most USD per 1M tokens (missing prices never match)")
+    group.add_argument("--max-output-price", type=float, default=None, metavar="USD",
+                       help="output price of at most USD per 1M tokens (missing prices never match)")
+    if sort:
+        group.add_argument("--sort", default=None,
+                           help="model_ratio (input price), context_length, coding, order, or a column")
+        group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the catalog comes from: network through the cache, or the bundled snapshot."""
+    parser.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
+    parser.add_argument("--base-url", default=None,
+                        help="API base URL (default $AIHUBMIX_BASE_URL or https://aihubmix.com)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="revalidate the cached catalog with the server (a 304 if unchanged)")
+
+
+def query_from_args(args: argparse.Namespace) -> CatalogQuery:
+    """The :class:`CatalogQuery` of the filter and sort arguments (names as in the Python API)."""
+    values = {name: getattr(args, name, None) for name in QUERY_PARAMETERS if name not in SORT_PARAMETERS}
+    sort = getattr(args, "sort", None)
+    return CatalogQuery.parse(**values, sort_by=sort, sort_order=getattr(args, "order", None) if sort else None)
+
+
+def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
+    """The catalog the CLI works on: the live catalog (network, cache, snapshot) through
+    ``load_catalog``, which sends the server's part of the query and applies the rest locally; with
+    ``--offline`` the bundled snapshot, filtered and sorted locally."""
+    from ..loader import load_catalog, load_snapshot
+
+    query = query_from_args(args)
+    if getattr(args, "offline", False):
+        return query.apply(load_snapshot())
+    return load_catalog(query=query, base_url=getattr(args, "base_url", None),
+                        refresh=getattr(args, "refresh", False))
+
+
+def describe_source(frame: pd.DataFrame) -> str:
+    provenance = frame.attrs.get(schema.ATTRS_KEY, {})
+    source = provenance.get("source") or "unknown"
+    if source == "snapshot":
+        where = f"bundled snapshot of {provenance.get('snapshot_date')}"
+    else:
+        label = {"network": "network", "cache": "HTTP cache",
+                 "revalidated": "HTTP cache, revalidated by the server",
+                 "stale": "stale HTTP cache (the server did not answer properly)"}.get(source, source)
+        where = f"{label} ({provenance.get('url') or '?'}, fetched {provenance.get('fetched_at')})"
+    return f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}"
+
+
+def flat_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """List columns joined with ',' and tiers as JSON, for text output."""
+    flat = frame.copy()
+    for column in schema.LIST_COLUMNS:
+        if column in flat.columns:
+            flat[column] = [",".join(v) if isinstance(v, (list, tuple)) else "" for v in flat[column]]
+    for column in flat.columns:
+        if flat[column].dtype == object:
+            flat[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                            for v in flat[column]]
+    return flat
+
+
+def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) -> str:
+    from ..frame import placeholder_price_mask
+
+    columns = columns or TABLE_COLUMNS
+    table = flat_text(frame)[list(columns)]
+    for column in ("context_length", "max_output"):
+        table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
+    for column in schema.PRICE_COLUMNS:
+        table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
+    table = table.rename(columns=columns)
+    placeholder = placeholder_price_mask(frame)
+    if placeholder.any():
+        table["note"] = ["placeholder price" if p else "" for p in placeholder]
+    if table.empty:
+        return "(no models match)"
+    return table.to_string(index=False, max_colwidth=48)
+
+
+def write_frame(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
+    if fmt == "table":
+        out.write(render_table(frame, columns=columns) + "\n")
+    elif fmt == "csv":
+        flat_text(frame).to_csv(out, index=False)
+    else:
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        json.dump(records, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+
+
