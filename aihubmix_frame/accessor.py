@@ -199,6 +199,50 @@ class AihubAccessor:
         """
         return self._long("types")
 
+    # --- checks and families (quality.py, families.py, sources/) ------------------------------
+
+    def quality(self, *, severity: str | Iterable[str] | None = None,
+                checks: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Findings about the catalog's known traps: ``model_id, check, severity, detail``.
+
+        See :func:`aihubmix_frame.quality.quality_report` for the checks. Does not mutate.
+
+        >>> import aihubmix_frame as ahf
+        >>> found = ahf.load_snapshot().aihub.quality(severity="error")
+        >>> list(found.columns), set(found["severity"]) <= {"error"}
+        (['model_id', 'check', 'severity', 'detail'], True)
+        """
+        from .quality import quality_report
+
+        return quality_report(self._frame, severity=severity, checks=checks)
+
+    def variants(self, model_id: str) -> pd.DataFrame:
+        """The routing variants of ``model_id`` (same ``family_id``) with their price differences.
+
+        See :func:`aihubmix_frame.families.variants`.
+        """
+        from .families import variants
+
+        return variants(self._frame, model_id)
+
+    def compare(self, other: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        """Per model and field, this catalog's value against ``other``'s (e.g. ``ahf.load_modelsdev()``).
+
+        See :func:`aihubmix_frame.sources.compare.compare_sources`.
+        """
+        from .sources.compare import compare_sources
+
+        return compare_sources(self._frame, other, **options)
+
+    def enrich(self, other: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        """Fill what this catalog lacks from ``other`` without overwriting a value it has; a new frame.
+
+        See :func:`aihubmix_frame.sources.compare.enrich`.
+        """
+        from .sources.compare import enrich
+
+        return enrich(self._frame, other, **options)
+
     # --- export (store/) --------------------------------------------------------------------
 
     def to_parquet(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:

@@ -242,3 +242,15 @@ def test_diff_counts(versions):
                       "removed": int((changes["change"] == "removed").sum()),
                       "changed": changed["model_id"].nunique(), "field_changes": len(changed)}
     assert counts["changed"] < counts["field_changes"]
+
+
+def test_the_2026_columns_are_compared_and_the_derived_ones_are_not():
+    import aihubmix_frame as ahf
+
+    old = ahf.catalog_to_frame([{"model_id": "m", "vendor": "zhipu", "output_modalities": "text",
+                                 "retire_stage": None, "release_date": "2026-01-01"}])
+    new = ahf.catalog_to_frame([{"model_id": "m", "vendor": "z-ai", "output_modalities": "text,image",
+                                 "retire_stage": "deprecated", "release_date": "2026-01-02"}])
+    changed = set(ahf.diff_catalogs(old, new)["field"])
+    assert {"vendor", "output_modalities", "retire_stage", "release_date"} <= changed
+    assert not changed & {"produces_image", "family_id", "has_thinking"}

@@ -201,3 +201,13 @@ def test_readme_quality_families_and_modelsdev_examples_run():
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["report"]["check"].isin(list(quality.CHECKS)).all()
     assert len(namespace["diff"]) == 10
+
+
+def test_readme_table_of_counts_per_check_matches_the_raw_json(load_json):
+    raw = load_json("reconstructed_api_v1_models_from_publicproviderconf_2026-07-02.json")["data"]
+    expected = plain_counts(raw)
+    text = README.read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| \w+ \| (\d+) \|$", text, flags=re.M))
+    assert set(rows) == set(quality.CHECKS), "the README table lists every check, and only those"
+    for check, count in rows.items():
+        assert int(count) == expected[check], (check, count, expected[check])

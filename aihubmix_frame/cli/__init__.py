@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import AihubmixError
-from .catalog import add_search_parser, cmd_models
+from .catalog import add_quality_parser, add_search_parser, cmd_models
 from .files import cmd_diff, cmd_export, cmd_history
 from .live import cmd_cache, cmd_serve
 from .output import add_filter_arguments, add_source_arguments
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_arguments(models)
     models.set_defaults(handler=cmd_models)
     add_search_parser(commands)
+    add_quality_parser(commands)
 
     # --- live catalog: serve, cache ---
     serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")

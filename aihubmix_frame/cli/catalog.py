@@ -8,7 +8,7 @@ import sys
 from .output import (TABLE_COLUMNS, add_filter_arguments, add_source_arguments, describe_source, load_for_cli,
                      write_frame)
 
-__all__ = ["cmd_models", "cmd_search", "add_search_parser"]
+__all__ = ["cmd_models", "cmd_search", "add_search_parser", "cmd_quality", "add_quality_parser"]
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -49,3 +49,40 @@ def add_search_parser(commands) -> None:
     search.set_defaults(handler=cmd_search)
 
 
+
+
+# --- quality -------------------------------------------------------------------------------
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    """Findings about the catalog's known traps (``ahf.quality_report``), one row per finding."""
+    from ..quality import quality_report
+
+    catalog = load_for_cli(args)
+    found = quality_report(catalog, severity=args.severity, checks=args.check)
+    if args.summary:
+        counts = found.groupby(["check", "severity"], sort=False).size().rename("models").reset_index()
+        write_frame(counts, args.format, sys.stdout, columns={"check": "check", "severity": "severity",
+                                                              "models": "models"})
+    else:
+        write_frame(found, args.format, sys.stdout, columns={c: c for c in found.columns})
+    print(f"{len(found)} findings among {describe_source(catalog)}", file=sys.stderr)
+    return 0
+
+
+def add_quality_parser(commands) -> None:
+    from ..quality import CHECKS, SEVERITIES
+
+    quality = commands.add_parser(
+        "quality", help="check the catalog for known traps (placeholder prices, case twins, ...)",
+        description="One row per finding: model_id, check, severity, detail. Checks: " + ", ".join(CHECKS),
+    )
+    quality.add_argument("--severity", action="append", choices=SEVERITIES,
+                         help="keep only this severity (repeatable)")
+    quality.add_argument("--check", action="append", choices=list(CHECKS), metavar="CHECK",
+                         help="keep only this check (repeatable); see the description for the names")
+    quality.add_argument("--summary", action="store_true", help="count findings per check instead")
+    quality.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_filter_arguments(quality)
+    add_source_arguments(quality)
+    quality.set_defaults(handler=cmd_quality)

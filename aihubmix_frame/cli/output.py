@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
 import pandas as pd
 
 from .. import schema
@@ -109,11 +110,14 @@ def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) 
     columns = columns or TABLE_COLUMNS
     table = flat_text(frame)[list(columns)]
     for column in ("context_length", "max_output"):
-        table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
+        if column in table.columns:
+            table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
     for column in schema.PRICE_COLUMNS:
-        table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
+        if column in table.columns:
+            table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
     table = table.rename(columns=columns)
-    placeholder = placeholder_price_mask(frame)
+    placeholder = placeholder_price_mask(frame) if {"types", *schema.PRICE_COLUMNS[:2]} <= set(frame.columns) \
+        else np.zeros(len(frame), dtype=bool)
     if placeholder.any():
         table["note"] = ["placeholder price" if p else "" for p in placeholder]
     if table.empty:

@@ -22,7 +22,9 @@ CHANGES: tuple[str, ...] = ("added", "removed", "changed")
 
 #: Columns never compared: the flags are derived from ``features`` / ``input_modalities`` (a change
 #: there is already reported once), and ``snapshot_at`` is when, not what.
-_NOT_COMPARED = frozenset({*schema.HAS_COLUMNS, *schema.ACCEPTS_COLUMNS, "model_id", "snapshot_at"})
+#: Derived columns (flags from lists, the family root) change only when what they derive from does.
+_NOT_COMPARED = frozenset({*schema.HAS_COLUMNS, *schema.ACCEPTS_COLUMNS, *schema.PRODUCES_COLUMNS, "family_id",
+                           "model_id", "snapshot_at"})
 
 
 def _is_missing(value: Any) -> bool:
