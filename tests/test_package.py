@@ -47,3 +47,20 @@ def test_ci_runs_the_readme_test_command():
     test_command = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)[1].strip()
     for part in test_command.split("&&")[1:]:
         assert part.strip() in ci, f"CI does not run {part.strip()!r}"
+
+
+def test_readme_names_every_public_function_command_accessor_method_and_variable():
+    """sqlite-utils' test_docs idea: enumerate the API, so a new name without docs fails by itself."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in ahf.__all__ if name not in readme and not name.startswith("__")]
+    from aihubmix_frame import cli
+    from aihubmix_frame.accessor import AihubAccessor
+
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    missing += [f"aihubmix-frame {c}" for c in commands if f"aihubmix-frame {c}" not in readme]
+    methods = [m for m in vars(AihubAccessor) if not m.startswith("_")]
+    missing += [f"df.aihub.{m}" for m in methods if f".aihub.{m}" not in readme]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "aihubmix_frame").rglob("*.py"))
+    variables = sorted(set(re.findall(r'"(AIHUBMIX_[A-Z_]+)"', source)))
+    missing += [v for v in variables if v not in readme]
+    assert not missing, f"the README does not mention {missing}"
