@@ -220,6 +220,13 @@ class AihubAccessor:
         """The routing variants of ``model_id`` (same ``family_id``) with their price differences.
 
         See :func:`aihubmix_frame.families.variants`.
+
+        >>> import aihubmix_frame as ahf
+        >>> family = ahf.catalog_to_frame([
+        ...     {"model_id": "glm-5", "pricing": {"input": 1, "output": 3}},
+        ...     {"model_id": "coding-glm-5", "variant_of": "glm-5", "pricing": {"input": 1.5, "output": 3}}])
+        >>> family.aihub.variants("glm-5")[["model_id", "input_usd_per_1m_diff"]].to_dict("records")
+        [{'model_id': 'coding-glm-5', 'input_usd_per_1m_diff': 0.5}]
         """
         from .families import variants
 
@@ -229,6 +236,11 @@ class AihubAccessor:
         """Per model and field, this catalog's value against ``other``'s (e.g. ``ahf.load_modelsdev()``).
 
         See :func:`aihubmix_frame.sources.compare.compare_sources`.
+
+        >>> import aihubmix_frame as ahf
+        >>> found = ahf.load_snapshot().aihub.compare(ahf.load_modelsdev(), fields="input_usd_per_1m")
+        >>> int((found["status"] == "differs").sum())
+        10
         """
         from .sources.compare import compare_sources
 
@@ -238,6 +250,12 @@ class AihubAccessor:
         """Fill what this catalog lacks from ``other`` without overwriting a value it has; a new frame.
 
         See :func:`aihubmix_frame.sources.compare.enrich`.
+
+        >>> import aihubmix_frame as ahf
+        >>> df = ahf.load_snapshot()
+        >>> rich = df.aihub.enrich(ahf.load_modelsdev(), fields=["price_tiers"])
+        >>> bool(rich["input_usd_per_1m"].equals(df["input_usd_per_1m"])), int(rich["price_tiers"].notna().sum()) > 0
+        (True, True)
         """
         from .sources.compare import enrich
 
