@@ -89,6 +89,14 @@ class AihubAccessor:
         applied = {k: v for k, v in query.to_dict().items() if k not in ("sort_by", "sort_order")}
         return _with_provenance(result, self._frame, "filter", applied)
 
+    @property
+    def plot(self) -> Any:
+        """Plots of this frame: ``price_map``, ``context_map``, ``feature_matrix``, ``cost_bars``,
+        ``price_history`` (see :mod:`aihubmix_frame.plot`; matplotlib is imported when one is drawn)."""
+        from .plot import CatalogPlots
+
+        return CatalogPlots(self._frame)
+
     # --- search ------------------------------------------------------------------------
 
     def search(self, text: str, limit: int | None = 10, *,
