@@ -122,9 +122,14 @@ def cost_bars(costs: Any, *, top: int = 15, order: str | None = None, ax: Any = 
         ax.annotate(_usd(float(total)), (float(total), y), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=7.5)
     ax.set_xlim(0, top_total * 1.18 if top_total > 0 else 1)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _usd(value) if value >= 0 else ""))
     ax.set_xlabel(USD_LABEL)
     left_out = parts.attrs["left_out"]
-    ax.set_title(f"cost of {len(parts):,} rows (USD)"
+    first = "cheapest" if (order or ("asc" if "note" in costs.columns else "desc")) == "asc" else "largest"
+    ax.set_title(f"cost of {len(parts):,} rows (USD), {first} first"
                  + (f"; {left_out:,} without a price left out" if left_out else ""), fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14 if len(parts) > 3 else -0.3), ncol=3, fontsize=8,
               frameon=False)

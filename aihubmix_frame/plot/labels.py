@@ -39,7 +39,12 @@ def place_labels(ax: Any, points: Sequence[tuple[float, float]], texts: Sequence
     overlaps no earlier label; models on the same spot share one label. A label with no free spot
     takes the first offset that stays inside the axes (it may then touch another)."""
     points, texts = merge_same_points(points, texts)
+    if not hasattr(ax.figure.canvas, "get_renderer"):  # a bare Figure(): give it an Agg canvas
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(ax.figure)
     renderer = ax.figure.canvas.get_renderer()
+    ax.figure.draw_without_rendering()  # lay the figure out first: the checks must see the final axes
     axes_box = ax.get_window_extent(renderer)
     placed: list[Any] = []
     boxes: list[Any] = []

@@ -149,7 +149,6 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
     if label_cheapest and len(shown):
         paid = np.flatnonzero(~placeholder & ~free)
         order = paid[np.argsort((x_raw + y_raw)[paid], kind="stable")][: int(label_cheapest)]
-        ax.figure.canvas.draw()  # lay the figure out first, so the overlap checks see the final axes
         ids = shown["model_id"].astype(str).to_numpy()
         place_labels(ax, [(x[i], y[i]) for i in order], [ids[i] for i in order])
     return ax
