@@ -40,7 +40,7 @@ class CostExplorer:
     ``callback(result)`` after each change; an impossible shape shows its error and an empty result.
 
     >>> import aihubmix_frame as ahf
-    >>> explorer = ahf.widgets.CostExplorer(ahf.load_snapshot(), plot_delay=None)
+    >>> explorer = ahf.widgets.CostExplorer(ahf.load_snapshot(), plot=False)
     >>> explorer.input_tokens.value, explorer.output_tokens.value = 20_000, 1_000
     >>> explorer.type.value = "llm"
     >>> bool(explorer.result["total_cost_usd"].is_monotonic_increasing)

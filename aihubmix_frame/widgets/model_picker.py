@@ -63,11 +63,11 @@ class ModelPicker:
 
     >>> import aihubmix_frame as ahf
     >>> picker = ahf.widgets.ModelPicker(ahf.load_snapshot(), type="llm", features="thinking,tools",
-    ...                                  sort_by="model_ratio", plot_delay=None)
+    ...                                  sort_by="model_ratio", plot=False)
     >>> picker.recomputes, bool(picker.result["has_thinking"].all())
     (1, True)
     >>> picker.code
-    "df.aihub.filter(type=['llm'], features=['thinking', 'tools']).aihub.sort('model_ratio', order='asc')"
+    "df.aihub.filter(type=['llm'], features=['thinking', 'tools'], include_deprecated=False).aihub.sort('model_ratio', order='asc')"
     """
 
     def __init__(self, frame: pd.DataFrame, *, type: Any = None, features: Any = None,  # noqa: A002
@@ -113,6 +113,7 @@ class ModelPicker:
         self._issues = _quality_counts(frame)
         self.result: pd.DataFrame = frame.iloc[:0]
         self._value: str | None = None
+        self._chosen = False
         self._showing = False
         self._recompute = Recomputer(self._update)
 
@@ -165,7 +166,8 @@ class ModelPicker:
 
     @property
     def value(self) -> str | None:
-        """The picked model id: the first match until one is picked; ``None`` when nothing matches."""
+        """The picked model id: the first match until one is picked (a pick stays while it still
+        matches); ``None`` when nothing matches. Setting an id outside ``.result`` raises ``ValueError``."""
         return self._value
 
     @value.setter
@@ -175,7 +177,7 @@ class ModelPicker:
         if not len(hits):
             raise ValueError(f"model {model_id!r} is not among the {len(ids):,} matches; loosen the filters "
                              "or pick one of picker.result['model_id'] (ids are case-sensitive)")
-        self._value = model_id
+        self._value, self._chosen = model_id, True
         self._showing = True
         try:
             self.page.value = int(hits[0]) // self._rows + 1
@@ -248,7 +250,10 @@ class ModelPicker:
             result, error = self._frame.iloc[:0], str(exc)
         self.result = result
         ids = result["model_id"]
-        if self._value is None or not (ids == self._value).fillna(False).to_numpy(dtype=bool).any():
+        kept = self._chosen and self._value is not None and bool(
+            (ids == self._value).fillna(False).to_numpy(dtype=bool).any())
+        if not kept:  # the first match, until one is picked (a pick stays while it matches)
+            self._chosen = False
             self._value = str(ids.iloc[0]) if len(ids) else None
         pages = max(1, math.ceil(len(result) / self._rows))
         self._showing = True
@@ -295,7 +300,7 @@ class ModelPicker:
     def _on_pick(self, change: Any) -> None:
         if self._showing or change["new"] is None:
             return
-        self._value = change["new"]
+        self._value, self._chosen = change["new"], True
         self._render_table(self._page_rows())
 
     # --- plot ------------------------------------------------------------------------------------
