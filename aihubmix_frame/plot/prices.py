@@ -85,20 +85,34 @@ def _legends(ax: Any, categories: list[str], color_by: str, extra: list[tuple[st
         ax.legend(handles=marks, loc="lower left", bbox_to_anchor=(1.02, 0.0), fontsize=8, frameon=False)
 
 
+def _price_tick(value: float) -> str:
+    """Plain text ticks (no mathtext: it is slow, and $0.01 reads better than 10^-2)."""
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _token_tick(value: float) -> str:
+    for size, suffix in ((1e6, "M"), (1e3, "K")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def _plain_log_axis(ax: Any, axis: str, label: Any) -> None:
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: label(value)))
+    target.set_minor_formatter(NullFormatter())
+
+
 def _floor_axis(ax: Any, axis: str, floor: float, has_zero: bool) -> bool:
     """Log scale; zeros sit on a dashed floor line whose tick reads "0"; True if it was drawn."""
-    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation
-
     getattr(ax, f"set_{axis}scale")("log")
+    _plain_log_axis(ax, axis, lambda v: "0" if has_zero and np.isclose(v, floor) else _price_tick(v))
     if not has_zero:
         return False
     line = ax.axhline if axis == "y" else ax.axvline
     line(floor, color="0.45", ls="--", lw=0.8, zorder=0)
-    plain = LogFormatterSciNotation()
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    plain.set_axis(target)
-    target.set_major_formatter(FuncFormatter(
-        lambda value, pos: "0" if np.isclose(value, floor) else plain(value, pos)))
     return True
 
 
@@ -176,6 +190,7 @@ def context_map(frame: pd.DataFrame, *, price: str = "input", color_by: str = "t
     ax = axes_for(ax, (10, 6))
     _scatter_groups(ax, context, y, np.full(len(shown), 28.0), labels, categories, placeholder, free)
     ax.set_xscale("log")
+    _plain_log_axis(ax, "x", _token_tick)
     extra = _floor_entry(_floor_axis(ax, "y", floor, bool((values == 0).any())))
     if free.any():
         extra.append(("free model (hollow)", dict(ls="", marker="o", mfc="none", mec="0.3", ms=7)))
