@@ -92,7 +92,13 @@ class AihubAccessor:
     @property
     def plot(self) -> Any:
         """Plots of this frame: ``price_map``, ``context_map``, ``feature_matrix``, ``cost_bars``,
-        ``price_history`` (see :mod:`aihubmix_frame.plot`; matplotlib is imported when one is drawn)."""
+        ``price_history`` (see :mod:`aihubmix_frame.plot`; matplotlib is imported when one is drawn).
+
+        >>> import aihubmix_frame as ahf
+        >>> ax = ahf.load_snapshot().aihub.filter(model="claude-opus").aihub.plot.feature_matrix()
+        >>> ax.get_yticklabels()[0].get_text().startswith("claude-opus"), ahf.plot.pyplot().close("all")
+        (True, None)
+        """
         from .plot import CatalogPlots
 
         return CatalogPlots(self._frame)
