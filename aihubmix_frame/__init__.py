@@ -63,7 +63,7 @@ _LAZY: dict[str, str] = {
     "enrich": "sources.compare",
     "FieldValueWarning": "errors",
 }
-_LAZY_MODULES = ("widgets", "testing", "http", "pricing", "store")
+_LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store")
 
 __all__ = [
     "__version__",

@@ -89,6 +89,20 @@ class AihubAccessor:
         applied = {k: v for k, v in query.to_dict().items() if k not in ("sort_by", "sort_order")}
         return _with_provenance(result, self._frame, "filter", applied)
 
+    @property
+    def plot(self) -> Any:
+        """Plots of this frame: ``price_map``, ``context_map``, ``feature_matrix``, ``cost_bars``,
+        ``price_history`` (see :mod:`aihubmix_frame.plot`; matplotlib is imported when one is drawn).
+
+        >>> import aihubmix_frame as ahf
+        >>> ax = ahf.load_snapshot().aihub.filter(model="claude-opus").aihub.plot.feature_matrix()
+        >>> ax.get_yticklabels()[0].get_text().startswith("claude-opus"), ahf.plot.pyplot().close("all")
+        (True, None)
+        """
+        from .plot import CatalogPlots
+
+        return CatalogPlots(self._frame)
+
     # --- search ------------------------------------------------------------------------
 
     def search(self, text: str, limit: int | None = 10, *,

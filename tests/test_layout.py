@@ -44,7 +44,7 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 def test_the_package_has_the_documented_shape():
     for part in ("query.py", "frame.py", "schema.py", "errors.py", "_version.py", "loader.py",
                  "http/client.py", "http/cache.py", "filters.py", "search.py", "accessor.py",
-                 "widgets.py", "cli", "testing"):
+                 "widgets", "cli", "testing"):
         assert (PACKAGE / part).exists() or (PACKAGE / f"{part}.py").exists(), part
 
 
