@@ -118,7 +118,8 @@ class CatalogHistory:
     # --- writing -----------------------------------------------------------------------------
 
     def record(self, frame: pd.DataFrame, *, subset: bool = False, allow_filtered: bool = False) -> Path | None:
-        """Store ``frame`` as a snapshot unless its content equals the newest one; returns the path or None.
+        """Store ``frame`` as a snapshot unless its content equals the newest one (or the one just
+        before its time); returns the path or None.
 
         The snapshot time is the frame's provenance ``fetched_at`` (now, when it has none). Only a
         complete catalog is recorded as one (re-sorted or edited prices are fine; a filter, a mask,
@@ -136,7 +137,7 @@ class CatalogHistory:
         with history_lock(self.folder, timeout=self.lock_timeout):  # compare and write as one step
             existing = list_snapshots(self.folder)
             earlier = [s for s in existing if s.at <= at]  # a late writer's fetch may be older
-            for neighbour in {id(s): s for s in existing[-1:] + earlier[-1:]}.values():
+            for neighbour in existing[-1:] + earlier[-1:]:  # the newest, and the one just before `at`
                 if neighbour.digest == digest and neighbour.subset == as_subset:
                     return None
             if any(s.at == at and s.digest == digest for s in existing):
