@@ -47,7 +47,7 @@ def test_record_keeps_one_snapshot_per_distinct_content(tmp_path, versions):
     assert ledger.record(versions["2025-10-03"].iloc[::-1]) is None  # nor does a re-sorted fetch
     assert ledger.record(versions["2025-11-11"]) is not None
     assert ledger.record(versions["2025-11-11"]) is None
-    assert len(ledger) == 2 and len(list((tmp_path / "ledger").iterdir())) == 2
+    assert len(ledger) == 2 and len(list((tmp_path / "ledger").glob("*.parquet"))) == 2
     # a stale cache serving the 2025-10 fetch again, after 2025-11 was recorded: already there
     assert ledger.record(versions["2025-10-03"]) is None and len(ledger) == 2
     pd.testing.assert_frame_equal(ahf.read_parquet(first), versions["2025-10-03"], check_exact=True)
@@ -137,8 +137,9 @@ def test_hostile_ids_never_escape_the_folder(tmp_path):
     ledger.record(cheaper)
     everything = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert everything[:2] == [Path("deep"), Path("deep/ledger")]
-    assert all(p.parent == Path("deep/ledger") and p.name.startswith("catalog_") for p in everything[2:])
-    assert len(everything) == 4 and path.parent == folder
+    assert everything[2] == Path("deep/ledger/.lock")  # the writers' lock, never a snapshot
+    assert all(p.parent == Path("deep/ledger") and p.name.startswith("catalog_") for p in everything[3:])
+    assert len(everything) == 5 and path.parent == folder
     assert ledger.load()["model_id"].tolist() == hostile * 2
     assert ledger.price_history("../../escape")["input_usd_per_1m"].tolist() == [0.0, 0.0]
     assert ledger.price_history("a/b:c")["input_usd_per_1m"].tolist() == [2.0, 1.0]

@@ -11,13 +11,20 @@ from ..errors import AihubmixError
 from .catalog import add_quality_parser, add_search_parser, cmd_models
 from .files import cmd_diff, cmd_export, cmd_history
 from .live import cmd_cache, cmd_serve
-from .output import add_filter_arguments, add_source_arguments
+from .output import add_filter_arguments, add_source_arguments, escape_controls, port_number
 
 __all__ = ["main", "build_parser"]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (exit 2), like every other error of the command."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {escape_controls(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="aihubmix-frame",
         description="Explore the AIHubMix model catalog (prices in USD per 1M tokens).",
     )
@@ -35,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- live catalog: serve, cache ---
     serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (0 = any free port)")
     serve.add_argument("--payload", default=None,
                        help="JSON file with the catalog envelope to serve (default: the bundled snapshot)")
     serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age in seconds")
@@ -73,7 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings as one line on stderr (the package's warnings are meant for the user, not a trace)."""
-    print(f"aihubmix-frame: warning: {message}", file=sys.stderr)
+    print(f"aihubmix-frame: warning: {escape_controls(str(message))}", file=sys.stderr)
+
+
+def _print_error(exc: BaseException) -> None:
+    """One line naming what failed; server text in it cannot reach the terminal as control codes."""
+    print(f"aihubmix-frame: error: {escape_controls(str(exc))}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After standard output failed (a full disk, a closed pipe), point it at os.devnull so the
+    interpreter's final flush cannot fail again with a second message."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,12 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return args.handler(args)
         except BrokenPipeError:  # e.g. piped into `head`
+            _silence_stdout()
             return 0
         except ValueError as exc:
-            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            _print_error(exc)
             return 2
         except (AihubmixError, OSError) as exc:
-            print(f"aihubmix-frame: error: {exc}", file=sys.stderr)
+            _print_error(exc)
+            if isinstance(exc, OSError) and "standard output" in str(exc):
+                _silence_stdout()
             return 1
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import pandas as pd
 
 from .. import schema
-from .output import describe_source, flat_text, load_for_cli
+from .output import describe_source, json_text, load_for_cli, reason, write_frame
 
 __all__ = ["cmd_export", "cmd_diff", "cmd_history"]
 
@@ -25,7 +26,8 @@ def _plain_errors(command):
         try:
             return command(args)
         except (FileNotFoundError, NotADirectoryError, LookupError) as exc:
-            raise ValueError(str(exc).strip("'\"")) from None
+            single = len(exc.args) == 1 and isinstance(exc.args[0], str)  # KeyError's str() adds quotes
+            raise ValueError(exc.args[0] if single else str(exc)) from None
 
     return run
 
@@ -35,21 +37,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..store.formats import catalog_file_format, write_catalog_file
 
     catalog_file_format(args.file, writing=True)  # a bad name fails before anything is fetched
+    if os.path.isdir(args.file):
+        raise IsADirectoryError(f"cannot write {args.file!r}: it is a folder; pass a file name such as "
+                                f"{os.path.join(args.file, 'catalog.parquet')!r}")
+    folder = os.path.dirname(args.file) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"the folder {folder!r} does not exist; create it first")
     selected = load_for_cli(args)
-    path = write_catalog_file(selected, args.file)
+    try:
+        path = write_catalog_file(selected, args.file)
+    except OSError as exc:  # a full disk, a read-only or special file system
+        raise OSError(f"cannot write {args.file!r}: {reason(exc)}") from None
     print(f"wrote {path}: {describe_source(selected)}", file=sys.stderr)
     return 0
 
 
 def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
+    import json
+
     if fmt == "json":
-        out.write(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
-    elif fmt == "csv":
-        flat_text(frame).to_csv(out, index=False)
-    elif frame.empty:
+        out.write(json_text(json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")))
+                  + "\n")
+    elif fmt == "table" and frame.empty:
         out.write("(nothing to show)\n")
+    elif fmt == "table":
+        write_frame(frame, "plain", out)
     else:
-        out.write(flat_text(frame).to_string(index=False, max_colwidth=48) + "\n")
+        write_frame(frame, fmt, out)
 
 
 @_plain_errors
@@ -79,7 +93,11 @@ def cmd_history(args: argparse.Namespace) -> int:
             print("the catalog came from the bundled snapshot, not the API; nothing recorded "
                   "(pass --offline to record the snapshot itself)", file=sys.stderr)
         else:
-            path = history.record(frame)
+            try:
+                path = history.record(frame)
+            except OSError as exc:
+                raise OSError(f"cannot record in the history folder {args.folder!r}: "
+                              f"{reason(exc) if exc.errno else exc}") from None
             print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
                   file=sys.stderr)
     table = history.price_history(args.model_id) if args.model_id is not None else history.summary()

@@ -41,8 +41,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     """``cache info`` / ``cache clear``."""
+    from pathlib import Path
+
     from ..http.maintenance import cache_info, clear_cache
 
+    folder = Path(cache_info(cache_dir=args.cache_dir)["path"]).parent
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"the cache folder {str(folder)!r} is a file; pass --cache-dir FOLDER or set "
+                                 "AIHUBMIX_CACHE_DIR to a folder")
     if args.action == "clear":
         removed = clear_cache(cache_dir=args.cache_dir)
         print(f"removed {removed} cached response(s) from {cache_info(cache_dir=args.cache_dir)['path']}")

@@ -1,9 +1,15 @@
-"""What the command line shares: filter and source arguments, loading, and table/CSV/JSON output."""
+"""What the command line shares: filter and source arguments, loading, and table/CSV/JSON output.
+
+Every text the CLI prints passes :func:`escape_controls` here: a model id or server message holding
+terminal escape sequences (ESC, OSC, BEL, other C0/C1 controls) is shown as visible ``\\x1b`` text,
+never sent raw to the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,7 +18,8 @@ from .. import schema
 from ..query import QUERY_PARAMETERS, SORT_PARAMETERS, CatalogQuery
 
 __all__ = ["TABLE_COLUMNS", "add_filter_arguments", "add_source_arguments", "query_from_args", "load_for_cli",
-           "describe_source", "render_table", "write_frame", "flat_text"]
+           "describe_source", "render_table", "write_frame", "flat_text", "escape_controls", "json_text",
+           "port_number", "reason"]
 
 
 #: Columns of the human-readable table and their headers (units in the header).
@@ -26,6 +33,45 @@ TABLE_COLUMNS: dict[str, str] = {
     "cache_read_usd_per_1m": "cache read USD/1M",
     "cache_write_usd_per_1m": "cache write USD/1M",
 }
+
+
+#: C0 controls, DEL and C1 controls (ESC, BEL, CSI 0x9b, OSC 0x9d ...): what a terminal acts on.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: The same, less tab and newline, which CSV quotes and keeps as data.
+_CONTROLS_IN_CSV = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str, *, csv: bool = False) -> str:
+    r"""``text`` with every control character shown as its visible escape (``\x1b``, ``\x07``).
+
+    ``csv=True`` keeps tab and newline (CSV quotes them as data).
+
+    >>> print(escape_controls("gpt\x1b]0;pwned\x07-4o\u009b"))
+    gpt\x1b]0;pwned\x07-4o\x9b
+    """
+    pattern = _CONTROLS_IN_CSV if csv else _CONTROLS
+    return pattern.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+
+
+def json_text(value, *, indent: int | None = 1) -> str:
+    r"""JSON for the terminal: C0 controls are escaped by JSON itself, C1 controls as ``\u009b``-style escapes.
+
+    >>> print(json_text(["a\x1b", "b\x9b"], indent=None))
+    ["a\u001b", "b\u009b"]
+    """
+    return re.sub("[\x7f-\x9f]", lambda match: f"\\u{ord(match[0]):04x}",
+                  json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number; pass 0 to 65535") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number; pass 0 to 65535 (0 = any free port)")
+    return port
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) -> None:
@@ -88,11 +134,12 @@ def describe_source(frame: pd.DataFrame) -> str:
                  "revalidated": "HTTP cache, revalidated by the server",
                  "stale": "stale HTTP cache (the server did not answer properly)"}.get(source, source)
         where = f"{label} ({provenance.get('url') or '?'}, fetched {provenance.get('fetched_at')})"
-    return f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}"
+    return escape_controls(f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}")
 
 
-def flat_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """List columns joined with ',' and tiers as JSON, for text output."""
+def flat_text(frame: pd.DataFrame, *, csv: bool = False) -> pd.DataFrame:
+    """List columns joined with ',' and tiers as JSON, for text output; control characters in
+    every text cell and column name escaped (:func:`escape_controls`; ``csv=True`` keeps tab and newline)."""
     flat = frame.copy()
     for column in schema.LIST_COLUMNS:
         if column in flat.columns:
@@ -101,6 +148,9 @@ def flat_text(frame: pd.DataFrame) -> pd.DataFrame:
         if flat[column].dtype == object:
             flat[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
                             for v in flat[column]]
+        if flat[column].dtype == object or isinstance(flat[column].dtype, pd.StringDtype):
+            flat[column] = flat[column].map(lambda v: escape_controls(v, csv=csv) if isinstance(v, str) else v)
+    flat.columns = [escape_controls(c, csv=csv) if isinstance(c, str) else c for c in flat.columns]
     return flat
 
 
@@ -108,7 +158,7 @@ def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) 
     from ..frame import placeholder_price_mask
 
     columns = columns or TABLE_COLUMNS
-    table = flat_text(frame)[list(columns)]
+    table = flat_text(frame[list(columns)])
     for column in ("context_length", "max_output"):
         if column in table.columns:
             table[column] = [f"{v:,}" if not pd.isna(v) else "-" for v in table[column]]
@@ -126,13 +176,36 @@ def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) 
 
 
 def write_frame(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
+    """``frame`` to ``out`` as a table, CSV or JSON; a failed write names standard output."""
+    try:
+        _write(frame, fmt, out, columns=columns)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OSError(f"cannot write to standard output: {reason(exc)}") from None
+
+
+def reason(exc: OSError) -> str:
+    """The plain reason of an OS error ("No space left on device"), without errno or file names.
+
+    >>> reason(OSError(28, "Error writing bytes to file. Detail: [errno 28] No space left on device"))
+    'No space left on device'
+    """
+    import os
+
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
+def _write(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
     if fmt == "table":
         out.write(render_table(frame, columns=columns) + "\n")
+    elif fmt == "plain":  # every column, as text
+        out.write(flat_text(frame).to_string(index=False, max_colwidth=48) + "\n")
     elif fmt == "csv":
-        flat_text(frame).to_csv(out, index=False)
+        flat_text(frame, csv=True).to_csv(out, index=False)
     else:
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        json.dump(records, out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text(records) + "\n")
 
 

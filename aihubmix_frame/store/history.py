@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,12 @@ from typing import Any
 import pandas as pd
 
 from .. import schema
-from ..errors import HistoryWarning
 from .csv import read_csv
 from .diff import apply_subset, diff_catalogs, diff_counts
-from .parquet import read_parquet, write_parquet
-from .snapshots import SnapshotFile, content_hash, list_snapshots, snapshot_file_name
+from .fetch_hook import is_api_fetch, provenance_of, record_fetch
+from .history_lock import DEFAULT_LOCK_TIMEOUT, history_lock
+from .parquet import write_parquet
+from .snapshots import SnapshotFile, content_hash, list_snapshots, read_snapshot, snapshot_file_name, utc_timestamp
 
 __all__ = ["CatalogHistory", "record_fetch", "read_history_csv", "is_api_fetch", "SNAPSHOT_AT"]
 
@@ -24,25 +24,9 @@ SNAPSHOT_AT = "snapshot_at"
 _SNAPSHOT_DTYPE = pd.DatetimeTZDtype("us", "UTC")
 
 
-def _utc(value: Any, *, what: str) -> pd.Timestamp:
-    """A timestamp in UTC; naive values are taken as UTC."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{what} {value!r} is not a timestamp; pass an ISO-8601 string or a datetime") from None
-    if stamp is pd.NaT:
-        raise ValueError(f"{what} is missing; pass an ISO-8601 string or a datetime")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _provenance(frame: pd.DataFrame) -> dict[str, Any]:
-    provenance = frame.attrs.get(schema.ATTRS_KEY) if isinstance(frame.attrs, dict) else None
-    return provenance if isinstance(provenance, dict) else {}
-
-
 def _not_complete(frame: pd.DataFrame) -> str:
     """Why ``record`` refuses ``frame``, and what to do instead."""
-    recorded = _provenance(frame).get(schema.COMPLETE_KEY)
+    recorded = provenance_of(frame).get(schema.COMPLETE_KEY)
     total = recorded.get("rows") if isinstance(recorded, dict) else None
     rows = len(frame)
     if not isinstance(total, int):
@@ -72,6 +56,18 @@ class CatalogHistory:
     snapshot says nothing about the models it lacks: history reads it as an update of the models it
     holds, never as the removal of the others, and never reports a model as added from it.
 
+    Damage. Snapshots are listed without following symlinks: an entry with a snapshot's name that
+    is not a regular file is ignored with a :class:`~aihubmix_frame.errors.HistoryWarning`. A
+    snapshot file that cannot be read (damaged, tampered metadata) is skipped by ``load``,
+    ``diff``, ``summary``, ``asof`` and ``price_history`` with a HistoryWarning naming it; the
+    other snapshots still load. ``snapshots`` and ``len()`` list files without reading them.
+
+    Writers take turns: ``record`` holds ``FOLDER/.lock`` (``flock``, at most ``lock_timeout``
+    seconds of waiting, then TimeoutError) while it compares and writes, so processes recording at
+    once never store one fetch twice, and each snapshot gets the next sequence number. Snapshots
+    are ordered by time, then by sequence (the order they were recorded in): ``fetched_at`` has
+    one-second resolution, so fetches of the same second keep the order they were recorded in.
+
     >>> import aihubmix_frame as ahf, tempfile
     >>> history = ahf.CatalogHistory(tempfile.mkdtemp())
     >>> df = ahf.load_snapshot()
@@ -86,8 +82,13 @@ class CatalogHistory:
     1 2026-07-09 00:00:00+00:00               2.0
     """
 
-    def __init__(self, folder: str | os.PathLike[str], *, create: bool = True):
+    def __init__(self, folder: str | os.PathLike[str], *, create: bool = True,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.folder = Path(folder).expanduser()  # "~/aihubmix-history" means the home folder
+        self.lock_timeout = lock_timeout
+        if self.folder.is_symlink() and not self.folder.exists():
+            raise NotADirectoryError(f"{str(self.folder)!r} is a symlink to nothing (or a loop of "
+                                     "symlinks); pass a real folder for the history")
         if self.folder.exists() and not self.folder.is_dir():
             raise NotADirectoryError(f"{str(self.folder)!r} is a file; pass a folder for the history")
         if not self.folder.exists():
@@ -117,7 +118,8 @@ class CatalogHistory:
     # --- writing -----------------------------------------------------------------------------
 
     def record(self, frame: pd.DataFrame, *, subset: bool = False, allow_filtered: bool = False) -> Path | None:
-        """Store ``frame`` as a snapshot unless its content equals the newest one; returns the path or None.
+        """Store ``frame`` as a snapshot unless its content equals the newest one (or the one just
+        before its time); returns the path or None.
 
         The snapshot time is the frame's provenance ``fetched_at`` (now, when it has none). Only a
         complete catalog is recorded as one (re-sorted or edited prices are fine; a filter, a mask,
@@ -130,21 +132,28 @@ class CatalogHistory:
         if not as_subset and not schema.is_complete_catalog(frame):
             raise ValueError(_not_complete(frame))
         digest = content_hash(frame)[:16]
-        existing = list_snapshots(self.folder)
-        if existing and existing[-1].digest == digest and existing[-1].subset == as_subset:
-            return None
-        fetched_at = _provenance(frame).get("fetched_at")
-        at = _utc(fetched_at, what="fetched_at") if fetched_at else pd.Timestamp.now(tz="UTC")
-        if any(s.at == at and s.digest == digest for s in existing):
-            return None  # this very fetch is already recorded (e.g. served again from a stale cache)
-        sequence = max((s.sequence for s in existing), default=-1) + 1
-        name = snapshot_file_name(at, sequence, digest, subset=as_subset)
-        return write_parquet(frame, self.folder / name)
+        fetched_at = provenance_of(frame).get("fetched_at")
+        at = utc_timestamp(fetched_at, what="fetched_at") if fetched_at else pd.Timestamp.now(tz="UTC")
+        with history_lock(self.folder, timeout=self.lock_timeout):  # compare and write as one step
+            existing = list_snapshots(self.folder)
+            earlier = [s for s in existing if s.at <= at]  # a late writer's fetch may be older
+            for neighbour in existing[-1:] + earlier[-1:]:  # the newest, and the one just before `at`
+                if neighbour.digest == digest and neighbour.subset == as_subset:
+                    return None
+            if any(s.at == at and s.digest == digest for s in existing):
+                return None  # this very fetch is already recorded (e.g. served again from a stale cache)
+            sequence = max((s.sequence for s in existing), default=-1) + 1
+            name = snapshot_file_name(at, sequence, digest, subset=as_subset)
+            return write_parquet(frame, self.folder / name)
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self, snapshot: SnapshotFile, columns: list[str] | None = None) -> pd.DataFrame:
-        return read_parquet(snapshot.path, columns=columns)
+    def _readable(self, chain: list[SnapshotFile]) -> Iterator[tuple[SnapshotFile, pd.DataFrame]]:
+        """Each snapshot of ``chain`` that can be read, with its frame (the others warn and are skipped)."""
+        for snapshot in chain:
+            frame = read_snapshot(snapshot)
+            if frame is not None:
+                yield snapshot, frame
 
     def _walk(self, chain: list[SnapshotFile], state: pd.DataFrame | None = None, complete: bool = False,
               *, compare: bool = True) -> Iterator[tuple[SnapshotFile, pd.DataFrame, pd.DataFrame | None,
@@ -154,8 +163,7 @@ class CatalogHistory:
         Yields (snapshot, its frame, changes or None, catalog known after it, whether that is complete).
         A full snapshot replaces what is known; a subset only updates the models it holds.
         """
-        for snapshot in chain:
-            frame = self._read(snapshot)
+        for snapshot, frame in self._readable(chain):
             changes = None
             if compare and state is not None:
                 changes = diff_catalogs(state, frame, old_complete=complete, new_complete=not snapshot.subset)
@@ -167,10 +175,15 @@ class CatalogHistory:
 
     def _state_after(self, snapshots: list[SnapshotFile]) -> tuple[pd.DataFrame | None, bool, list[SnapshotFile]]:
         """The catalog as known after ``snapshots``: from the newest full one, updated by later subsets."""
-        fulls = [i for i, s in enumerate(snapshots) if not s.subset]
-        chain = snapshots[fulls[-1] if fulls else 0:]
-        state, complete = None, False
-        for _, _, _, state, complete in self._walk(chain, compare=False):
+        state, complete, start = None, False, 0
+        for index in reversed([i for i, s in enumerate(snapshots) if not s.subset]):
+            state = read_snapshot(snapshots[index])  # a damaged full snapshot: the one before it
+            if state is not None:
+                complete, start = True, index
+                break
+        chain = snapshots[start:]
+        for _, _, _, state, complete in self._walk(chain[1:] if complete else chain, state, complete,
+                                                   compare=False):
             pass
         return state, complete, chain[1:]
 
@@ -191,8 +204,9 @@ class CatalogHistory:
 
         chosen = [s for s in list_snapshots(self.folder) if subsets or not s.subset]
         parts = []
-        for snapshot in chosen:
-            part = self._read(snapshot)
+        loaded = []
+        for snapshot, part in self._readable(chosen):
+            loaded.append(snapshot)
             part.insert(0, SNAPSHOT_AT, pd.array([snapshot.at] * len(part), dtype=_SNAPSHOT_DTYPE))
             part.attrs = {}
             parts.append(part)
@@ -202,8 +216,8 @@ class CatalogHistory:
             parts = [empty]
         stacked = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         stacked.attrs = {schema.ATTRS_KEY: {"source": "history", "folder": str(self.folder),
-                                            "snapshots": len(chosen),
-                                            "subsets": sum(s.subset for s in chosen)}}
+                                            "snapshots": len(loaded),
+                                            "subsets": sum(s.subset for s in loaded)}}
         return stacked
 
     def asof(self, when: Any) -> pd.DataFrame:
@@ -219,13 +233,15 @@ class CatalogHistory:
         >>> len(history.asof("2026-08-01"))
         804
         """
-        at = _utc(when, what="asof")
+        at = utc_timestamp(when, what="asof")
         found = list_snapshots(self.folder)
         before = [s for s in found if s.at <= at]
         if not before:
             hint = f"the first snapshot is from {found[0].at.isoformat()}" if found else "the history is empty"
             raise LookupError(f"no snapshot at or before {at.isoformat()}; {hint}")
         state, _, applied = self._state_after(before)
+        if state is None:
+            raise LookupError(f"no readable snapshot at or before {at.isoformat()}; see the warnings above")
         updates = [s.at.isoformat() for s in applied if s.subset]
         if updates:
             state.attrs.setdefault(schema.ATTRS_KEY, {})["updated_by_subsets"] = updates
@@ -251,13 +267,13 @@ class CatalogHistory:
         """
         found = list_snapshots(self.folder)
         if since is not None:
-            at = _utc(since, what="since")
+            at = utc_timestamp(since, what="since")
             state, complete, _ = self._state_after([s for s in found if s.at <= at])
             after = [s for s in found if s.at > at]
         else:
             state, complete, after = None, False, found
-        if state is None and after:  # nothing known at since: start from the first snapshot after it
-            state, complete, after = self._read(after[0]), not after[0].subset, after[1:]
+        while state is None and after:  # nothing known at since: start from the first readable one after it
+            state, complete, after = read_snapshot(after[0]), not after[0].subset, after[1:]
         steps: list[tuple[SnapshotFile, pd.DataFrame]] = []
         if net and after:
             start, start_complete = state, complete
@@ -319,7 +335,9 @@ class CatalogHistory:
         times, parts = [], []
         known: set[str] = set()
         for snapshot in list_snapshots(self.folder):
-            part = self._read(snapshot, columns=columns)
+            part = read_snapshot(snapshot, columns=columns)
+            if part is None:
+                continue
             ids = part["model_id"]
             hits = part[(ids == model_id).fillna(False).to_numpy(dtype=bool)]
             if hits.empty:
@@ -350,49 +368,3 @@ def read_history_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     if SNAPSHOT_AT in frame.columns:
         frame[SNAPSHOT_AT] = pd.to_datetime(frame[SNAPSHOT_AT], utc=True).astype(_SNAPSHOT_DTYPE)
     return frame
-
-
-def is_api_fetch(frame: pd.DataFrame) -> bool:
-    """False for the bundled snapshot (``load_snapshot()``, or ``load_catalog``'s offline fallback).
-
-    The snapshot is not a new observation of the prices, so the fetch hook never records it.
-
-    >>> import aihubmix_frame as ahf
-    >>> is_api_fetch(ahf.load_snapshot())
-    False
-    """
-    return _provenance(frame).get("source") != "snapshot"
-
-
-def record_fetch(frame: pd.DataFrame, folder: str | os.PathLike[str]) -> Path | None:
-    """The ``load_catalog(history=folder)`` hook: record a fetched catalog, never break the load.
-
-    Only complete catalogs that came from the API are recorded: the bundled snapshot (the offline
-    fallback) is skipped silently, a filtered fetch (not a complete catalog) is skipped with a
-    :class:`HistoryWarning`, and a folder that cannot be written only warns: the caller still gets
-    its catalog. Returns the snapshot path, or None when nothing was written.
-
-    >>> import aihubmix_frame as ahf, tempfile
-    >>> fetched = ahf.load_snapshot()
-    >>> fetched.attrs["aihubmix"].update(source="network", fetched_at="2026-11-25T08:00:00Z")
-    >>> record_fetch(fetched, tempfile.mkdtemp()).suffix
-    '.parquet'
-    >>> record_fetch(ahf.load_snapshot(), tempfile.mkdtemp()) is None     # not from the API
-    True
-    """
-    if not is_api_fetch(frame):
-        return None
-    if not schema.is_complete_catalog(frame):
-        warnings.warn(
-            f"a filtered catalog ({len(frame)} models, not the complete catalog) is not recorded in the "
-            "price history; call load_catalog(history=...) without filters and filter the frame "
-            "afterwards, or record it with CatalogHistory(folder).record(df, subset=True)",
-            HistoryWarning, stacklevel=2,
-        )
-        return None
-    try:
-        return CatalogHistory(folder).record(frame)
-    except OSError as exc:
-        warnings.warn(f"the catalog was not recorded in {os.fspath(folder)!r}: {exc}; check the folder",
-                      HistoryWarning, stacklevel=2)
-        return None

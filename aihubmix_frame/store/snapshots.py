@@ -1,4 +1,4 @@
-"""The snapshot files of a history folder: content hash, file names, subset flag, listing."""
+"""The snapshot files of a history folder: content hash, file names, subset flag, listing, reading."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from ..errors import AihubmixError, HistoryWarning
 from .diff import column_values
+from .parquet import read_parquet
 
-__all__ = ["content_hash", "SnapshotFile", "list_snapshots", "snapshot_file_name"]
+__all__ = ["content_hash", "SnapshotFile", "list_snapshots", "snapshot_file_name", "read_snapshot",
+           "utc_timestamp"]
 
 #: Snapshot file names come only from the timestamp, a sequence number, the content hash and the
 #: subset flag, never from model ids, so no id (``../x``, ``a/b:c``) can make a path outside the
@@ -76,16 +81,66 @@ def snapshot_file_name(at: pd.Timestamp, sequence: int, digest: str, *, subset: 
 
 
 def list_snapshots(folder: str | os.PathLike[str]) -> list[SnapshotFile]:
-    """The snapshot files in ``folder``, oldest first; other files are ignored.
+    """The snapshot files in ``folder``, oldest first (by time, then sequence); other files are ignored.
+
+    Symlinks are never followed: an entry with a snapshot's name that is not a regular file (a
+    symlink, a loop of them, a folder) is left out with a :class:`HistoryWarning` naming it.
 
     >>> import tempfile
     >>> list_snapshots(tempfile.mkdtemp())
     []
     """
     found = []
-    for entry in os.scandir(folder):
-        match = _FILE_NAME.match(entry.name)
-        if match and entry.is_file():
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = _FILE_NAME.match(entry.name)
+            if not match:
+                continue
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:  # pragma: no cover - lstat failed: the entry vanished or is unreadable
+                regular = False
+            if not regular:
+                warnings.warn(f"{entry.path!r} is not a regular file (a symlink, a folder or another special "
+                              "file); the history ignores it. Remove it, or put the snapshot file itself there",
+                              HistoryWarning, stacklevel=3)
+                continue
             at = pd.Timestamp(dt.datetime.strptime(match[1], _TIME_FORMAT), tz="UTC")
             found.append(SnapshotFile(Path(entry.path), at, int(match[2]), match[3], bool(match[4])))
     return sorted(found, key=lambda s: (s.at, s.sequence))
+
+
+#: What a damaged or tampered snapshot file raises while it is read (bad footer JSON, missing or
+#: mistyped metadata keys, Arrow errors, I/O errors, a frame without model ids).
+_DAMAGE = (AihubmixError, ValueError, LookupError, TypeError, AttributeError, OSError, pa.ArrowException)
+
+
+def read_snapshot(snapshot: SnapshotFile, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """The frame of one snapshot file, or None with a :class:`HistoryWarning` naming the file when it
+    cannot be read as a catalog (damaged, tampered metadata, no ``model_id`` column)."""
+    try:
+        frame = read_parquet(snapshot.path, columns=columns)
+        if "model_id" not in frame.columns:
+            raise KeyError("it has no model_id column")
+        return frame
+    except _DAMAGE as exc:
+        reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        warnings.warn(f"the snapshot {str(snapshot.path)!r} cannot be read ({type(exc).__name__}: "
+                      f"{str(reason)[:200]}); the history skips it. Move it out of the folder, or restore "
+                      "it from a backup", HistoryWarning, stacklevel=3)
+        return None
+
+
+def utc_timestamp(value: Any, *, what: str) -> pd.Timestamp:
+    """A timestamp in UTC; naive values are taken as UTC.
+
+    >>> utc_timestamp("2026-07-02 04:09", what="asof").isoformat()
+    '2026-07-02T04:09:00+00:00'
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what} {value!r} is not a timestamp; pass an ISO-8601 string or a datetime") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"{what} is missing; pass an ISO-8601 string or a datetime")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
