@@ -28,7 +28,9 @@ CONVENTION_COLUMN = "input_includes_cache"
 
 #: Token-count columns that are not billed apart, by their last dotted part: reasoning is inside the
 #: output count, totals are sums of billed counts, Anthropic's 5-minute / 1-hour split is inside the
-#: cache write count.
+#: cache write count. Breakdowns under a ``*_tokens_details`` / ``*TokensDetails`` parent (OpenAI's
+#: ``audio_tokens``, ``accepted_prediction_tokens``; Gemini's per-modality counts) are inside a
+#: priced count too, and never warned about.
 REDUNDANT_TOKEN_COLUMNS: frozenset[str] = frozenset({
     "reasoning_tokens", "total_tokens", "totalTokenCount", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens",
 })
@@ -69,6 +71,11 @@ class ColumnChoice:
 
 def _looks_like_tokens(name: Any) -> bool:
     return isinstance(name, str) and "token" in name.lower()
+
+
+def _is_breakdown(name: str) -> bool:
+    parents = name.split(".")[:-1]
+    return any(p.endswith("_tokens_details") or p.endswith("TokensDetails") for p in parents)
 
 
 def choose_columns(columns: Any, *, given: dict[str, str | None], requests: str | None,
@@ -128,7 +135,7 @@ def choose_columns(columns: Any, *, given: dict[str, str | None], requests: str 
         inclusive = input_includes_cache
     used_set = set(used) | ({convention_column} if convention_column else set())
     unused = [c for c in present if _looks_like_tokens(c) and c not in used_set
-              and c.rsplit(".", 1)[-1] not in REDUNDANT_TOKEN_COLUMNS]
+              and c.rsplit(".", 1)[-1] not in REDUNDANT_TOKEN_COLUMNS and not _is_breakdown(c)]
     return ColumnChoice(names=names, requests=requests, input_includes_cache=inclusive,
                         convention_column=convention_column, mapped=mapped, providers=set(conventions),
                         unused=unused)
