@@ -94,6 +94,8 @@ def ids_source(table: PriceTable, series: pd.Series) -> tuple[Callable[[int, int
 def arrow_ids(series: pd.Series, name: Any) -> pa.Array:
     """Model ids as an Arrow string array, zero-copy for pyarrow-backed strings."""
     dtype = series.dtype
+    if len(series) == 0:  # an empty log: its id column may have any dtype (float64 from no records)
+        return pa.array([], type=pa.large_string())
     try:
         if pd.api.types.is_string_dtype(dtype) and dtype != object:
             array = pa.array(series.array)
