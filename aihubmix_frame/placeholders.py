@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema
 
@@ -50,13 +52,7 @@ NOT_PER_TOKEN_ID_PATTERNS: tuple[str, ...] = (
 )
 #: Output modalities that, without ``text``, mean a model produces media, not tokens.
 NOT_PER_TOKEN_OUTPUTS: tuple[str, ...] = ("image", "video")
-_ID_RULE = re.compile("|".join(re.escape(p) for p in NOT_PER_TOKEN_ID_PATTERNS), re.IGNORECASE)
-
-
-def _list_cells(frame: pd.DataFrame, column: str) -> list[set[str]]:
-    if column not in frame.columns:
-        return [set() for _ in range(len(frame))]
-    return [set(cell) if cell is not None and not isinstance(cell, float) else set() for cell in frame[column]]
+_ID_RULE = re.compile("|".join(re.escape(p) for p in NOT_PER_TOKEN_ID_PATTERNS))
 
 
 def not_per_token_mask(frame: pd.DataFrame) -> np.ndarray:
@@ -87,14 +83,20 @@ def not_per_token_mask(frame: pd.DataFrame) -> np.ndarray:
     >>> not_per_token_mask(df).tolist()
     [True, True, False, False]
     """
-    types = _list_cells(frame, "types")
-    outputs = _list_cells(frame, "output_modalities")
-    media_type = np.array([bool(t & set(PLACEHOLDER_TYPES)) and "llm" not in t for t in types], dtype=bool)
-    media_out = np.array([bool(o & set(NOT_PER_TOKEN_OUTPUTS)) and "text" not in o for o in outputs], dtype=bool)
-    ids = frame["model_id"].astype("string").fillna("")
-    by_id = np.array([bool(_ID_RULE.search(i)) for i in ids], dtype=bool)
-    placeholder = placeholder_price_mask(frame) if "types" in frame.columns else np.zeros(len(frame), dtype=bool)
-    return media_type | media_out | by_id | placeholder.astype(bool)
+    from .filters import list_contains
+
+    n = len(frame)
+    mask = np.zeros(n, dtype=bool)
+    if "types" in frame.columns:
+        mask |= list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False) & ~list_contains(
+            frame["types"], ("llm",))
+        mask |= placeholder_price_mask(frame)
+    if "output_modalities" in frame.columns:
+        mask |= list_contains(frame["output_modalities"], NOT_PER_TOKEN_OUTPUTS, require_all=False) & ~list_contains(
+            frame["output_modalities"], ("text",))
+    ids = pa.array(frame["model_id"].astype("string").fillna("").tolist(), type=pa.string())
+    mask |= np.asarray(pc.match_substring_regex(ids, _ID_RULE.pattern, ignore_case=True))
+    return mask
 
 
 def free_price_mask(frame: pd.DataFrame) -> np.ndarray:
