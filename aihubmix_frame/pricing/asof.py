@@ -26,6 +26,7 @@ from .workload import row_labels
 __all__ = ["AsOfTable", "catalog_versions", "asof_table", "asof_source", "utc_nanoseconds"]
 
 SNAPSHOT_AT = "snapshot_at"
+_NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 def _utc(value: Any, what: str) -> pd.Timestamp:
@@ -132,8 +133,11 @@ def asof_table(versions: list[tuple[pd.Timestamp, pd.DataFrame]], *, withhold: b
                      union_ids=pa.array(list(union), type=pa.large_string()), grid=grid.ravel())
 
 
-def utc_nanoseconds(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A timestamp column as int64 ns since the epoch in UTC (naive times are UTC); ``ValueError`` for bad rows."""
+def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
+    """A timestamp column as (int64 ticks since the epoch in UTC, their unit); naive times are UTC.
+
+    No copy for a datetime column: the version times are brought to its unit instead.
+    """
     if column not in frame.columns:
         raise ValueError(f"at={column!r}: the log has no such column; name its timestamp column with at=")
     series = frame[column]
@@ -143,18 +147,20 @@ def utc_nanoseconds(frame: pd.DataFrame, column: str) -> np.ndarray:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"column {column!r} does not hold timestamps ({exc}); convert it with "
                              f"pd.to_datetime(log[{column!r}], utc=True)") from None
-    if getattr(series.dt, "tz", None) is not None:
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    missing = series.isna().to_numpy()
+    index = pd.DatetimeIndex(series, copy=False)
+    ticks = index.asi8  # UTC for tz-aware values, wall time (taken as UTC) for naive ones
+    missing = ticks == np.iinfo(np.int64).min
     if missing.any():
         raise ValueError(f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(missing))}; "
                          "every request needs a time to be priced as of it: fill or drop those rows")
-    return series.dt.as_unit("ns").to_numpy().view(np.int64)
+    return ticks, index.unit
 
 
-def asof_source(asof: AsOfTable, ids: pd.Series, stamps: np.ndarray
-                ) -> tuple[Callable[[int, int], np.ndarray], Callable, int, np.ndarray]:
-    """(rows(lo, hi), unknown_names(lo, hi, mask), rows before the first version, rows per version)."""
+def asof_source(asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns"
+                ) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray]]:
+    """(rows(lo, hi), unknown_names(lo, hi, mask), counts()): ``counts()[0]`` rows before the first
+    version, then rows per version, gathered while the blocks are priced."""
+    times = (asof.times // _NS_PER[unit]).astype(np.int64)  # versions in the log's unit: no copy of the log
     if isinstance(ids.dtype, pd.CategoricalDtype):
         categories = arrow_ids(pd.Series(ids.dtype.categories), ids.name)
         category_codes = np.append(_union_codes(asof, categories), asof.n_ids)
@@ -176,17 +182,22 @@ def asof_source(asof: AsOfTable, ids: pd.Series, stamps: np.ndarray
             return set(pc.unique(array.slice(lo, hi - lo).filter(pa.array(mask))).to_pylist())
     width = asof.n_ids + 1
 
+    seen: list[np.ndarray] = []  # list.append is atomic: blocks on several threads may add to it
+
     def rows(lo: int, hi: int) -> np.ndarray:
-        version = np.searchsorted(asof.times, stamps[lo:hi], side="right")
-        flat = version * width
-        flat += codes_of(lo, hi)
-        return asof.grid[flat]
+        version = np.searchsorted(times, stamps[lo:hi], side="right")
+        seen.append(np.bincount(version, minlength=len(times) + 1))
+        version *= width
+        version += codes_of(lo, hi)
+        return asof.grid[version]
 
     def unknown(lo: int, hi: int, mask: np.ndarray) -> set:
-        return names_of(lo, hi, mask & (stamps[lo:hi] >= asof.times[0]))
+        return names_of(lo, hi, mask & (stamps[lo:hi] >= times[0]))
 
-    counts = np.bincount(np.searchsorted(asof.times, stamps, side="right"), minlength=len(asof.times) + 1)
-    return rows, unknown, int(counts[0]), counts[1:]
+    def counts() -> np.ndarray:
+        return np.sum(seen, axis=0) if seen else np.zeros(len(times) + 1, dtype=np.int64)
+
+    return rows, unknown, counts
 
 
 def _union_codes(asof: AsOfTable, ids: pa.Array) -> np.ndarray:

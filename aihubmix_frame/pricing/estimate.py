@@ -79,13 +79,13 @@ def price_workload(
     warn: bool = True,
     stacklevel: int = 4,
     source: tuple | None = None,
-    before_first: int = 0,
 ) -> pd.DataFrame:
     """A pandas workload with the cost columns added (``prefix`` + name), priced on its own ids or,
     with ``target``, on another model: one catalog row for every row (an int, ``to_label`` its id) or
     one per source model (an array indexed by the source's catalog row; the ids become the labels).
 
-    ``source`` = (rows, unknown_names) replaces the id lookup (as-of pricing). The caller's frame is
+    ``source`` = (rows, unknown_names, counts) replaces the id lookup (as-of pricing; ``counts()[0]``:
+    rows before the first version, which are not unknown ids). The caller's frame is
     never changed. Positional arguments after ``workload`` are those the dask adapter passes.
     """
     n_rows = len(workload)
@@ -101,7 +101,7 @@ def price_workload(
             tokens["input"] = np.where(flags, tokens["input"], tokens["input"] + cached)
     labels = None
     if source is not None:
-        rows_of, unknown_of = source
+        rows_of, unknown_of, _ = source
     else:
         rows_of, unknown_of = ids_source(table, workload[spec.model_id])
     if isinstance(target, np.ndarray):
@@ -120,6 +120,7 @@ def price_workload(
     if report.bad:
         raise diagnose(workload.index, arrays, spec, None if flags is None else flags)
     if warn:
+        before_first = int(source[2]()[0]) if source is not None else 0
         warn_report(table, report, stacklevel=stacklevel, before_first=before_first)
     # concat does not copy the new arrays (df[col] = array would); the caller's frame is never changed.
     names = [prefix + column for column in (*COST_COLUMNS, EXCEEDS_COLUMN)]
@@ -223,8 +224,11 @@ def _estimate_asof(history: Any, workload: Any, spec: WorkloadSpec, provenance: 
     if is_dask(workload):
         raise TypeError("at= prices pandas logs; compute the dask log per month (ddf.partitions) or pass pandas")
     asof = asof_table(catalog_versions(history), withhold=not token_rate_estimates)
-    stamps = utc_nanoseconds(workload, at)
-    rows, unknown, before, per_version = asof_source(asof, workload[spec.model_id], stamps)
+    stamps, unit = utc_nanoseconds(workload, at)
+    source = asof_source(asof, workload[spec.model_id], stamps, unit)
+    result = price_workload(workload, asof.table, spec, provenance=provenance, source=source)
+    counts = source[2]()
+    before, per_version = int(counts[0]), counts[1:]
     if before:
         first = asof.labels[0]
         warnings.warn(
@@ -232,7 +236,6 @@ def _estimate_asof(history: Any, workload: Any, spec: WorkloadSpec, provenance: 
             "Record an older catalog in the history, or drop those rows",
             AsOfWarning, stacklevel=3,
         )
-    provenance["as_of"] = {"column": at, "versions": dict(zip(asof.labels, per_version.tolist())),
-                           "before_first_version": before}
-    return price_workload(workload, asof.table, spec, provenance=provenance, source=(rows, unknown),
-                          before_first=before)
+    result.attrs["aihubmix"]["cost"]["as_of"] = {"column": at, "versions": dict(zip(asof.labels, per_version.tolist())),
+                                                 "before_first_version": before}
+    return result
