@@ -166,7 +166,9 @@ def main() -> int:
     def vectorised(frame=log):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ahf.AihubmixWarning)
-            return ahf.estimate_cost(catalog, frame)
+            # token_rate_estimates=True: the dict loop bills every model at its token rates, image and
+            # video models too (estimate_cost leaves those NA by default), so both do the same work.
+            return ahf.estimate_cost(catalog, frame, token_rate_estimates=True)
 
     # Correctness first: the vectorised result equals the dict loop on the slice.
     expected = dict_loop(prices, part)
