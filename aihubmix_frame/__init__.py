@@ -62,6 +62,11 @@ _LAZY: dict[str, str] = {
     "compare_sources": "sources.compare",
     "enrich": "sources.compare",
     "FieldValueWarning": "errors",
+    "alternatives": "pricing",
+    "UsageColumnsWarning": "errors",
+    "ContextLengthWarning": "errors",
+    "NotPerTokenWarning": "errors",
+    "AsOfWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store")
 

@@ -114,3 +114,19 @@ class CacheWriteDurationWarning(PriceWarning):
 
 class FieldValueWarning(AihubmixWarning):
     """Some 2026 field values (a date, a true/false flag) could not be read and are missing; the message names the models."""
+
+
+class UsageColumnsWarning(AihubmixWarning):
+    """A request log's columns were read by their provider names, or some token-count columns were left unused."""
+
+
+class ContextLengthWarning(PriceWarning):
+    """Some requests' prompts exceed their model's context length (priced anyway; see the exceeds_context column)."""
+
+
+class NotPerTokenWarning(PriceWarning):
+    """Models not priced per token (image, video, placeholder prices) were given NA costs, not token-rate guesses."""
+
+
+class AsOfWarning(PriceWarning):
+    """Some requests predate the first catalog version of the history; their costs are NA."""

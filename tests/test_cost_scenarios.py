@@ -12,6 +12,7 @@ import pytest
 import aihubmix_frame as ahf
 from aihubmix_frame.pricing import COST_COLUMNS
 from aihubmix_frame.frame import placeholder_price_mask
+from aihubmix_frame.placeholders import not_per_token_mask
 from helpers_cost import reference_prices, reference_row_cost
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,10 @@ def by_id(table: pd.DataFrame) -> pd.DataFrame:
 
 def test_cost_table_shape_and_columns(catalog):
     table = catalog.aihub.cost(input_tokens=2_000, output_tokens=500)
-    assert list(table.columns) == ["model_id", *COST_COLUMNS, "note"]
+    assert list(table.columns) == ["model_id", *COST_COLUMNS, "input_usd_per_1m", "output_usd_per_1m",
+                                   "cache_read_usd_per_1m", "cache_write_usd_per_1m", "context_length", "note"]
+    gpt4o = by_id(table).loc["gpt-4o"]
+    assert (gpt4o["input_usd_per_1m"], gpt4o["output_usd_per_1m"], gpt4o["context_length"]) == (2.5, 10, 128_000)
     assert len(table) == len(catalog) and table.index.equals(catalog.index)
     assert table["model_id"].tolist() == catalog["model_id"].tolist()
     assert all(str(table[c].dtype) == "Float64" for c in COST_COLUMNS)
@@ -52,7 +56,7 @@ def test_cost_table_shape_and_columns(catalog):
 def test_cost_table_matches_the_reference_for_every_priced_model(catalog):
     prices = reference_prices(ahf.loader.snapshot_payload()["data"])
     table = catalog.aihub.cost(input_tokens=30_000, output_tokens=2_000, cache_read_tokens=10_000,
-                               cache_write_tokens=5_000, requests=4)
+                               cache_write_tokens=5_000, requests=4, token_rate_estimates=True)
     for row in table.itertuples():
         want = reference_row_cost(prices, row.model_id, 30_000, 2_000, 10_000, 5_000, 4)
         got = [getattr(row, c) for c in COST_COLUMNS]
@@ -73,10 +77,11 @@ def test_notes_say_what_the_user_must_know(catalog):
     assert table.loc["gpt-4o", "note"] == "prompt exceeds the 128,000-token context"
     assert table.loc["gpt-5.5-free", "note"] == "free model"
     assert table.loc["gpt-5.5-free", "total_cost_usd"] == 0
-    placeholder = catalog.loc[placeholder_price_mask(catalog), "model_id"]
+    placeholder = catalog.loc[not_per_token_mask(catalog), "model_id"]
     assert placeholder.size > 0
-    for model_id in placeholder:
-        assert "placeholder price" in table.loc[model_id, "note"]
+    for model_id in placeholder:  # changed on purpose (issue 11): no number that looks real
+        assert "not priced per token (image/video model): cost NA" in table.loc[model_id, "note"]
+        assert pd.isna(table.loc[model_id, "total_cost_usd"])
     quiet = by_id(catalog.aihub.cost(input_tokens=1_000, output_tokens=100))
     assert quiet.loc["gpt-4o", "note"] == "" and quiet.loc["gpt-3.5-turbo", "note"] == ""
 
@@ -126,15 +131,16 @@ def test_cheapest_is_the_sorted_cost_table_without_placeholders(catalog):
     args = dict(input_tokens=20_000, output_tokens=1_000, cache_read_tokens=5_000)
     top = catalog.aihub.cheapest(15, **args)
     table = catalog.aihub.cost(**args)
-    eligible = table[~placeholder_price_mask(catalog) & table["total_cost_usd"].notna().to_numpy()]
+    fits = ~(table["context_length"] < 20_000).fillna(False).to_numpy()  # the prompt is 20,000 tokens
+    eligible = table[~not_per_token_mask(catalog) & table["total_cost_usd"].notna().to_numpy() & fits]
     expected = eligible.sort_values("total_cost_usd", kind="stable").head(15)
     pd.testing.assert_frame_equal(top.drop(columns=[]), expected, check_like=False, check_exact=True)
-    assert not top["note"].str.contains("placeholder").any()
+    assert not top["note"].str.contains("per token").any()
 
 
 def test_cheapest_can_include_placeholders_and_drop_free_models(catalog):
     with_placeholders = catalog.aihub.cheapest(len(catalog), 1_000, 1_000, include_placeholder=True)
-    assert with_placeholders["note"].str.contains("placeholder").any()
+    assert with_placeholders["note"].str.contains("listed token rates, not a real price").any()
     paid = catalog.aihub.cheapest(20, 1_000, 1_000, include_free=False)
     assert (paid["total_cost_usd"] > 0).all() and not paid["note"].str.contains("free").any()
 
@@ -163,7 +169,8 @@ def test_cheapest_drops_free_and_placeholder_models_by_their_price_table_flags()
 
 def test_price_table_flags_agree_with_the_notes_and_the_placeholder_mask(catalog):
     table = ahf.pricing.price_table(catalog)
-    assert table.placeholder[:-1].tolist() == placeholder_price_mask(catalog).tolist()
+    assert table.placeholder[:-1].tolist() == not_per_token_mask(catalog).tolist()
+    assert (placeholder_price_mask(catalog) <= not_per_token_mask(catalog)).all()  # one signal of the rule
     assert not table.free[-1] and not table.placeholder[-1]  # the unknown-model row
     notes = catalog.aihub.cost(input_tokens=1_000, output_tokens=100)["note"]
     assert table.free[:-1].tolist() == notes.str.contains("free model").tolist()

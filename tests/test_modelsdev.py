@@ -100,11 +100,14 @@ def test_enriched_context_tiers_are_billed_by_estimate_cost(snapshot, modelsdev)
     rich = enrich(snapshot, modelsdev, fields=["price_tiers"])
     log = pd.DataFrame({"model_id": ["claude-opus-4-6-think"] * 2,
                         "input_tokens": [250_000, 150_000], "output_tokens": [1_000, 1_000]})
-    costed = ahf.estimate_cost(rich, log)
+    # The 250,000-token prompt is longer than the catalog's 200,000-token context: priced and warned about.
+    with pytest.warns(ahf.errors.ContextLengthWarning, match="claude-opus-4-6-think"):
+        costed = ahf.estimate_cost(rich, log)
     # above 200,000 prompt tokens models.dev's tier bills 10 / 37.5 per 1M for the whole request
     assert costed["input_cost_usd"].tolist() == pytest.approx([250_000 * 10 / 1e6, 150_000 * 5 / 1e6])
     assert costed["output_cost_usd"].tolist() == pytest.approx([1_000 * 37.5 / 1e6, 1_000 * 25 / 1e6])
-    plain = ahf.estimate_cost(snapshot, log)
+    with pytest.warns(ahf.errors.ContextLengthWarning):
+        plain = ahf.estimate_cost(snapshot, log)
     assert plain["input_cost_usd"].iloc[0] == pytest.approx(250_000 * 5 / 1e6)
 
 

@@ -64,3 +64,23 @@ def test_readme_names_every_public_function_command_accessor_method_and_variable
     variables = sorted(set(re.findall(r'"(AIHUBMIX_[A-Z_]+)"', source)))
     missing += [v for v in variables if v not in readme]
     assert not missing, f"the README does not mention {missing}"
+
+
+def test_readme_first_command_lists_paid_models_only(capsys):
+    """The README's first command (issue 11): `--no-free` keeps $0 trial models off its first screen."""
+    import shlex
+
+    from aihubmix_frame.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)[0].strip()
+    argv = shlex.split(first.split("aihubmix-frame", 1)[1])
+    assert "--no-free" in argv
+    assert main(argv) == 0
+    shown = capsys.readouterr().out
+    catalog = ahf.load_snapshot()
+    free = set(catalog.loc[ahf.placeholders.free_price_mask(catalog), "model_id"])
+    listed = [line.split()[0] for line in shown.splitlines()[1:] if line.strip()]
+    assert listed and not free & set(listed)
+    assert main([a for a in argv if a != "--no-free"]) == 0  # without it, free models fill the top
+    assert free & {line.split()[0] for line in capsys.readouterr().out.splitlines()[1:] if line.strip()}

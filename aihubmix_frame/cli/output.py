@@ -89,6 +89,8 @@ def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) 
                        help="input price of at most USD per 1M tokens (missing prices never match)")
     group.add_argument("--max-output-price", type=float, default=None, metavar="USD",
                        help="output price of at most USD per 1M tokens (missing prices never match)")
+    group.add_argument("--no-free", dest="include_free", action="store_const", const=False, default=None,
+                       help="leave out free models (every price 0 or absent)")
     if sort:
         group.add_argument("--sort", default=None,
                            help="model_ratio (input price), context_length, coding, order, or a column")

@@ -2,15 +2,18 @@
 
 One concept per module, lowest first: ``dask_adapter`` (dask frames, priced partition by partition),
 ``table`` (:class:`PriceTable`, with the placeholder and free flags), ``workload`` (the request log's
-columns and checks), ``kernel`` (the vectorised pricing kernel), ``estimate`` (:func:`estimate_cost`,
-:func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
+columns and checks), ``kernel`` (the vectorised pricing kernel), ``columns`` (which log column is which), ``asof``
+(dated catalog versions and the as-of join), ``estimate`` (:func:`estimate_cost`), ``alternatives``
+(cheaper equivalents), ``repricing`` (:func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
 :func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`), ``usage`` (:func:`read_usage`: provider usage logs to a
 workload). Prices are USD per 1M tokens.
 """
 
 from __future__ import annotations
 
-from .estimate import REPRICED_PREFIX, estimate_cost, reprice
+from .alternatives import alternatives
+from .estimate import EXCEEDS_COLUMN, REPRICED_PREFIX, estimate_cost
+from .repricing import CHEAPEST_EQUIVALENT, reprice
 from .kernel import COST_COLUMNS
 from .scenarios import NOTE_COLUMN, CacheBreakEven, cache_break_even, cheapest_models, scenario_cost
 from .summary import PERIOD_COLUMN, summarize_cost
@@ -21,6 +24,9 @@ from .workload import TOKEN_COLUMNS, WorkloadSpec
 __all__ = [
     "estimate_cost",
     "reprice",
+    "alternatives",
+    "CHEAPEST_EQUIVALENT",
+    "EXCEEDS_COLUMN",
     "read_usage",
     "USAGE_COLUMNS",
     "summarize_cost",

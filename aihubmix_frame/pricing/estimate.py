@@ -1,115 +1,193 @@
-"""Pricing a request log: estimate_cost (what it cost) and reprice (what it would cost on another model).
+"""Pricing a request log: estimate_cost (what it cost, on one catalog or as of each request) and reprice.
 
 Prices are USD per 1M tokens. The billing rules, in one place (README "Cost modelling"):
 
 - ``input_includes_cache=True`` (OpenAI's ``prompt_tokens``): ``input_tokens`` is the whole prompt;
   uncached input = input - cache_read - cache_write. ``False`` (Anthropic's usage): ``input_tokens``
   excludes cache reads and writes. Either way the prompt size is uncached + cache read + cache write.
+  Unnamed columns and the convention follow :mod:`aihubmix_frame.pricing.columns`.
 - A model without a cache_read (cache_write) price bills those tokens at its input price, and says so.
 - Context tiers (``price_tiers``): when the prompt exceeds a tier's ``size``, that tier's prices bill the
   whole request; the highest tier exceeded wins; a price the tier lacks falls back to the base price.
-- Token counts are per request; ``requests`` multiplies.
-- An unknown model id (exact, case-sensitive match) costs NA and warns; never a silent $0.
+- Token counts are per request; ``requests`` multiplies. Counts must be finite, >= 0 and <= 2**53.
+- An unknown model id (exact, case-sensitive match) costs NA and warns; never a silent $0. So does a
+  model not priced per token (image, video), unless ``token_rate_estimates=True``.
+- A prompt longer than the model's context is priced, warned about and marked in ``exceeds_context``.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import AihubmixDeprecationWarning
+from ..errors import AsOfWarning
+from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
+from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
 from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
-from .table import PriceTable, is_catalog_frame, price_table
-from .workload import WorkloadSpec, diagnose, numeric_values, workload_spec
+from .table import CACHE_KINDS, PriceTable, price_table
+from .workload import WorkloadSpec, convention_flags, diagnose, numeric_values, workload_spec
 
-__all__ = ["estimate_cost", "reprice", "price_workload", "REPRICED_PREFIX"]
+__all__ = ["estimate_cost", "price_workload", "price_partition", "REPRICED_PREFIX", "EXCEEDS_COLUMN", "log_spec"]
 
 REPRICED_PREFIX = "repriced_"
+#: True where a row's whole prompt exceeds its model's context length.
+EXCEEDS_COLUMN = "exceeds_context"
+
+
+def log_spec(workload: Any, *, model_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+             requests, input_includes_cache, stacklevel: int = 4) -> tuple[WorkloadSpec, dict]:
+    """The :class:`WorkloadSpec` of a log (names resolved by :mod:`.columns`, stated once) and its provenance."""
+    if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
+        return workload_spec(workload, model_id="model_id", input_tokens="input_tokens",  # raises TypeError
+                             output_tokens="output_tokens", cache_read_tokens=None, cache_write_tokens=None,
+                             requests=None, input_includes_cache=True), {}
+    if input_includes_cache is not None and not isinstance(input_includes_cache, (bool, np.bool_)):
+        raise TypeError(f"input_includes_cache must be True, False or None, got {input_includes_cache!r}")
+    given = {"model_id": model_id, "input": input_tokens, "output": output_tokens,
+             "cache_read": cache_read_tokens, "cache_write": cache_write_tokens}
+    choice = choose_columns(workload.columns, given=given, requests=requests,
+                            input_includes_cache=input_includes_cache)
+    names = choice.names
+    spec = workload_spec(workload, model_id=names["model_id"], input_tokens=names["input"],
+                         output_tokens=names["output"], cache_read_tokens=names["cache_read"],
+                         cache_write_tokens=names["cache_write"], requests=choice.requests,
+                         input_includes_cache=choice.input_includes_cache,
+                         convention_column=choice.convention_column)
+    warn_columns(choice, stacklevel=stacklevel)
+    return spec, choice.provenance()
+
+
+def _labels(table: PriceTable, target: np.ndarray) -> pd.arrays.ArrowStringArray:
+    names = np.array([*table.model_ids, None], dtype=object)
+    return pd.array(names[target], dtype="string")
 
 
 def price_workload(
     workload: pd.DataFrame,
     table: PriceTable,
     spec: WorkloadSpec,
-    target_row: int | None = None,
+    target: int | np.ndarray | None = None,
     prefix: str = "",
     to_label: str | None = None,
+    provenance: dict | None = None,
     *,
     warn: bool = True,
     stacklevel: int = 4,
+    source: tuple | None = None,
 ) -> pd.DataFrame:
     """A pandas workload with the cost columns added (``prefix`` + name), priced on its own ids or,
-    with ``target_row``, every row on that one model (then ``to_label`` adds the reprice columns).
+    with ``target``, on another model: one catalog row for every row (an int, ``to_label`` its id) or
+    one per source model (an array indexed by the source's catalog row; the ids become the labels).
 
-    The caller's frame is never changed. Positional arguments after ``workload`` are those the dask
-    adapter passes to each partition.
+    ``source`` = (rows, unknown_names, counts) replaces the id lookup (as-of pricing; ``counts()[0]``:
+    rows before the first version, which are not unknown ids). The caller's frame is
+    never changed. Positional arguments after ``workload`` are those the dask adapter passes.
     """
     n_rows = len(workload)
     arrays = {column: numeric_values(workload, column) for column in spec.numeric_columns}
     tokens = {kind: arrays[c] if c is not None else None for kind, c in spec.tokens.items()}
     requests = arrays[spec.requests] if spec.requests is not None else None
-    if target_row is None:
-        rows_of, unknown_of = ids_source(table, workload[spec.model_id])
+    inclusive, flags = spec.input_includes_cache, None
+    if spec.convention_column is not None:
+        flags = convention_flags(workload, spec.convention_column)
+        inclusive = bool(flags.all()) or bool(flags.any())
+        if inclusive and not flags.all():  # mixed: bring the exclusive rows to the inclusive convention
+            cached = sum(tokens[k] for k in CACHE_KINDS if tokens[k] is not None)
+            tokens["input"] = np.where(flags, tokens["input"], tokens["input"] + cached)
+    labels = None
+    if source is not None:
+        rows_of, unknown_of, _ = source
     else:
+        rows_of, unknown_of = ids_source(table, workload[spec.model_id])
+    if isinstance(target, np.ndarray):
+        source_rows = rows_of
+        per_source = target
+
         def rows_of(lo: int, hi: int) -> np.ndarray:
-            return np.full(hi - lo, target_row, dtype=np.intp)
+            return per_source[source_rows(lo, hi)]
         unknown_of = None
-    costs, report = price_rows(table, n_rows, rows_of, tokens, requests,
-                               inclusive=spec.input_includes_cache, unknown_of=unknown_of)
+        labels = _labels(table, per_source[source_rows(0, n_rows)])
+    elif target is not None:
+        def rows_of(lo: int, hi: int) -> np.ndarray:
+            return np.full(hi - lo, target, dtype=np.intp)
+        unknown_of = None
+    costs, report = price_rows(table, n_rows, rows_of, tokens, requests, inclusive=inclusive, unknown_of=unknown_of)
     if report.bad:
-        raise diagnose(workload.index, arrays, spec)
+        raise diagnose(workload.index, arrays, spec, None if flags is None else flags)
     if warn:
-        warn_report(table, report, stacklevel=stacklevel)
+        before_first = int(source[2]()[0]) if source is not None else 0
+        warn_report(table, report, stacklevel=stacklevel, before_first=before_first)
     # concat does not copy the new arrays (df[col] = array would); the caller's frame is never changed.
-    names = [prefix + column for column in COST_COLUMNS]
+    names = [prefix + column for column in (*COST_COLUMNS, EXCEEDS_COLUMN)]
     kept = workload.drop(columns=[c for c in names if c in workload.columns])
-    added = pd.DataFrame(dict(zip(names, costs)), index=workload.index, copy=False)
+    added = pd.DataFrame(dict(zip(names, [*costs, report.exceeds])), index=workload.index, copy=False)
     result = pd.concat([kept, added], axis=1) if len(kept.columns) else added
-    result.attrs = dict(workload.attrs)
-    if to_label is not None:
-        result["repriced_model_id"] = pd.array([to_label] * len(result), dtype="string")
+    result.attrs = copy.deepcopy(workload.attrs)
+    if provenance:
+        result.attrs.setdefault("aihubmix", {})["cost"] = provenance
+    if labels is not None or to_label is not None:
+        result["repriced_model_id"] = labels if labels is not None else pd.array([to_label] * len(result),
+                                                                                dtype="string")
         result["cost_difference_usd"] = result[REPRICED_PREFIX + "total_cost_usd"] - result["total_cost_usd"]
     return result
 
 
-def _price_partition(partition: pd.DataFrame, table: PriceTable, spec: WorkloadSpec, target_row: int | None,
-                     prefix: str, to_label: str | None) -> pd.DataFrame:
+def price_partition(partition: pd.DataFrame, table: PriceTable, spec: WorkloadSpec, target, prefix: str,
+                     to_label: str | None, provenance: dict | None) -> pd.DataFrame:
     """One dask partition (its warnings would stay in the worker, so none are raised)."""
-    return price_workload(partition, table, spec, target_row, prefix, to_label, warn=False)
+    return price_workload(partition, table, spec, target, prefix, to_label, provenance, warn=False)
 
 
 def estimate_cost(
-    catalog: pd.DataFrame,
+    catalog: Any,
     workload: Any,
     *,
-    input_includes_cache: bool = True,
-    model_id: str = "model_id",
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
+    at: str | None = None,
+    input_includes_cache: bool | None = None,
+    model_id: str | None = None,
+    input_tokens: str | None = None,
+    output_tokens: str | None = None,
     cache_read_tokens: str | None = None,
     cache_write_tokens: str | None = None,
     requests: str | None = None,
+    token_rate_estimates: bool = False,
 ) -> Any:
     """Price a request log: the same rows with ``input_cost_usd``, ``cache_read_cost_usd``,
-    ``cache_write_cost_usd``, ``output_cost_usd`` and ``total_cost_usd`` (Float64, USD) added.
+    ``cache_write_cost_usd``, ``output_cost_usd``, ``total_cost_usd`` (Float64, USD) and
+    ``exceeds_context`` (bool: the prompt is longer than the model's context) added.
 
     ``workload`` has one row per request (or per group of identical requests): ``model_id``,
     ``input_tokens``, ``output_tokens`` and optionally ``cache_read_tokens``, ``cache_write_tokens``
     and ``requests`` (token counts are per request; ``requests`` multiplies). Name other columns
-    with the keyword options. Ids match the catalog exactly (case-sensitive). With
-    ``input_includes_cache=True`` (OpenAI's ``prompt_tokens``) the input counts include cached
-    tokens; ``False`` is Anthropic's convention. See the module docstring for every rule.
+    with the keyword options. Unnamed, a provider's names are recognised with its convention
+    (OpenAI's ``prompt_tokens``, ``completion_tokens``, ``cached_tokens``: the input includes the
+    cache; Anthropic's ``cache_read_input_tokens``, ``cache_creation_input_tokens``: it does not;
+    ``model``), stated once in a :class:`~aihubmix_frame.errors.UsageColumnsWarning` and in
+    ``attrs["aihubmix"]["cost"]``; a column that looks like a token count and is not priced is named
+    in a warning too. ``input_includes_cache=None`` takes the convention from the names, or per row
+    from a boolean ``input_includes_cache`` column (:func:`read_usage` writes one), else True.
+    Ids match the catalog exactly (case-sensitive).
+
+    ``at="timestamp"`` prices each row with the catalog in force at its time: ``catalog`` is then a
+    :class:`~aihubmix_frame.CatalogHistory`, ``{when: catalog}``, ``[(when, catalog), ...]`` or dated
+    catalogs (see :func:`aihubmix_frame.pricing.asof.catalog_versions`); rows before the first
+    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`.
 
     Unknown ids cost NA and raise one :class:`~aihubmix_frame.errors.UnknownModelWarning` naming
-    them; cache tokens billed at the input price, placeholder and missing prices warn too
-    (:class:`~aihubmix_frame.errors.PriceWarning` subclasses). Negative or missing counts, cache
-    tokens above the input tokens (inclusive mode), non-numeric or missing columns raise
-    ``ValueError`` naming the rows or columns. A ``catalog`` that is not a catalog frame raises
-    :class:`~aihubmix_frame.errors.NotACatalogError`; bad price tiers raise
+    them; models not priced per token (image and video models, placeholder prices:
+    :func:`aihubmix_frame.placeholders.not_per_token_mask`) cost NA with a ``NotPerTokenWarning``
+    unless ``token_rate_estimates=True``; prompts over the context length raise a
+    ``ContextLengthWarning``; cache tokens billed at the input price and missing prices warn too
+    (all :class:`~aihubmix_frame.errors.PriceWarning` subclasses). Negative, missing, complex or
+    non-numeric counts, counts beyond 2**53, cache tokens above the input tokens (inclusive mode),
+    duplicated or missing columns raise ``ValueError`` naming the rows or columns (object columns of
+    Python ints are accepted). A ``catalog`` that is not a catalog frame raises
+    :class:`~aihubmix_frame.errors.NotACatalogError`; bad or negative prices raise
     :class:`~aihubmix_frame.errors.SchemaError`. The input frames are never changed.
 
     A dask DataFrame gives a lazy dask DataFrame with the same columns (one ``map_partitions``).
@@ -124,63 +202,40 @@ def estimate_cost(
     >>> costed["total_cost_usd"].round(6).tolist()  # gpt-4o: 1000*2.5 + 1000*1.25 + 500*10 per 1M
     [0.00875, 0.01925]
     """
-    spec = workload_spec(workload, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
-                         cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens,
-                         requests=requests, input_includes_cache=input_includes_cache)
+    spec, provenance = log_spec(workload, model_id=model_id, input_tokens=input_tokens,
+                                output_tokens=output_tokens, cache_read_tokens=cache_read_tokens,
+                                cache_write_tokens=cache_write_tokens, requests=requests,
+                                input_includes_cache=input_includes_cache)
+    provenance["token_rate_estimates"] = bool(token_rate_estimates)
+    if at is not None:
+        return _estimate_asof(catalog, workload, spec, provenance, at, token_rate_estimates)
     table = price_table(catalog, needed_for="estimate_cost")
+    if not token_rate_estimates:
+        table = table.withhold_non_token()
     if is_dask(workload):
-        return map_partitions_quietly(workload, _price_partition, table, spec, None, "", None,
+        return map_partitions_quietly(workload, price_partition, table, spec, None, "", None, provenance,
                                       token="aihubmix-estimate-cost-")
-    return price_workload(workload, table, spec)
+    return price_workload(workload, table, spec, provenance=provenance)
 
 
-def reprice(
-    catalog: pd.DataFrame,
-    workload: Any,
-    *,
-    to: str,
-    input_includes_cache: bool = True,
-    model_id: str = "model_id",
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
-    cache_read_tokens: str | None = None,
-    cache_write_tokens: str | None = None,
-    requests: str | None = None,
-) -> Any:
-    """What the log would have cost on model ``to``, side by side with what it cost.
-
-    Returns the rows of :func:`estimate_cost` (original costs) plus ``repriced_model_id``, the same
-    five cost columns prefixed ``repriced_`` (every request billed on ``to``, with its tiers and cache
-    prices), and ``cost_difference_usd`` = repriced total - original total (negative: ``to`` is
-    cheaper). ``to`` must be an exact catalog id. Works on pandas and dask frames; the input frames
-    are never changed. The catalog comes first, as in :func:`estimate_cost`; the old order
-    ``reprice(workload, catalog, to=...)`` still works for one release and raises an
-    :class:`~aihubmix_frame.errors.AihubmixDeprecationWarning`.
-
-    >>> import pandas as pd, aihubmix_frame as ahf
-    >>> log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [10_000], "output_tokens": [1_000]})
-    >>> out = ahf.reprice(ahf.load_snapshot(), log, to="gpt-5")
-    >>> out[["total_cost_usd", "repriced_total_cost_usd", "cost_difference_usd"]].round(4).iloc[0].tolist()
-    [0.035, 0.0225, -0.0125]
-    """
-    if not is_catalog_frame(catalog) and is_catalog_frame(workload):
-        warnings.warn(
-            "reprice(workload, catalog, ...) is deprecated: the catalog comes first, as in estimate_cost. "
-            "Call reprice(catalog, workload, to=...); the old order stops working in the next release",
-            AihubmixDeprecationWarning, stacklevel=2,
-        )
-        catalog, workload = workload, catalog
-    spec = workload_spec(workload, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
-                         cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens,
-                         requests=requests, input_includes_cache=input_includes_cache)
-    if not isinstance(to, str):
-        raise TypeError(f"to must be a model id string, got {to!r}")
-    table = price_table(catalog, needed_for="reprice")
-    row = table.row_of(to)
+def _estimate_asof(history: Any, workload: Any, spec: WorkloadSpec, provenance: dict, at: str,
+                   token_rate_estimates: bool) -> pd.DataFrame:
+    """estimate_cost(history, log, at=...): the as-of join, then the same kernel."""
     if is_dask(workload):
-        original = map_partitions_quietly(workload, _price_partition, table, spec, None, "", None,
-                                          token="aihubmix-estimate-cost-")
-        return map_partitions_quietly(original, _price_partition, table, spec, row, REPRICED_PREFIX, to,
-                                      token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}")
-    original = price_workload(workload, table, spec)
-    return price_workload(original, table, spec, row, REPRICED_PREFIX, to)
+        raise TypeError("at= prices pandas logs; compute the dask log per month (ddf.partitions) or pass pandas")
+    asof = asof_table(catalog_versions(history), withhold=not token_rate_estimates)
+    stamps, unit = utc_nanoseconds(workload, at)
+    source = asof_source(asof, workload[spec.model_id], stamps, unit)
+    result = price_workload(workload, asof.table, spec, provenance=provenance, source=source)
+    counts = source[2]()
+    before, per_version = int(counts[0]), counts[1:]
+    if before:
+        first = asof.labels[0]
+        warnings.warn(
+            f"{before} row(s) are dated before the first catalog version ({first}); their costs are NA. "
+            "Record an older catalog in the history, or drop those rows",
+            AsOfWarning, stacklevel=3,
+        )
+    result.attrs["aihubmix"]["cost"]["as_of"] = {"column": at, "versions": dict(zip(asof.labels, per_version.tolist())),
+                                                 "before_first_version": before}
+    return result

@@ -21,9 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CachePriceWarning, MissingPriceWarning, PlaceholderPriceWarning, UnknownModelWarning
+from ..errors import (CachePriceWarning, ContextLengthWarning, MissingPriceWarning, NotPerTokenWarning,
+                      PlaceholderPriceWarning, UnknownModelWarning)
 from .table import CACHE_KINDS, KINDS, PriceTable, suggest_model_ids
-from .workload import row_labels
+from .workload import MAX_EXACT_COUNT, row_labels
 
 __all__ = ["COST_COLUMNS", "Report", "ids_source", "arrow_ids", "output_array", "price_rows", "warn_report",
            "BLOCK_ROWS", "POPULATE_BYTES"]
@@ -47,6 +48,8 @@ class Report:
     counts: np.ndarray | None = None
     fallback_hits: dict[str, np.ndarray] = field(default_factory=dict)
     unknown: set = field(default_factory=set)
+    exceeds: np.ndarray | None = None  # the whole call: True where a row's prompt exceeds its context
+    over_context: np.ndarray | None = None  # per catalog row: rows whose prompt exceeds its context
 
 
 def ids_source(table: PriceTable, series: pd.Series) -> tuple[Callable[[int, int], np.ndarray], Callable]:
@@ -91,6 +94,8 @@ def ids_source(table: PriceTable, series: pd.Series) -> tuple[Callable[[int, int
 def arrow_ids(series: pd.Series, name: Any) -> pa.Array:
     """Model ids as an Arrow string array, zero-copy for pyarrow-backed strings."""
     dtype = series.dtype
+    if len(series) == 0:  # an empty log: its id column may have any dtype (float64 from no records)
+        return pa.array([], type=pa.large_string())
     try:
         if pd.api.types.is_string_dtype(dtype) and dtype != object:
             array = pa.array(series.array)
@@ -156,6 +161,7 @@ class _Pricer:
         kinds = [np.float64] * len(COST_COLUMNS) + [np.bool_] * len(COST_COLUMNS)
         arrays = list((pool.map if pool is not None else map)(lambda d: output_array(n_rows, d), kinds))
         self.values, self.masks = arrays[:len(COST_COLUMNS)], arrays[len(COST_COLUMNS):]
+        self.exceeds = np.zeros(n_rows, dtype=bool)  # calloc: pages are touched only where a row exceeds
         # Models already found billing cache tokens at the input price: later blocks skip the check.
         # Threads only ever set entries to True, so a stale read merely repeats a check.
         self.fallback_seen = {kind: np.zeros(table.n_models + 1, dtype=bool) for kind in CACHE_KINDS}
@@ -170,15 +176,17 @@ class _Pricer:
         cache_parts = [a for a in (read, write) if a is not None]
         # In the inclusive convention, uncached >= 0 and cache >= 0 imply input >= 0: one check less.
         implied = self.inclusive and cache_parts
-        for array in (None if implied else inp, *cache_parts, out, requests):
+        # Every count is checked for >= 0 (NaN fails) and <= 2**53 (inf fails): beyond that float64 is
+        # inexact, and below it no int64 sum or difference of counts can wrap around.
+        maxima = {}
+        for name, array in (("input", inp), ("read", read), ("write", write), ("out", out), ("requests", requests)):
             if array is None or not array.size:
                 continue
-            if not array.min() >= 0:  # negative, or NaN
+            if not (name == "input" and implied) and not array.min() >= 0:  # negative, or NaN
                 report.bad = True
-            elif array.dtype.kind == "f" and not np.isfinite(array.max()):
+            maxima[name] = array.max()
+            if not maxima[name] <= MAX_EXACT_COUNT:
                 report.bad = True
-        if implied and inp.dtype.kind == "f" and inp.size and not np.isfinite(inp.max()):
-            report.bad = True
         if report.bad:
             return report
         if requests is not None and requests.dtype.kind != "f":
@@ -212,6 +220,10 @@ class _Pricer:
                     prompt = prompt + part[tiered]
             levels = rows[tiered] * table.levels + (
                 prompt[:, None] > table.sizes[rows[tiered]]).sum(axis=1)
+        prompt_bound = maxima.get("input", 0) + (0 if self.inclusive else maxima.get("read", 0) + maxima.get("write", 0))
+        known_context = table.context[:-1][used[:-1]]
+        if known_context.size and prompt_bound > np.nanmin(known_context, initial=np.inf):
+            self._over_context(lo, hi, rows, inp, cache_parts, report)
         # NaN costs come only from NaN prices: unknown ids (one mask for every column) and models
         # without a price (rare: an isnan pass per column).
         unpriced = bool((used[:-1] & table.nan_models[:-1]).any())
@@ -240,6 +252,14 @@ class _Pricer:
         if self.unknown_of is not None and unknown_mask is not None:
             report.unknown = self.unknown_of(lo, hi, unknown_mask)
         return report
+
+    def _over_context(self, lo, hi, rows, inp, cache_parts, report) -> None:
+        """Mark the rows whose whole prompt exceeds their model's context length."""
+        prompt = inp if self.inclusive or not cache_parts else inp + sum(cache_parts)
+        over = prompt > self.table.context[rows]  # NaN (unknown context, unknown model): False
+        if over.any():
+            self.exceeds[lo:hi] = over
+            report.over_context = np.bincount(rows[over], minlength=self.table.n_models + 1)
 
     def _mask(self, position, lo, hi, values, unpriced, unknown_mask) -> None:
         if unpriced:
@@ -294,42 +314,69 @@ def price_rows(
         for kind, hits in report.fallback_hits.items():
             merged.fallback_hits[kind] = np.union1d(merged.fallback_hits.get(kind, hits), hits)
         merged.unknown |= report.unknown
+        if report.over_context is not None:
+            merged.over_context = (report.over_context if merged.over_context is None
+                                   else merged.over_context + report.over_context)
+    merged.exceeds = pricer.exceeds
     arrays = [pd.arrays.FloatingArray(v, m) for v, m in zip(pricer.values, pricer.masks)]
     return arrays, merged
 
 
 def _quote(names: list, limit: int = 8) -> str:
+    names = list(dict.fromkeys(names))  # a model listed in several catalog versions is named once
     shown = ", ".join("<NA>" if n is None else repr(n) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def warn_report(table: PriceTable, report: Report, *, stacklevel: int) -> None:
-    """The warnings a priced workload deserves: unknown ids, missing, placeholder and cache prices."""
+def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_first: int = 0) -> None:
+    """The warnings a priced workload deserves: unknown ids, missing, non-token and cache prices, context.
+
+    ``before_first`` rows (as-of pricing: before the first catalog version) are not unknown ids.
+    """
     per_model = report.counts
-    if per_model[-1]:
+    if per_model[-1] - before_first:
         names = sorted(report.unknown, key=lambda n: (n is None, str(n)))
         hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3])
         warnings.warn(
-            f"{int(per_model[-1])} row(s) name model ids that are not in the catalog: {_quote(names)}; "
+            f"{int(per_model[-1] - before_first)} row(s) name model ids that are not in the catalog: {_quote(names)}; "
             f"their costs are NA (ids match exactly, case-sensitive{hints}). Fix the ids or load a "
             "newer catalog with load_catalog()",
             UnknownModelWarning, stacklevel=stacklevel,
         )
     used = per_model[:-1] > 0
-    unpriced = np.flatnonzero(used & table.unpriced[:-1])
+    unpriced = np.flatnonzero(used & table.unpriced[:-1] & ~table.withheld[:-1])
     if unpriced.size:
         warnings.warn(
             f"the catalog has no input or output price for {_quote([table.model_ids[r] for r in unpriced])}; "
             "their costs are NA",
             MissingPriceWarning, stacklevel=stacklevel,
         )
-    placeholder = np.flatnonzero(used & table.placeholder[:-1])
+    withheld = np.flatnonzero(used & table.withheld[:-1])
+    if withheld.size:
+        rows = int(per_model[:-1][withheld].sum())
+        warnings.warn(
+            f"{rows} row(s) use models not priced per token (image or video models, placeholder prices): "
+            f"{_quote([table.model_ids[r] for r in withheld])}; their costs are NA, because their real "
+            "per-image or per-second price is not in the API. Pass token_rate_estimates=True to bill them "
+            "at their listed token rates anyway (an estimate, not their price)",
+            NotPerTokenWarning, stacklevel=stacklevel,
+        )
+    placeholder = np.flatnonzero(used & table.placeholder[:-1] & ~table.withheld[:-1])
     if placeholder.size:
         warnings.warn(
-            f"{_quote([table.model_ids[r] for r in placeholder])} carry placeholder token prices (image "
-            "or video models): their real per-image or per-second price is not in the API, so these "
-            "costs are not real",
+            f"{_quote([table.model_ids[r] for r in placeholder])} are not priced per token (image or video "
+            "models, placeholder prices): these costs use their listed token rates, not their real "
+            "per-image or per-second price, so they are estimates, not prices",
             PlaceholderPriceWarning, stacklevel=stacklevel,
+        )
+    if report.over_context is not None:
+        over = np.flatnonzero(report.over_context[:-1])
+        warnings.warn(
+            f"{int(report.over_context.sum())} row(s) have a prompt longer than their model's context length "
+            f"({_quote([f'{table.model_ids[r]} ({table.context[r]:,.0f})' for r in over])}); they are priced, "
+            "since the requests went through, and marked in the exceeds_context column: check the model ids "
+            "and token counts",
+            ContextLengthWarning, stacklevel=stacklevel,
         )
     for kind, hits in report.fallback_hits.items():
         warnings.warn(

@@ -68,8 +68,10 @@ def _notes(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], p
         parts = []
         if table.unpriced[row]:
             parts.append("no input or output price: cost unknown")
-        if table.placeholder[row]:
-            parts.append("placeholder price (image/video model), not a real price")
+        if table.withheld[row]:
+            parts.append("not priced per token (image/video model): cost NA")
+        elif table.placeholder[row]:
+            parts.append("not priced per token (image/video model): listed token rates, not a real price")
         if level:
             parts.append(f"tier above {table.sizes[row, level - 1]:,.0f} prompt tokens applied")
         free = table.free[row]
@@ -92,13 +94,19 @@ def scenario_cost(
     cache_write_tokens: float = 0,
     requests: float = 1,
     input_includes_cache: bool = True,
+    *,
+    token_rate_estimates: bool = False,
 ) -> pd.DataFrame:
     """One row per catalog model: what ``requests`` requests of this shape cost (``df.aihub.cost``).
 
     Columns ``model_id``, ``input_cost_usd``, ``cache_read_cost_usd``, ``cache_write_cost_usd``,
-    ``output_cost_usd``, ``total_cost_usd`` (Float64, USD) and ``note``: what to know before trusting
-    the number (no cache price so billed at the input price, placeholder price, tier applied, free
-    model, no price, prompt longer than the context). The index is the catalog's.
+    ``output_cost_usd``, ``total_cost_usd`` (Float64, USD), the unit prices the costs used
+    (``input_usd_per_1m``, ``output_usd_per_1m``, ``cache_read_usd_per_1m``, ``cache_write_usd_per_1m``:
+    the tier's prices when a tier applies, the input price where a cache price is missing),
+    ``context_length`` and ``note``: what to know before trusting the number (no cache price so
+    billed at the input price, not priced per token, tier applied, free model, no price, prompt
+    longer than the context). Models not priced per token (image, video) cost NA unless
+    ``token_rate_estimates=True``. The index is the catalog's.
 
     >>> import aihubmix_frame as ahf
     >>> table = scenario_cost(ahf.load_snapshot(), 2_000, 500, cache_read_tokens=1_000)
@@ -109,6 +117,8 @@ def scenario_cost(
     tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
                        input_includes_cache)
     table = price_table(catalog, needed_for="the cost table")
+    if not token_rate_estimates:
+        table = table.withhold_non_token()
     return _cost_table(table, catalog, tokens, bool(input_includes_cache))
 
 
@@ -123,6 +133,11 @@ def _cost_table(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, floa
     result = pd.DataFrame({"model_id": catalog["model_id"].astype("string").array}, index=catalog.index)
     for name, array in zip(COST_COLUMNS, costs):
         result[name] = array
+    prompt = _prompt(tokens, inclusive)
+    flat = np.array([row * table.levels + table.level_of(row, prompt) for row in range(n)], dtype=np.intp)
+    for kind in ("input", "output", "cache_read", "cache_write"):
+        result[f"{kind}_usd_per_1m"] = pd.array(table.per_1m[kind][flat] if n else [], dtype="Float64")
+    result["context_length"] = pd.array(table.context[:n], dtype="Float64").astype("Int64")
     result[NOTE_COLUMN] = pd.array(_notes(table, catalog, tokens, _prompt(tokens, inclusive)), dtype="string")
     return result
 
@@ -140,12 +155,15 @@ def cheapest_models(
     *,
     query: CatalogQuery,
     include_placeholder: bool = False,
+    include_short_context: bool = False,
 ) -> pd.DataFrame:
     """The ``n`` models with the lowest total cost for this request shape (``df.aihub.cheapest``).
 
     Takes the filters of ``df.aihub.filter`` (``type``, ``modalities``, ``features``, ``model``,
-    ``min_context``, ...) or ``query=``. Models whose price is a placeholder (image and video models) are left
-    out unless ``include_placeholder=True``; free models (every price 0 or absent) are kept unless
+    ``min_context``, ...) or ``query=``. Models not priced per token (image and video models,
+    placeholder prices) are left out unless ``include_placeholder=True`` (then billed at their listed
+    token rates); models whose known context length cannot hold the prompt are left out unless
+    ``include_short_context=True``; deprecated models are left out unless ``include_deprecated=True``; free models (every price 0 or absent) are kept unless
     ``include_free=False``; models without a price are always left out. Both flags come from the
     :class:`~aihubmix_frame.pricing.table.PriceTable`, never from the text of the ``note`` column.
     Ties keep catalog order.
@@ -164,6 +182,8 @@ def cheapest_models(
         query = query.replace(include_deprecated=False)  # a model being retired is no choice to offer
     candidates = filter_catalog(catalog, query=query) if query.selects else catalog
     table = price_table(candidates, needed_for="cheapest")
+    if not include_placeholder:
+        table = table.withhold_non_token()
     result = _cost_table(table, candidates, tokens, bool(input_includes_cache))
     # The flags come from the price table, computed once there; never from the text of the note.
     keep = result["total_cost_usd"].notna().to_numpy() & ~table.unpriced[:-1]
@@ -171,6 +191,8 @@ def cheapest_models(
         keep &= ~table.placeholder[:-1]
     if not include_free:
         keep &= ~table.free[:-1]
+    if not include_short_context:
+        keep &= ~(table.context[:-1] < _prompt(tokens, bool(input_includes_cache)))  # unknown context: kept
     return result[keep].sort_values("total_cost_usd", kind="stable").head(int(n))
 
 

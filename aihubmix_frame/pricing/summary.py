@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .dask_adapter import is_dask
+from .decompose import price_volume_effects, volume_columns
 
 __all__ = ["summarize_cost", "PERIOD_COLUMN"]
 
@@ -59,6 +60,8 @@ def summarize_cost(
     *,
     timestamp: str = "timestamp",
     skipna: bool = False,
+    price_volume: bool = False,
+    input_includes_cache: bool = True,
 ) -> Any:
     """Total cost per ``by`` key(s) and per period of ``freq`` (``"D"`` days, ``"MS"`` months, ...).
 
@@ -71,10 +74,16 @@ def summarize_cost(
     ``timestamp`` column (datetime, or text that parses as one) is cut into periods and the
     ``period`` column holds each period's start. Rows are sorted by the keys, then the period.
 
+    ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
+    into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
+    kind, the change in billed tokens at the old unit price, and the change in unit price times the
+    new tokens (:func:`aihubmix_frame.pricing.decompose.price_volume_effects`). It needs the canonical
+    token columns; the convention is the row's ``input_includes_cache`` column, else the argument.
+
     >>> import pandas as pd, aihubmix_frame as ahf
     >>> log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-4o", "gpt-5"],
     ...                     "timestamp": pd.to_datetime(["2026-07-01 10:00", "2026-07-01 18:00", "2026-07-02 09:00"]),
-    ...                     "input_tokens": [1_000_000, 1_000_000, 1_000_000], "output_tokens": [0, 0, 0]})
+    ...                     "input_tokens": [100_000] * 3, "output_tokens": [0, 0, 0], "requests": [10] * 3})
     >>> daily = summarize_cost(ahf.estimate_cost(ahf.load_snapshot(), log), freq="D")
     >>> daily[["model_id", "period", "rows", "total_cost_usd"]].to_string(index=False)
     'model_id     period  rows  total_cost_usd\\n  gpt-4o 2026-07-01     2             5.0\\n   gpt-5 2026-07-02     1            1.25'
@@ -94,6 +103,14 @@ def summarize_cost(
             "timestamp='...' or pass freq=None for totals over the whole log"
         )
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
+    volumes: list[str] = []
+    if price_volume:
+        if freq is None or is_dask(costed):
+            raise ValueError("price_volume=True compares periods of a pandas log: pass freq= (e.g. 'MS') and a "
+                             "pandas frame (compute a dask one first)")
+        added = volume_columns(costed, input_includes_cache=input_includes_cache)
+        frame = frame.assign(**added)
+        volumes = list(added)
     if freq is not None:
         stamps = frame[timestamp]
         if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
@@ -119,7 +136,7 @@ def summarize_cost(
     # Sum each *_usd column and, next to it, how many of its values were NA.
     missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in usd}
     frame = frame.assign(rows=1, unpriced_rows=frame["total_cost_usd"].isna().astype("int64"), **missing)
-    summed = [*counts, "rows", "unpriced_rows", *usd, *missing]
+    summed = [*counts, "rows", "unpriced_rows", *usd, *missing, *volumes]
     keyed = bool(keys)
     if not keyed:  # one group: the whole log
         frame = frame.assign(**{_ALL: 0})
@@ -127,7 +144,10 @@ def summarize_cost(
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
     if is_dask(grouped):
         return grouped.map_partitions(_finish, usd, skipna, keyed)
-    return _finish(grouped, usd, skipna, keyed)
+    result = _finish(grouped, usd, skipna, keyed)
+    if price_volume:
+        result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)
+    return result
 
 
 _ALL = "__whole_log__"

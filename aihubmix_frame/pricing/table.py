@@ -8,6 +8,7 @@ video models whose token prices are not real) and the free flag are computed her
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import warnings
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import NotACatalogError, PriceWarning, SchemaError
-from ..frame import placeholder_price_mask
+from ..placeholders import not_per_token_mask
 
 __all__ = [
     "PriceTable", "price_table", "is_catalog_frame", "suggest_model_ids",
@@ -70,6 +71,8 @@ class PriceTable:
     placeholder: np.ndarray
     free: np.ndarray
     catalog_usd_per_1m: dict[str, np.ndarray]
+    context: np.ndarray
+    withheld: np.ndarray
     _value_sets: dict[Any, pa.Array] = field(default_factory=dict, repr=False)
 
     @property
@@ -101,6 +104,28 @@ class PriceTable:
         if self.lookup_rows is not None:
             return self.lookup_rows[codes]
         return codes.astype(np.intp, copy=False)
+
+    def withhold_non_token(self) -> PriceTable:
+        """This table with every model not priced per token made NA (its ``withheld`` flag set)."""
+        rows = self.placeholder
+        if not rows.any():
+            return self
+        flat = np.repeat(rows, self.levels)
+
+        def blank(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            out = array.copy()
+            out[mask] = np.nan
+            return out
+
+        return dataclasses.replace(
+            self,
+            prices={k: blank(v, flat) for k, v in self.prices.items()},
+            per_1m={k: blank(v, flat) for k, v in self.per_1m.items()},
+            base_prices={k: blank(v, rows) for k, v in self.base_prices.items()},
+            nan_models=self.nan_models | rows,
+            withheld=rows.copy(),
+            _value_sets={},
+        )
 
     def level_of(self, row: int, prompt_tokens: float) -> int:
         """Tier level that bills a prompt of this size on this model (0: the base prices)."""
@@ -199,6 +224,14 @@ def _base_prices(catalog: pd.DataFrame) -> dict[str, np.ndarray]:
                 f"the catalog's {column!r} column is not numeric ({exc}); prices are numbers in "
                 f"{schema.PRICE_UNIT}. Rebuild the frame with catalog_to_frame() or load_catalog()"
             ) from None
+        bad = np.flatnonzero(~(np.isnan(base[kind]) | ((base[kind] >= 0) & np.isfinite(base[kind]))))
+        if bad.size:
+            names = [str(catalog["model_id"].iloc[b]) for b in bad[:8]]
+            raise SchemaError(
+                f"the catalog's {column!r} is negative or infinite for {len(bad)} model(s): {names}; prices "
+                f"must be finite and >= 0 ({schema.PRICE_UNIT}). Fix those cells (a hand-edited catalog?) or "
+                "reload it with load_catalog()"
+            )
     return base
 
 
@@ -273,8 +306,11 @@ def price_table(catalog: pd.DataFrame, *, needed_for: str = "pricing") -> PriceT
     unpriced = np.zeros(n + 1, dtype=bool)
     unpriced[:n] = np.isnan(base["input"]) | np.isnan(base["output"])
     placeholder = np.zeros(n + 1, dtype=bool)
-    if n and "types" in catalog.columns:
-        placeholder[:n] = placeholder_price_mask(catalog)
+    if n:
+        placeholder[:n] = not_per_token_mask(catalog)
+    context = np.full(n + 1, np.nan)
+    if "context_length" in catalog.columns:
+        context[:n] = pd.to_numeric(catalog["context_length"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     free = np.zeros(n + 1, dtype=bool)
     free[:n] = ~unpriced[:n] & np.logical_and.reduce([(base[k] == 0) | np.isnan(base[k]) for k in KINDS])
     return PriceTable(
@@ -295,4 +331,6 @@ def price_table(catalog: pd.DataFrame, *, needed_for: str = "pricing") -> PriceT
         placeholder=placeholder,
         free=free,
         catalog_usd_per_1m={kind: np.append(base[kind], np.nan) for kind in KINDS},
+        context=context,
+        withheld=np.zeros(n + 1, dtype=bool),
     )

@@ -11,7 +11,12 @@ import pandas as pd
 from .dask_adapter import is_dask
 from .table import CACHE_KINDS
 
-__all__ = ["WorkloadSpec", "TOKEN_COLUMNS", "workload_spec", "numeric_values", "diagnose", "row_labels"]
+__all__ = ["WorkloadSpec", "TOKEN_COLUMNS", "workload_spec", "numeric_values", "diagnose", "row_labels",
+           "MAX_EXACT_COUNT", "convention_flags"]
+
+#: The largest count float64 holds exactly (2**53); bigger counts are refused, which also keeps every
+#: int64 sum and difference of counts far from wrapping around.
+MAX_EXACT_COUNT = 2**53
 
 #: Default workload column of each token kind (rename with estimate_cost's keyword arguments).
 TOKEN_COLUMNS: dict[str, str] = {
@@ -30,6 +35,7 @@ class WorkloadSpec:
     tokens: dict[str, str | None]
     requests: str | None
     input_includes_cache: bool
+    convention_column: str | None = None  # a boolean column with each row's convention
 
     @classmethod
     def resolve(
@@ -43,6 +49,7 @@ class WorkloadSpec:
         cache_write_tokens: str | None,
         requests: str | None,
         input_includes_cache: bool,
+        convention_column: str | None = None,
     ) -> WorkloadSpec:
         """The spec of a log with these ``columns``; ``ValueError`` naming the columns it lacks.
 
@@ -83,6 +90,7 @@ class WorkloadSpec:
             },
             requests=default(requests, "requests"),
             input_includes_cache=bool(input_includes_cache),
+            convention_column=convention_column,
         )
 
     @property
@@ -101,6 +109,7 @@ def workload_spec(
     cache_write_tokens: str | None,
     requests: str | None,
     input_includes_cache: bool,
+    convention_column: str | None = None,
 ) -> WorkloadSpec:
     """The :class:`WorkloadSpec` of a pandas or dask request log, its column dtypes checked (dask: eagerly)."""
     if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
@@ -111,13 +120,14 @@ def workload_spec(
     spec = WorkloadSpec.resolve(
         workload.columns, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
         cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens, requests=requests,
-        input_includes_cache=input_includes_cache,
+        input_includes_cache=input_includes_cache, convention_column=convention_column,
     )
     if is_dask(workload):
         # Check the dtypes eagerly on the empty meta frame: a bad column fails now, not mid-compute.
         for column in spec.numeric_columns:
             dtype = workload.dtypes[column]
-            if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            if (pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+                    or pd.api.types.is_complex_dtype(dtype)):
                 raise ValueError(
                     f"column {column!r} has dtype {dtype}, expected numbers (token counts); convert it "
                     f"with ddf[{column!r}] = dd.to_numeric(ddf[{column!r}]) or fix the source files"
@@ -132,12 +142,51 @@ def row_labels(index: pd.Index, positions: np.ndarray, limit: int = 5) -> str:
     return f"{labels}{more}"
 
 
+def _from_objects(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """An object column of Python numbers as int64 / float64 (None: it holds something else)."""
+    series = frame[column]
+    kind = pd.api.types.infer_dtype(series, skipna=False)
+    if kind == "integer":
+        try:
+            return series.to_numpy().astype(np.int64)
+        except OverflowError:
+            bad = np.flatnonzero([abs(v) > MAX_EXACT_COUNT for v in series.tolist()])
+            raise ValueError(
+                f"column {column!r} holds counts beyond 2**53 in rows {row_labels(frame.index, bad)}, which "
+                "float64 cannot hold exactly; no real request has that many tokens: fix those rows"
+            ) from None
+    if kind in ("floating", "mixed-integer-float"):
+        return series.to_numpy().astype(np.float64)
+    if kind in ("complex", "mixed") and any(isinstance(v, complex) for v in series.tolist()):
+        _refuse_complex(frame, column)
+    return None
+
+
+def _refuse_complex(frame: pd.DataFrame, column: str) -> None:
+    values = frame[column].tolist()
+    bad = np.flatnonzero([isinstance(v, (complex, np.complexfloating)) for v in values])
+    raise ValueError(
+        f"column {column!r} holds complex numbers in rows {row_labels(frame.index, bad)}; token counts are "
+        f"whole numbers >= 0: take the real part (df[{column!r}].map(lambda v: v.real)) if that is what they mean"
+    )
+
+
 def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as a numpy int64 or float64 array (no copy when it already is one)."""
+    """A numeric column as a numpy int64 or float64 array (no copy when it already is one).
+
+    Object columns of Python ints or floats are converted; complex numbers and text are refused
+    with a ``ValueError`` naming the rows.
+    """
     series = frame[column]
     dtype = series.dtype
-    if len(series) == 0 and dtype == object:  # an empty log built from no records
+    if len(series) == 0 and not pd.api.types.is_numeric_dtype(dtype):  # an empty log built from no records
         return np.empty(0, dtype=np.int64)
+    if pd.api.types.is_complex_dtype(dtype):
+        _refuse_complex(frame, column)
+    if dtype == object:
+        converted_values = _from_objects(frame, column)
+        if converted_values is not None:
+            return converted_values
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         converted = pd.to_numeric(series, errors="coerce") if dtype == object or pd.api.types.is_string_dtype(dtype) else None
         if converted is None:
@@ -159,10 +208,14 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
                 f"fill them (df[{column!r}].fillna(0)) or drop those rows"
             )
         kind = "f" if pd.api.types.is_float_dtype(dtype) else "i"
-        values = series.to_numpy(dtype=np.float64 if kind == "f" else np.int64)
+        if kind == "i" and getattr(dtype, "kind", "i") == "u":
+            values = series.to_numpy(dtype=np.uint64)
+        else:
+            values = series.to_numpy(dtype=np.float64 if kind == "f" else np.int64)
     else:
         values = series.to_numpy()
     if values.dtype.kind == "u":
+        # uint64 above 2**63 would wrap in int64: keep it float so that the 2**53 check refuses it.
         values = values.astype(np.int64) if values.size == 0 or values.max() < 2**63 else values.astype(np.float64)
     elif values.dtype.kind in "iu" and values.dtype != np.int64:
         values = values.astype(np.int64)
@@ -171,7 +224,23 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
-def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec) -> ValueError:
+def convention_flags(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A per-row convention column as a numpy bool array; ``ValueError`` naming rows that are not True/False."""
+    series = frame[column]
+    if not pd.api.types.is_bool_dtype(series.dtype):
+        raise ValueError(
+            f"column {column!r} must hold True or False per row (the token convention), it has dtype "
+            f"{series.dtype}; convert it, or pass input_includes_cache=True/False to use one convention"
+        )
+    na = series.isna().to_numpy()
+    if na.any():
+        raise ValueError(f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(na))}; "
+                         "fill it with True (OpenAI convention) or False (Anthropic)")
+    return series.to_numpy(dtype=bool)
+
+
+def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec,
+             inclusive_rows: np.ndarray | None = None) -> ValueError:
     """The ValueError that names the rows the kernel's block checks flagged."""
     problems = []
     for column, values in arrays.items():
@@ -182,9 +251,16 @@ def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec)
         bad = np.flatnonzero(values < 0)
         if len(bad):
             problems.append(f"{column!r} is negative in rows {row_labels(index, bad)}")
-    if spec.input_includes_cache and not problems:
+        bad = np.flatnonzero(values > MAX_EXACT_COUNT)
+        if len(bad):
+            problems.append(f"{column!r} is beyond 2**53 in rows {row_labels(index, bad)} (float64 cannot hold "
+                            "such counts exactly, and no real request has that many tokens)")
+    if (spec.input_includes_cache or inclusive_rows is not None) and not problems:
         cached = sum(arrays[spec.tokens[k]] for k in CACHE_KINDS if spec.tokens[k] is not None)
-        bad = np.flatnonzero(arrays[spec.tokens["input"]] < cached)
+        over = arrays[spec.tokens["input"]] < cached
+        if inclusive_rows is not None:
+            over &= inclusive_rows
+        bad = np.flatnonzero(over)
         if len(bad):
             names = " + ".join(repr(spec.tokens[k]) for k in CACHE_KINDS if spec.tokens[k] is not None)
             problems.append(
@@ -194,4 +270,5 @@ def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec)
             )
     if not problems:  # pragma: no cover - the block checks and this diagnosis test the same things
         problems.append("a value failed the checks")
-    return ValueError("bad workload: " + "; ".join(problems) + ". Token counts and requests must be finite and >= 0")
+    return ValueError("bad workload: " + "; ".join(problems) + ". Token counts and requests must be finite, >= 0 "
+                      "and at most 2**53")

@@ -1,0 +1,143 @@
+"""Repricing a request log: what it would have cost on another model, a mapping of models, or the cheapest equivalents."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AihubmixDeprecationWarning
+from .alternatives import alternatives
+from .dask_adapter import is_dask, map_partitions_quietly
+from .estimate import REPRICED_PREFIX, log_spec, price_partition, price_workload
+from .summary import summarize_cost
+from .table import CACHE_KINDS, PriceTable, is_catalog_frame, price_table
+from .workload import WorkloadSpec, convention_flags, numeric_values
+
+__all__ = ["reprice", "CHEAPEST_EQUIVALENT", "cheapest_equivalents"]
+
+#: ``reprice(..., to=CHEAPEST_EQUIVALENT)``: each source model moves to its cheapest alternative.
+CHEAPEST_EQUIVALENT = "cheapest_equivalent"
+
+
+def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: WorkloadSpec) -> dict[str, str]:
+    """``{source id: cheapest alternative}`` for each model of the log that has a cheaper one.
+
+    The alternative must hold the model's longest prompt in the log, and is compared on the model's
+    average request in the log (:func:`~aihubmix_frame.pricing.alternatives.alternatives`).
+    """
+    inputs = numeric_values(workload, spec.tokens["input"]).astype(float)
+    prompt = inputs.copy()
+    exclusive = np.full(len(workload), not spec.input_includes_cache)
+    if spec.convention_column is not None:
+        exclusive = ~convention_flags(workload, spec.convention_column)
+    for kind in CACHE_KINDS:
+        if spec.tokens[kind] is not None:
+            prompt += np.where(exclusive, numeric_values(workload, spec.tokens[kind]), 0)
+    shape = pd.DataFrame({"model_id": workload[spec.model_id].astype("string").array, "prompt": prompt,
+                          "output": numeric_values(workload, spec.tokens["output"]).astype(float)})
+    per_model = shape.groupby("model_id", sort=True).agg(longest=("prompt", "max"), prompt=("prompt", "mean"),
+                                                         output=("output", "mean"))
+    known = set(catalog["model_id"].astype(str))
+    chosen = {}
+    for model, row in per_model.iterrows():
+        if model not in known:
+            continue
+        options = alternatives(catalog, model, prompt_tokens=float(row["longest"]), input_tokens=float(row["prompt"]),
+                               include_free=False,
+                               output_tokens=float(row["output"]))
+        ratio = options["price_ratio"].to_numpy(dtype=float, na_value=np.nan)
+        if len(options) and ratio[0] < 1:
+            chosen[model] = str(options["model_id"].iloc[0])
+    return chosen
+
+
+def _targets(table: PriceTable, mapping: Mapping[str, str]) -> np.ndarray:
+    target = np.arange(table.n_models + 1, dtype=np.intp)  # a model not in the mapping stays itself
+    for source, to in mapping.items():
+        destination = table.row_of(to)
+        for row in np.flatnonzero(np.asarray(table.model_ids, dtype=object) == source):
+            target[row] = destination
+        if source not in table.model_ids:
+            table.row_of(source)  # raises, with suggestions
+    return target
+
+
+def reprice(
+    catalog: pd.DataFrame,
+    workload: Any,
+    *,
+    to: str | Mapping[str, str],
+    by_model: bool = False,
+    input_includes_cache: bool | None = None,
+    model_id: str | None = None,
+    input_tokens: str | None = None,
+    output_tokens: str | None = None,
+    cache_read_tokens: str | None = None,
+    cache_write_tokens: str | None = None,
+    requests: str | None = None,
+    token_rate_estimates: bool = False,
+) -> Any:
+    """What the log would have cost on other models, side by side with what it cost.
+
+    ``to`` is one exact catalog id (every row moves there), a mapping ``{from_id: to_id}`` (the
+    rows of ``from_id`` move; other rows stay on their model), or ``"cheapest_equivalent"``: each
+    model of the log moves to its cheapest alternative (:func:`alternatives`: same or wider type,
+    features and modalities, a context that holds the model's longest prompt in the log, compared
+    on the model's average request; free models are not offered) when one is cheaper, else stays. Returns the rows of
+    :func:`estimate_cost` plus ``repriced_model_id``, the cost columns prefixed ``repriced_`` and
+    ``cost_difference_usd`` = repriced total - original total (negative: cheaper). With
+    ``by_model=True`` it returns the per-model comparison instead: one row per (model, repriced
+    model) with ``rows``, the summed costs and ``cost_difference_usd``. Pandas and dask (a single
+    id or a mapping). The catalog comes first, as in :func:`estimate_cost`; the old order
+    ``reprice(workload, catalog, to=...)`` still works for one release with an
+    :class:`~aihubmix_frame.errors.AihubmixDeprecationWarning`.
+
+    >>> import pandas as pd, aihubmix_frame as ahf
+    >>> log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [10_000], "output_tokens": [1_000]})
+    >>> out = ahf.reprice(ahf.load_snapshot(), log, to="gpt-5")
+    >>> out[["total_cost_usd", "repriced_total_cost_usd", "cost_difference_usd"]].round(4).iloc[0].tolist()
+    [0.035, 0.0225, -0.0125]
+    """
+    if not is_catalog_frame(catalog) and is_catalog_frame(workload):
+        warnings.warn(
+            "reprice(workload, catalog, ...) is deprecated: the catalog comes first, as in estimate_cost. "
+            "Call reprice(catalog, workload, to=...); the old order stops working in the next release",
+            AihubmixDeprecationWarning, stacklevel=2,
+        )
+        catalog, workload = workload, catalog
+    spec, provenance = log_spec(workload, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
+                                cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens,
+                                requests=requests, input_includes_cache=input_includes_cache)
+    if not isinstance(to, (str, Mapping)):
+        raise TypeError(f"to must be a model id, a {{from_id: to_id}} mapping or {CHEAPEST_EQUIVALENT!r}, got {to!r}")
+    table = price_table(catalog, needed_for="reprice")
+    if not token_rate_estimates:
+        table = table.withhold_non_token()
+    label = None
+    if to == CHEAPEST_EQUIVALENT:
+        if is_dask(workload):
+            raise TypeError(f"to={CHEAPEST_EQUIVALENT!r} reads the whole log; pass a pandas frame")
+        to = cheapest_equivalents(catalog, workload, spec)
+        provenance["repriced_to"] = dict(to)
+    if isinstance(to, Mapping):
+        target: int | np.ndarray = _targets(table, to)
+        provenance.setdefault("repriced_to", dict(to))
+    else:
+        target, label = table.row_of(to), to
+    if is_dask(workload):
+        if isinstance(target, np.ndarray):
+            raise TypeError("a mapping reprices pandas logs; compute the dask log first or reprice one id at a time")
+        original = map_partitions_quietly(workload, price_partition, table, spec, None, "", None, provenance,
+                                          token="aihubmix-estimate-cost-")
+        result = map_partitions_quietly(original, price_partition, table, spec, target, REPRICED_PREFIX, label,
+                                        provenance, token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}")
+    else:
+        original = price_workload(workload, table, spec, provenance=provenance)
+        result = price_workload(original, table, spec, target, REPRICED_PREFIX, label, provenance)
+    if by_model:
+        return summarize_cost(result, by=[spec.model_id, "repriced_model_id"])
+    return result
