@@ -58,7 +58,7 @@ def test_readme_names_every_public_function_command_accessor_method_and_variable
 
     commands = cli.build_parser()._subparsers._group_actions[0].choices
     missing += [f"aihubmix-frame {c}" for c in commands if f"aihubmix-frame {c}" not in readme]
-    methods = [m for m in vars(AihubAccessor) if not m.startswith("_")]
+    methods = [m for m, _ in __import__("inspect").getmembers(AihubAccessor) if not m.startswith("_")]
     missing += [f"df.aihub.{m}" for m in methods if f".aihub.{m}" not in readme]
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "aihubmix_frame").rglob("*.py"))
     variables = sorted(set(re.findall(r'"(AIHUBMIX_[A-Z_]+)"', source)))
