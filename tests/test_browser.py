@@ -216,6 +216,12 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
 
         widget = page.locator(".jp-OutputArea-output .jupyter-widgets.widget-select-multiple")
+        tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        # Run All stops at a failing cell: fail then, with its traceback, rather than at the timeout.
+        page.wait_for_function(
+            "() => document.querySelector('.jp-OutputArea-output .jupyter-widgets.widget-select-multiple')"
+            " || document.querySelector(\".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']\")")
+        assert tracebacks.count() == 0, tracebacks.all_inner_texts()
         widget.first.wait_for(state="visible")
         _record_timing(capsys, "JupyterLab notebook 01 (server start to Run All's first widget)",
                        time.perf_counter() - server.started)
@@ -224,7 +230,6 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
         assert chart.first.evaluate("img => img.naturalWidth") > 100  # a drawn chart, not a broken image
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(state="attached")
         assert page.locator(".jp-OutputArea-output .jupyter-widgets").count() >= 2  # picker and explorer
-        tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert tracebacks.count() == 0, tracebacks.all_inner_texts()
         for shown, name in ((widget.first, "jupyterlab_picker.png"), (chart.first, "jupyterlab_price_map.png")):
             shown.scroll_into_view_if_needed()
