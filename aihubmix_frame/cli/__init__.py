@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import AihubmixError
+from .app import add_app_parser
 from .catalog import add_quality_parser, add_search_parser, cmd_models
 from .files import cmd_diff, cmd_export, cmd_history
 from .live import cmd_cache, cmd_serve
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--cache-dir", default=None, help="cache directory (default $AIHUBMIX_CACHE_DIR)")
     cache.set_defaults(handler=cmd_cache)
+    add_app_parser(commands)
 
     # --- export, diff, history -------------------------------------------------------------------
     export = commands.add_parser("export", help="write the (filtered) catalog to FILE.parquet or FILE.csv")
