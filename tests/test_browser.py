@@ -163,11 +163,12 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         assert "claude" in picked.input_value().lower()
 
         costs = page.locator(".widget-html", has_text="cheapest models").first
-        table = page.locator(".widget-html", has_text="total_cost_usd").first
+        table = page.locator(".widget-html", has_text="cache write").first  # the cost table's header
         # The cheapest models are free ($0 whatever the tokens): leave them out to see prices move.
-        page.locator(".widget-checkbox", has_text="free models").locator("input").first.uncheck()
+        # The picker above has a "free models" box too: the cost explorer's is the last one.
+        page.locator(".widget-checkbox", has_text="free models").locator("input").last.uncheck()
         page.wait_for_function(
-            "() => ![...document.querySelectorAll('.widget-html')].some(e => /total_cost_usd/.test(e.innerText)"
+            "() => ![...document.querySelectorAll('.widget-html')].some(e => /cache write/.test(e.innerText)"
             " && /free model/.test(e.innerText))")
         before = costs.inner_text()
         table_before = table.inner_text()

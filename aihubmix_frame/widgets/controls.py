@@ -10,7 +10,10 @@ import pandas as pd
 
 from .. import schema
 
-__all__ = ["ipywidgets", "check_catalog", "vocabulary", "type_options", "Recomputer", "pick_one", "check_choices"]
+__all__ = ["ANY", "ipywidgets", "check_catalog", "vocabulary", "type_options", "Recomputer", "pick_one", "check_choices"]
+
+#: The value of "any type" in a type dropdown (read it back as None with ``control.value or None``).
+ANY = ""
 
 
 def ipywidgets() -> Any:
@@ -34,20 +37,21 @@ def vocabulary(frame: pd.DataFrame, column: str, documented: tuple[str, ...]) ->
 
 def type_options(frame: pd.DataFrame) -> list[tuple[str, str | None]]:
     types = vocabulary(frame, "types", (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES))
-    return [("any type", None), *[(t, t) for t in types]]
+    # "" and not None: ipywidgets shows a blank box for a None value, not its label.
+    return [("any type", ANY), *[(t, t) for t in types]]
 
 
 def pick_one(name: str, values: tuple[str, ...], options: list[Any]) -> Any:
     """The one value a single-choice control takes, checked against its options."""
     if not values:
-        return None
+        return ANY
     allowed = [o[1] if isinstance(o, tuple) else o for o in options]
     if len(values) > 1:
         raise ValueError(f"the picker's {name} control takes one value, got {list(values)}; filter "
                          f"further with df.aihub.filter({name}=...) first")
     if values[0] not in allowed:
         raise ValueError(f"{name} {values[0]!r} is not in this catalog; choose one of "
-                         f"{', '.join(str(a) for a in allowed if a is not None)}")
+                         f"{', '.join(str(a) for a in allowed if a != ANY)}")
     return values[0]
 
 

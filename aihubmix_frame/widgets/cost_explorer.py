@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .. import schema
-from .controls import Recomputer, check_catalog, ipywidgets, type_options, vocabulary
+from .controls import ANY, Recomputer, check_catalog, ipywidgets, type_options, vocabulary
 from .formatting import error_html, format_usd, page_html
 from .plotpane import PlotPane
 
@@ -53,7 +53,7 @@ class CostExplorer:
         self._frame = check_catalog(frame)
         self._callbacks: list[Callable[[pd.DataFrame], None]] = []
         self._has_stage = "retire_stage" in frame.columns
-        self.type = w.Dropdown(options=type_options(frame), value=None, description="type")
+        self.type = w.Dropdown(options=type_options(frame), value=ANY, description="type")
         self.features = w.SelectMultiple(options=vocabulary(frame, "features", schema.FEATURES),
                                          description="features", rows=7)
         self.modalities = w.SelectMultiple(options=vocabulary(frame, "input_modalities", schema.MODALITIES),
@@ -109,7 +109,7 @@ class CostExplorer:
         self._callbacks.append(callback)
 
     def _filters(self) -> dict[str, Any]:
-        return dict(type=self.type.value, features=list(self.features.value) or None,
+        return dict(type=self.type.value or None, features=list(self.features.value) or None,
                     modalities=list(self.modalities.value) or None,
                     min_context=self.min_context.value or None,
                     include_free=self.include_free.value,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import schema
 from ..query import CatalogQuery
-from .controls import Recomputer, check_catalog, check_choices, ipywidgets, pick_one, type_options, vocabulary
+from .controls import ANY, Recomputer, check_catalog, check_choices, ipywidgets, pick_one, type_options, vocabulary
 from .formatting import (badge_html, error_html, format_list, format_price, format_score, format_tokens,
                          page_html)
 from .plotpane import PlotPane
@@ -89,7 +89,7 @@ class ModelPicker:
         prices = frame["input_usd_per_1m"].dropna()
         self._ceiling = float(prices.max()) if len(prices) else 1.0
 
-        self.type = w.Dropdown(options=type_options(frame), value=None, description="type")
+        self.type = w.Dropdown(options=type_options(frame), value=ANY, description="type")
         self.features = w.SelectMultiple(options=vocabulary(frame, "features", schema.FEATURES),
                                          description="features", rows=7)
         self.modalities = w.SelectMultiple(options=vocabulary(frame, "input_modalities", schema.MODALITIES),
@@ -201,7 +201,7 @@ class ModelPicker:
         bound = self.max_input_price.value
         by, order = self._sort()
         return CatalogQuery.parse(
-            type=self.type.value, features=list(self.features.value) or None,
+            type=self.type.value or None, features=list(self.features.value) or None,
             modalities=list(self.modalities.value) or None, model=self.model.value or None,
             min_context=self.min_context.value or None,
             max_input_price=None if bound is None or bound >= self._ceiling else bound,
