@@ -14,7 +14,7 @@ from aihubmix_frame.pricing import COST_COLUMNS
 
 # These logs use round 1,000,000-token prompts (easy arithmetic), longer than gpt-4o's 128,000-token
 # context: the ContextLengthWarning they raise is tested in tests/test_cost_logs.py.
-pytestmark = pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.ContextLengthWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.ContextLengthWarning"), pytest.mark.slow]
 
 
 dd = pytest.importorskip("dask.dataframe")

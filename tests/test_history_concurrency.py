@@ -50,6 +50,8 @@ print(json.dumps({"rows": len(frame), "ids": frame["model_id"].tolist()[:5], "so
                   "history_warnings": [str(w.message) for w in caught if issubclass(w.category, ahf.HistoryWarning)]}))
 """
 
+pytestmark = pytest.mark.slow  # real processes / a cluster: `pytest -m 'not slow'` skips it
+
 
 def race(script: str, argument_lists: list[list[str]], go: Path) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}

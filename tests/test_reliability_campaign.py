@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.slow  # real processes / a cluster: `pytest -m 'not slow'` skips it
+
 
 def campaign_module():
     spec = importlib.util.spec_from_file_location("reliability_campaign", ROOT / "benchmarks" / "reliability.py")
