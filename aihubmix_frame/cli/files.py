@@ -14,7 +14,7 @@ from .output import describe_source, json_text, load_for_cli, reason, write_fram
 __all__ = ["cmd_export", "cmd_diff", "cmd_history"]
 
 
-# --- export, diff, history (export.py, diff.py, history.py) -------------------------------------
+# --- export, diff, history (the rules are in aihubmix_frame.store) -------------------------------
 
 
 def _plain_errors(command):
