@@ -249,5 +249,11 @@ def apply_subset(catalog: pd.DataFrame, subset: pd.DataFrame) -> pd.DataFrame:
     combined = pd.concat([catalog.iloc[kept], replaced])
     order = np.argsort(np.concatenate([np.flatnonzero(kept), rows]), kind="stable")
     result = combined.iloc[order]
+    for name in result.columns[result.dtypes == object]:
+        # concat on pandas 2.2 turns the pd.NA of object cells (tiers, options) into float nan:
+        # give them back the catalog's missing value.
+        values = result[name].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = pd.NA
+        result[name] = pd.array(values, dtype=object)
     result.attrs = copy.deepcopy(catalog.attrs)
     return result
