@@ -21,6 +21,7 @@ __all__ = [
     "flag",
     "date",
     "reasoning_options",
+    "utc_timestamp",
 ]
 
 
@@ -242,3 +243,21 @@ def reasoning_options(value: Any) -> list[dict[str, Any]] | None:
             option.update((k, v) for k, v in raw.items() if k not in option)
         options.append(option)
     return options
+
+
+def utc_timestamp(value: Any, *, what: str,
+                  hint: str = "pass an ISO-8601 string or a datetime") -> Any:
+    """A ``pd.Timestamp`` in UTC (naive values are taken as UTC); ValueError naming ``what`` otherwise.
+
+    >>> utc_timestamp("2026-07-02 04:09", what="asof").isoformat()
+    '2026-07-02T04:09:00+00:00'
+    """
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what} {value!r} is not a timestamp; pass an ISO-8601 string or a datetime") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"{what} is missing; {hint}")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..values import utc_timestamp
 from .kernel import arrow_ids
 from .table import PriceTable, is_catalog_frame, price_table
 from .workload import row_labels
@@ -30,13 +31,7 @@ _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 def _utc(value: Any, what: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} {value!r} is not a timestamp; use an ISO-8601 string or a datetime") from None
-    if stamp is pd.NaT:
-        raise ValueError(f"{what} is missing; every catalog version needs the time it took effect")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc_timestamp(value, what=what, hint="every catalog version needs the time it took effect")
 
 
 def _frame_time(frame: pd.DataFrame, position: int) -> pd.Timestamp:

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import AihubmixError, HistoryWarning
+from ..values import utc_timestamp
 from .diff import column_values
 from .parquet import read_parquet
 
@@ -129,18 +130,3 @@ def read_snapshot(snapshot: SnapshotFile, columns: list[str] | None = None) -> p
                       f"{str(reason)[:200]}); the history skips it. Move it out of the folder, or restore "
                       "it from a backup", HistoryWarning, stacklevel=3)
         return None
-
-
-def utc_timestamp(value: Any, *, what: str) -> pd.Timestamp:
-    """A timestamp in UTC; naive values are taken as UTC.
-
-    >>> utc_timestamp("2026-07-02 04:09", what="asof").isoformat()
-    '2026-07-02T04:09:00+00:00'
-    """
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{what} {value!r} is not a timestamp; pass an ISO-8601 string or a datetime") from None
-    if stamp is pd.NaT:
-        raise ValueError(f"{what} is missing; pass an ISO-8601 string or a datetime")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
