@@ -120,6 +120,15 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _wait_until(condition, what: str, seconds: float = 60.0) -> None:
+    """Poll a condition on the page (widget state reaches the DOM through the kernel, not at once)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
+        time.sleep(0.2)
+
+
 def _count(text: str) -> int:
     match = re.search(r"(\d[\d,]*) of \d[\d,]* models match", text)
     assert match, f"no match count in {text!r}"
@@ -160,7 +169,9 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         claude = _count(summary.inner_text())
         assert 0 < claude < thinking
         picked = page.locator(".widget-select:not(.widget-select-multiple) select").first
-        assert "claude" in picked.input_value().lower()
+        # The pick follows the count through the kernel; wait for it rather than race it.
+        picked.locator("option", has_text="claude").first.wait_for(state="attached")
+        _wait_until(lambda: "claude" in picked.input_value().lower(), "the picked model to become a claude")
 
         costs = page.locator(".widget-html", has_text="cheapest models").first
         table = page.locator(".widget-html", has_text="cache write").first  # the cost table's header
@@ -182,9 +193,9 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         output.first.press("Enter")
         page.wait_for_function(
             "() => [...document.querySelectorAll('.widget-html')].some(e => /5,000 output/.test(e.innerText))")
-        assert costs.inner_text() != before
-        table_after = table.inner_text()
-        assert table_after != table_before  # the costs in the table changed with the tokens
+        _wait_until(lambda: costs.inner_text() != before, "the cost summary to change")
+        # the costs in the table changed with the tokens
+        _wait_until(lambda: table.inner_text() != table_before, "the cost table to change")
         page.screenshot(path=str(ARTIFACTS / "voila_app_after_changes.png"), full_page=True)
     finally:
         server.stop()
