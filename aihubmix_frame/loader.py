@@ -18,7 +18,8 @@ from .frame import base_provenance, catalog_to_frame
 from .keywords import accepts_query
 from .query import CatalogQuery
 
-__all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE"]
+__all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE",
+           "forget_converted_frames"]
 
 SNAPSHOT_FILE = "catalog_2026-07-02.json"
 SNAPSHOT_DATE = "2026-07-02"
@@ -161,6 +162,12 @@ def load_catalog(
 _RECENT_FRAMES: OrderedDict[str, tuple[pd.DataFrame, list]] = OrderedDict()
 _RECENT_LIMIT = 8
 _RECENT_LOCK = threading.Lock()
+
+
+def forget_converted_frames() -> None:
+    """Drop the frames kept for identical bodies, so the next load parses and converts again."""
+    with _RECENT_LOCK:
+        _RECENT_FRAMES.clear()
 
 
 def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:

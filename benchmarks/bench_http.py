@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aihubmix_frame as ahf  # noqa: E402
 from aihubmix_frame.http.cache import close_sessions  # noqa: E402
-from aihubmix_frame.loader import _RECENT_FRAMES  # noqa: E402
+from aihubmix_frame.loader import forget_converted_frames  # noqa: E402
 from aihubmix_frame.testing import CatalogServer  # noqa: E402
 from _common import best_of  # noqa: E402
 
@@ -41,7 +41,7 @@ def main() -> int:
     failures = []
     with CatalogServer() as server, tempfile.TemporaryDirectory() as tmp:
         def network():
-            _RECENT_FRAMES.clear()  # a fresh load: the body is parsed and converted
+            forget_converted_frames()  # a fresh load: the body is parsed and converted
             frame = ahf.load_catalog(base_url=server.url, cache_dir=tmp, force_refresh=True)
             assert frame.attrs["aihubmix"]["source"] == "network", frame.attrs["aihubmix"]["source"]
 
@@ -50,7 +50,7 @@ def main() -> int:
             assert frame.attrs["aihubmix"]["source"] == "cache", frame.attrs["aihubmix"]["source"]
 
         def cold_hit():
-            _RECENT_FRAMES.clear()  # as in a new kernel: parse and convert the cached body
+            forget_converted_frames()  # as in a new kernel: parse and convert the cached body
             hit()
 
         def frame_only():
@@ -72,7 +72,7 @@ def main() -> int:
         revalidated = ahf.load_catalog(base_url=server.url, cache_dir=tmp, refresh=True)
         conditional = server.requests
         body_bytes = sum(r.body_bytes for r in conditional)
-        full_bytes = len(server._catalog_body({})[1])
+        full_bytes = len(server.catalog_body()[1])
         close_sessions()
 
     print(f"catalog: {len(payload['data'])} models, {full_bytes:,} body bytes")

@@ -54,7 +54,10 @@ def test_no_module_is_above_the_line_limit(path):
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines; split it by concept (limit {MAX_LINES})"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+BENCHMARKS = sorted((PACKAGE.parent / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES + BENCHMARKS, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_no_module_imports_a_private_name_from_another(path):
     private = [(module, name) for module, names in _imports(path) if module.startswith("aihubmix_frame")
                for name in names if name.startswith("_") and not name.startswith("__")]

@@ -247,7 +247,9 @@ class CatalogServer:
         except InvalidParameter:
             return list(self._records)
 
-    def _catalog_body(self, query: dict[str, str]) -> tuple[int, bytes]:
+    def catalog_body(self, query: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """The status and JSON body the catalog path answers for ``query`` (no fault applied)."""
+        query = dict(query or {})
         key = tuple(sorted(query.items()))
         with self._lock:
             cached = self._bodies.get(key)
@@ -276,7 +278,7 @@ class CatalogServer:
             return Reply(405, json_bytes({"success": False, "message": f"method {method} not allowed"}),
                          {**json_type, "Allow": "GET, HEAD"})
         if path.rstrip("/") in (CATALOG_PATH, MOVED_PATH):
-            status, body = self._catalog_body(query)
+            status, body = self.catalog_body(query)
             if status != 200:
                 return Reply(status, body, {**json_type, "Cache-Control": "no-store"})
             return Reply(200, body, {
