@@ -192,16 +192,19 @@ def _frame_of(raw: Any, *, complete: bool) -> pd.DataFrame:
         hit = _RECENT_FRAMES.get(digest) if digest is not None else None
         if hit is not None:
             _RECENT_FRAMES.move_to_end(digest)
+    if hit is None and raw.converted is not None:
+        hit = raw.converted  # converted once already, while the body was checked before caching
     if hit is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             converted = catalog_to_frame(raw.payload)
         hit = (converted, [(w.message, w.category) for w in caught])
-        if digest is not None:
-            with _RECENT_LOCK:
-                _RECENT_FRAMES[digest] = hit
-                while len(_RECENT_FRAMES) > _RECENT_LIMIT:
-                    _RECENT_FRAMES.popitem(last=False)
+    if digest is not None:
+        with _RECENT_LOCK:
+            _RECENT_FRAMES[digest] = hit
+            _RECENT_FRAMES.move_to_end(digest)
+            while len(_RECENT_FRAMES) > _RECENT_LIMIT:
+                _RECENT_FRAMES.popitem(last=False)
     frame, caught_warnings = hit
     for message, category in caught_warnings:  # e.g. duplicate ids: said on every load
         warnings.warn(message, category, stacklevel=3)

@@ -17,7 +17,10 @@ from ..keywords import accepts_query
 from ..query import CatalogQuery
 from .result import RawCatalog, age_text, iso_utc, public_url, utc_now
 from .transport import API_KEY_ENV, RETRY_STATUSES, error_message, send, status_error
-from .verdict import verdict_of
+from .verdict import BodyVerdict, verdict_of
+
+#: The verdict on a body our own cache stored: it passed the deep check before it was written.
+TRUSTED = BodyVerdict("catalog", None, None, deep=True)
 
 #: What a leaked credential is replaced by in messages.
 REDACTED = "[REDACTED]"
@@ -268,13 +271,13 @@ class _CatalogExchange:
         return (cached, verdict.payload) if verdict is not None and verdict.ok else None
 
     def _raw(self, response: Any, payload: dict | None, source: str, *, fetched_at: str | None = None,
-             reason: str | None = None) -> RawCatalog:
+             reason: str | None = None, converted: tuple | None = None) -> RawCatalog:
         from .cache import last_confirmed
 
         when = fetched_at or iso_utc(last_confirmed(response))
         return RawCatalog(source=source, url=self.public, params=dict(self.params),
                           etag=response.headers.get("ETag"), fetched_at=when, content=response.content,
-                          payload_parsed=payload, reason=reason)
+                          payload_parsed=payload, reason=reason, converted=converted)
 
     def _stale(self, cached: Any, payload: dict, reason: str) -> RawCatalog:
         from .cache import last_confirmed
@@ -306,7 +309,11 @@ class _CatalogExchange:
             raise status_error(last.status, self.client.scrub(last.message), self.public)
 
         if response is not None and getattr(response, "from_cache", False):
-            verdict = verdict_of(response, deep=False)  # stored only after a deep check
+            # Our cache stored this body only after a deep check: trust it and parse it only if the
+            # loader needs the payload (an identical body reuses its frame, no parse at all).
+            content = response.content or b""
+            looks_whole = content[:1] == b"{" and content.rstrip()[-1:] == b"}"  # a damaged row is not
+            verdict = TRUSTED if looks_whole and self._trusted_cache() else verdict_of(response, deep=False)
             if verdict.ok:
                 if getattr(response, "revalidated", False):
                     return self._raw(response, verdict.payload, "revalidated", fetched_at=iso_utc(utc_now()))
@@ -329,7 +336,8 @@ class _CatalogExchange:
             if response.status_code == 200:
                 verdict = verdict_of(response)
                 if verdict.ok:
-                    return self._raw(response, verdict.payload, "network", fetched_at=iso_utc(utc_now()))
+                    return self._raw(response, verdict.payload, "network", fetched_at=iso_utc(utc_now()),
+                                     converted=verdict.converted)
                 self._forget_bad_entry()
                 failure = f"the server answered 200 with {verdict.problem}"
             elif 400 <= response.status_code < 500 and response.status_code not in RETRY_STATUSES:
@@ -344,6 +352,12 @@ class _CatalogExchange:
         raise OfflineError(f"{reason} at {self.public}, and there is no cached copy of this query. Retry "
                            f"later, check base_url and your network, or use load_snapshot().",
                            reason=f"{reason} at {self.public}")
+
+    def _trusted_cache(self) -> bool:
+        from .cache import store_only_good_catalogs
+
+        settings = getattr(self.session, "settings", None)
+        return getattr(settings, "filter_fn", None) is store_only_good_catalogs
 
     def _delete_entry(self) -> None:
         from .cache import cache_key_of, is_cached_session

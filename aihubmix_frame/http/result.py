@@ -60,6 +60,8 @@ class RawCatalog:
     content: bytes | None = None
     payload_parsed: dict[str, Any] | None = None
     reason: str | None = None
+    #: ``(frame, warnings)`` when the body was converted while being checked (a fresh network body).
+    converted: tuple[Any, list] | None = None
 
     @property
     def payload(self) -> dict[str, Any]:

@@ -37,6 +37,9 @@ class BodyVerdict:
     problem: str | None = None
     payload: dict[str, Any] | None = None
     deep: bool = False
+    #: The deep check's ``catalog_to_frame`` result and the warnings it raised, so the loader need
+    #: not convert the same body a second time.
+    converted: tuple[Any, list] | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,12 +87,13 @@ def judge_body(content: bytes | None, content_type: str | None = None, *, deep: 
     from ..frame import catalog_to_frame
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. duplicate ids: said again when the frame is built
-            catalog_to_frame(payload)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # e.g. duplicate ids: kept, said when the frame is loaded
+            frame = catalog_to_frame(payload)
     except (AihubmixError, RecursionError) as exc:
         return BodyVerdict("malformed", f"an invalid catalog: {exc}", deep=True)
-    return BodyVerdict("catalog", None, payload, deep=True)
+    return BodyVerdict("catalog", None, payload, deep=True,
+                       converted=(frame, [(w.message, w.category) for w in caught]))
 
 
 class ResponseMemo:
