@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import accessor as _accessor  # noqa: F401  (registers df.aihub)
 from ._version import __version__
-from . import accessor as _accessor  # noqa: E402,F401  (registers df.aihub)
-from .errors import (  # noqa: E402
+from .errors import (
     AihubmixError,
     AihubmixWarning,
     APIError,
@@ -34,10 +34,10 @@ from .errors import (  # noqa: E402
     UnknownModelWarning,
     UnknownValueWarning,
 )
-from .frame import catalog_to_frame  # noqa: E402
-from .query import CatalogQuery  # noqa: E402
-from .loader import load_snapshot  # noqa: E402
-from .schema import PRICE_UNIT  # noqa: E402
+from .frame import catalog_to_frame
+from .loader import load_snapshot
+from .query import CatalogQuery
+from .schema import PRICE_UNIT
 
 # Public names that live in modules with heavier imports: name -> module, imported on first use.
 _LAZY: dict[str, str] = {
@@ -54,7 +54,7 @@ _LAZY: dict[str, str] = {
     "read_csv": "store",
     "diff_catalogs": "store",
     "CatalogHistory": "store",
-    "read_usage": "pricing",
+    "read_usage": "usage",
     "quality_report": "quality",
     "family_ids": "families",
     "variants": "families",

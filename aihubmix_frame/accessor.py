@@ -84,8 +84,7 @@ class AihubAccessor(CostMethods):
 
     # --- search ------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int | None = 10, *,
-               min_score: float = 60.0) -> pd.DataFrame:
+    def search(self, text: str, limit: int | None = 10, *, min_score: float = 60.0) -> pd.DataFrame:
         """Models whose id, display name or description match ``text``, best first, plus ``score``.
 
         Fuzzy and forgiving: case, separators and small typos do not matter (``gpt5`` finds
@@ -102,8 +101,7 @@ class AihubAccessor(CostMethods):
         from .search import search_catalog
 
         result = search_catalog(self._frame, text, limit=limit, min_score=min_score)
-        return with_provenance(result, self._frame, "search",
-                                {"text": text, "limit": limit, "min_score": min_score})
+        return with_provenance(result, self._frame, "search", {"text": text, "limit": limit, "min_score": min_score})
 
     def sort(self, by: str = "order", order: str = "asc") -> pd.DataFrame:
         """Sort by ``model_ratio``, ``context_length``, ``coding``, ``order`` or any scalar column.
@@ -141,9 +139,7 @@ class AihubAccessor(CostMethods):
         ('string', True)
         """
         if column not in _EXPLODABLE:
-            raise ValueError(
-                f"cannot explode {column!r}; list columns are: {', '.join(_EXPLODABLE)}"
-            )
+            raise ValueError(f"cannot explode {column!r}; list columns are: {', '.join(_EXPLODABLE)}")
         result = self._frame.explode(column)
         result[column] = result[column].astype("string")
         if not keep_empty:
@@ -154,10 +150,12 @@ class AihubAccessor(CostMethods):
         value_name = _EXPLODABLE[column]
         exploded = self._frame[["model_id", column]].explode(column)
         exploded = exploded[exploded[column].notna().to_numpy()]
-        return pd.DataFrame({
-            "model_id": exploded["model_id"].astype("string").array,
-            value_name: exploded[column].astype("string").array,
-        })
+        return pd.DataFrame(
+            {
+                "model_id": exploded["model_id"].astype("string").array,
+                value_name: exploded[column].astype("string").array,
+            }
+        )
 
     @property
     def features(self) -> pd.DataFrame:
@@ -194,8 +192,9 @@ class AihubAccessor(CostMethods):
 
     # --- checks and families (quality.py, families.py, sources/) ------------------------------
 
-    def quality(self, *, severity: str | Iterable[str] | None = None,
-                checks: str | Iterable[str] | None = None) -> pd.DataFrame:
+    def quality(
+        self, *, severity: str | Iterable[str] | None = None, checks: str | Iterable[str] | None = None
+    ) -> pd.DataFrame:
         """Findings about the catalog's known traps: ``model_id, check, severity, detail``.
 
         See :func:`aihubmix_frame.quality.quality_report` for the checks. Does not mutate.

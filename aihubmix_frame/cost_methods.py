@@ -48,13 +48,30 @@ class CostMethods:
         """
         from .pricing import scenario_cost
 
-        result = scenario_cost(self._frame, input_tokens, output_tokens, cache_read_tokens,
-                               cache_write_tokens, requests, input_includes_cache,
-                               token_rate_estimates=token_rate_estimates)
-        return with_provenance(result, self._frame, "cost", dict(
-            input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read_tokens,
-            cache_write_tokens=cache_write_tokens, requests=requests,
-            input_includes_cache=input_includes_cache, token_rate_estimates=token_rate_estimates))
+        result = scenario_cost(
+            self._frame,
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            requests,
+            input_includes_cache,
+            token_rate_estimates=token_rate_estimates,
+        )
+        return with_provenance(
+            result,
+            self._frame,
+            "cost",
+            dict(
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_read_tokens=cache_read_tokens,
+                cache_write_tokens=cache_write_tokens,
+                requests=requests,
+                input_includes_cache=input_includes_cache,
+                token_rate_estimates=token_rate_estimates,
+            ),
+        )
 
     @accepts_query(sort=False, positional=False)
     def cheapest(
@@ -87,16 +104,36 @@ class CostMethods:
         """
         from .pricing import cheapest_models
 
-        result = cheapest_models(self._frame, n, input_tokens, output_tokens, cache_read_tokens,
-                                 cache_write_tokens, requests, input_includes_cache, query=query,
-                                 include_placeholder=include_placeholder,
-                                 include_short_context=include_short_context)
-        return with_provenance(result, self._frame, "cheapest", {
-            "n": n, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
-            "requests": requests, "input_includes_cache": input_includes_cache,
-            "include_placeholder": include_placeholder, "include_short_context": include_short_context,
-            **query.to_dict()})
+        result = cheapest_models(
+            self._frame,
+            n,
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
+            requests,
+            input_includes_cache,
+            query=query,
+            include_placeholder=include_placeholder,
+            include_short_context=include_short_context,
+        )
+        return with_provenance(
+            result,
+            self._frame,
+            "cheapest",
+            {
+                "n": n,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "requests": requests,
+                "input_includes_cache": input_includes_cache,
+                "include_placeholder": include_placeholder,
+                "include_short_context": include_short_context,
+                **query.to_dict(),
+            },
+        )
 
     def alternatives(
         self,
@@ -123,10 +160,27 @@ class CostMethods:
         """
         from .pricing import alternatives
 
-        result = alternatives(self._frame, model_id, prompt_tokens=prompt_tokens, input_tokens=input_tokens,
-                              output_tokens=output_tokens, tools_equivalent=tools_equivalent,
-                              include_deprecated=include_deprecated, include_free=include_free)
-        return with_provenance(result, self._frame, "alternatives", {
-            "model_id": model_id, "prompt_tokens": prompt_tokens, "input_tokens": input_tokens,
-            "output_tokens": output_tokens, "tools_equivalent": tools_equivalent,
-            "include_deprecated": include_deprecated, "include_free": include_free})
+        result = alternatives(
+            self._frame,
+            model_id,
+            prompt_tokens=prompt_tokens,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            tools_equivalent=tools_equivalent,
+            include_deprecated=include_deprecated,
+            include_free=include_free,
+        )
+        return with_provenance(
+            result,
+            self._frame,
+            "alternatives",
+            {
+                "model_id": model_id,
+                "prompt_tokens": prompt_tokens,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "tools_equivalent": tools_equivalent,
+                "include_deprecated": include_deprecated,
+                "include_free": include_free,
+            },
+        )

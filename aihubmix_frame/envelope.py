@@ -38,15 +38,14 @@ def payload_records(payload: Any) -> list[Any]:
 def record_error(index: int, record: Mapping[str, Any], field: str, problem: str) -> SchemaError:
     model_id = record.get("model_id")
     return SchemaError(
-        f"record {index} (model_id={model_id!r}) field {field!r}: {problem}. "
-        "Fix or drop that record before converting."
+        f"record {index} (model_id={model_id!r}) field {field!r}: {problem}. Fix or drop that record before converting."
     )
 
 
 def unencodable_text_error(records: list) -> SchemaError:
     """The SchemaError for text that is not valid Unicode (a lone surrogate such as ``\\ud800``)."""
     for index, record in enumerate(records):
-        for key, value in (record.items() if isinstance(record, Mapping) else ()):
+        for key, value in record.items() if isinstance(record, Mapping) else ():
             try:
                 json.dumps(value, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError:

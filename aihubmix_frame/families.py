@@ -140,8 +140,7 @@ def variants(frame: pd.DataFrame, model_id: str) -> pd.DataFrame:
     if not len(matches):
         lowered = frame["model_id"][frame["model_id"].str.lower() == str(model_id).lower()].tolist()
         hint = f" Did you mean {lowered[0]!r}? Ids match exactly." if lowered else ""
-        raise ValueError(f"model id {model_id!r} is not in the frame.{hint} "
-                         "List the ids with df['model_id'].")
+        raise ValueError(f"model id {model_id!r} is not in the frame.{hint} List the ids with df['model_id'].")
     families = frame["family_id"] if "family_id" in frame.columns else family_ids(frame)
     here = matches[0]
     same = (families == families.iloc[here]).to_numpy(dtype=bool, na_value=False)

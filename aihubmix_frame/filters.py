@@ -28,11 +28,10 @@ __all__ = [
 #: ``codex``, ``coding`` or ``codestral`` as a whole run of ASCII letters (so ``encoder`` and
 #: ``codec`` do not count, ``qwen3-coder``, ``gpt-5.1-codex`` and ``coding-glm-5`` do).
 #: Known miss in the 2026-07-02 snapshot: ``WizardLM/WizardCoder-Python-34B-V1.0``.
-CODING_PATTERN = re.compile(
-    r"(?<![a-z])cod(?:e|er|ex|ing|estral)(?![a-z])", re.IGNORECASE | re.ASCII
-)
+CODING_PATTERN = re.compile(r"(?<![a-z])cod(?:e|er|ex|ing|estral)(?![a-z])", re.IGNORECASE | re.ASCII)
 # The same rule for Arrow's RE2 engine (no look-around), applied to ASCII-lower-cased text.
 _CODING_RE2 = r"(?:^|[^a-z])cod(?:e|er|ex|ing|estral)(?:$|[^a-z])"
+
 
 def _arrow(series: pd.Series) -> pa.Array | pa.ChunkedArray:
     """The Arrow data behind a column, without copying when it is Arrow-backed already."""
@@ -94,8 +93,11 @@ def warn_unknown_values(frame: pd.DataFrame, query: CatalogQuery) -> None:
     """The query's unknown-value warning, counting the values present in ``frame`` as known."""
     unknown = query.unknown_values()
     if unknown:  # the common case is none: only then scan the list columns
-        present = {name: list_vocabulary(frame[KNOWN_VALUES[name][0]]) for name in unknown
-                   if KNOWN_VALUES[name][0] in frame.columns}
+        present = {
+            name: list_vocabulary(frame[KNOWN_VALUES[name][0]])
+            for name in unknown
+            if KNOWN_VALUES[name][0] in frame.columns
+        }
         query.warn_unknown(present)
 
 
@@ -159,8 +161,11 @@ def filter_catalog(frame: pd.DataFrame, *, query: CatalogQuery) -> pd.DataFrame:
     needed = [KNOWN_VALUES[name][0] for name in ("type", "modalities", "features") if getattr(query, name)]
     schema.require_columns(frame, ["model_id", *needed], needed_for="filter")
     warn_unknown_values(frame, query)
-    bounds = [(_column(frame, column, name), op, getattr(query, name))
-              for name, (column, op, _) in BOUNDS.items() if getattr(query, name) is not None]
+    bounds = [
+        (_column(frame, column, name), op, getattr(query, name))
+        for name, (column, op, _) in BOUNDS.items()
+        if getattr(query, name) is not None
+    ]
 
     # Cheapest conditions first; the substring test runs only on the rows left.
     mask = np.ones(len(frame), dtype=bool)
@@ -282,9 +287,7 @@ def sort_catalog(frame: pd.DataFrame, by: str = "order", order: str = "asc") -> 
         return frame.iloc[np.argsort(~is_coding_model(frame), kind="stable")]
     column = {"model_ratio": "input_usd_per_1m"}.get(key, key)
     if column not in frame.columns:
-        raise ValueError(
-            f"unknown sort key {by!r}; valid values: {', '.join(SORT_KEYS)} or a column name"
-        )
+        raise ValueError(f"unknown sort key {by!r}; valid values: {', '.join(SORT_KEYS)} or a column name")
     dtype = frame[column].dtype
     if isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype):
         raise ValueError(f"cannot sort by the list column {column!r}; sort by a scalar column")

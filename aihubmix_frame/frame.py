@@ -97,8 +97,11 @@ def _plain_numbers(values: list, arrow_type: pa.DataType) -> pa.Array | None:
     except (pa.ArrowInvalid, OverflowError):
         return None
     numbers = array.drop_null()
-    if len(numbers) and (pc.min(numbers).as_py() < 0 or not pc.all(pc.is_finite(numbers)).as_py()
-                         if arrow_type == pa.float64() else pc.min(numbers).as_py() < 0):
+    if len(numbers) and (
+        pc.min(numbers).as_py() < 0 or not pc.all(pc.is_finite(numbers)).as_py()
+        if arrow_type == pa.float64()
+        else pc.min(numbers).as_py() < 0
+    ):
         return None
     return array
 
@@ -135,8 +138,7 @@ def _model_ids(records: list[dict]) -> list[str]:
     if set(map(type, model_ids)) - {str} or not all(map(str.strip, model_ids)):
         for index, model_id in enumerate(model_ids):
             if not isinstance(model_id, str) or not model_id.strip():
-                raise record_error(index, records[index], "model_id",
-                                     "every model needs a non-empty string 'model_id'")
+                raise record_error(index, records[index], "model_id", "every model needs a non-empty string 'model_id'")
     return model_ids
 
 
@@ -147,8 +149,12 @@ def _pricing_objects(records: list[dict]) -> list[dict]:
             if pricing is None:
                 pricings[index] = {}
             elif not isinstance(pricing, dict):
-                raise record_error(index, records[index], "pricing",
-                                     f"expected an object of prices, got {type(pricing).__name__}")
+                raise record_error(
+                    index,
+                    records[index],
+                    "pricing",
+                    f"expected an object of prices, got {type(pricing).__name__}",
+                )
     return pricings
 
 
@@ -174,8 +180,9 @@ def _extra_values(values: list) -> Any:
         return pd.array(values, dtype=object)
 
 
-def _typed_column(records: list[dict], field: str, convert, arrow_type: pa.DataType,
-                  unreadable: dict[str, list]) -> pa.Array:
+def _typed_column(
+    records: list[dict], field: str, convert, arrow_type: pa.DataType, unreadable: dict[str, list]
+) -> pa.Array:
     """One lenient 2026 field as an Arrow array: ``convert`` runs once per distinct string.
 
     A value ``convert`` cannot read (:data:`values.UNREADABLE`) becomes null and its model id is
@@ -225,12 +232,15 @@ def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable:
 
     Values that could not be read are noted in ``unreadable`` (field -> model ids) and warned about once.
     """
-    labels = {f: _typed_column(records, f, norm.label, pa.string(), unreadable)
-              for f in ("vendor", "variant_of", "retire_stage", "pricing_source")}
+    labels = {
+        f: _typed_column(records, f, norm.label, pa.string(), unreadable)
+        for f in ("vendor", "variant_of", "retire_stage", "pricing_source")
+    }
     columns: dict[str, Any] = {f: STRING_DTYPE.__from_arrow__(labels[f]) for f in ("vendor", "variant_of")}
     parents = labels["variant_of"]
     columns["family_id"] = _string_array(
-        model_ids if parents.null_count == n else root_ids(model_ids, parents.to_pylist()))
+        model_ids if parents.null_count == n else root_ids(model_ids, parents.to_pylist())
+    )
     outputs = _list_column(records, "output_modalities")
     columns["output_modalities"] = pd.arrays.ArrowExtensionArray(outputs)
     for modality, mask in _membership(outputs, schema.OUTPUT_MODALITIES, n).items():
@@ -245,11 +255,16 @@ def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable:
     for field in ("retire_stage", "pricing_source"):
         columns[field] = STRING_DTYPE.__from_arrow__(labels[field])
     if unreadable:
-        named = "; ".join(f"{field} of {ids[:5]}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-                          for field, ids in unreadable.items())
-        warnings.warn(f"could not read {sum(map(len, unreadable.values()))} value(s), stored as missing: "
-                      f"{named}. Dates must be YYYY-MM-DD, flags true/false; check those records.",
-                      FieldValueWarning, stacklevel=3)
+        named = "; ".join(
+            f"{field} of {ids[:5]}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            for field, ids in unreadable.items()
+        )
+        warnings.warn(
+            f"could not read {sum(map(len, unreadable.values()))} value(s), stored as missing: "
+            f"{named}. Dates must be YYYY-MM-DD, flags true/false; check those records.",
+            FieldValueWarning,
+            stacklevel=3,
+        )
     return columns
 
 
@@ -321,7 +336,8 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
         warnings.warn(
             f"the catalog lists {len(duplicates)} model id(s) more than once "
             f"(e.g. {duplicates[:3]}); all rows are kept, cost lookups use the first",
-            DuplicateModelWarning, stacklevel=2,
+            DuplicateModelWarning,
+            stacklevel=2,
         )
     pricings = _pricing_objects(records)
 
@@ -361,9 +377,11 @@ def _convert(records: list, provenance: Mapping[str, Any] | None) -> pd.DataFram
 
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     frame.attrs[schema.ATTRS_KEY] = {
-        **base_provenance(), schema.COMPLETE_KEY: schema.catalog_fingerprint(model_ids),
+        **base_provenance(),
+        schema.COMPLETE_KEY: schema.catalog_fingerprint(model_ids),
         **({schema.UNREADABLE_KEY: unreadable} if unreadable else {}),
-        **(dict(provenance) if provenance else {})}
+        **(dict(provenance) if provenance else {}),
+    }
     return frame
 
 

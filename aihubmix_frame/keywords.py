@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .query import (ANNOTATIONS, LOCAL_PARAMETERS, SERVER_PARAMETERS, SORT_PARAMETERS, CatalogQuery)
+from .query import ANNOTATIONS, LOCAL_PARAMETERS, SERVER_PARAMETERS, SORT_PARAMETERS, CatalogQuery
 
 __all__ = ["accepts_query"]
 
@@ -29,18 +29,32 @@ def accepts_query(*, sort: bool = True, bounds: bool = True, positional: bool = 
         original = inspect.signature(func)
         if "query" not in original.parameters:
             raise TypeError(f"{func.__qualname__} must take a keyword-only 'query' parameter")
-        head = [p for p in original.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        tail = [p for p in original.parameters.values()
-                if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "query"]
-        kind_of = {n: (inspect.Parameter.POSITIONAL_OR_KEYWORD
-                       if positional and n in (*SERVER_PARAMETERS, *SORT_PARAMETERS) else inspect.Parameter.KEYWORD_ONLY)
-                   for n in names}
+        head = [p for p in original.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        tail = [
+            p
+            for p in original.parameters.values()
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "query"
+        ]
+        kind_of = {
+            n: (
+                inspect.Parameter.POSITIONAL_OR_KEYWORD
+                if positional and n in (*SERVER_PARAMETERS, *SORT_PARAMETERS)
+                else inspect.Parameter.KEYWORD_ONLY
+            )
+            for n in names
+        }
         generated = [inspect.Parameter(n, kind_of[n], default=None, annotation=ANNOTATIONS[n]) for n in names]
-        ordered = head + [p for p in generated if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD] + \
-            [p for p in generated if p.kind is inspect.Parameter.KEYWORD_ONLY] + \
-            [inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY, default=None,
-                               annotation="CatalogQuery | None")] + tail
+        ordered = (
+            head
+            + [p for p in generated if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+            + [p for p in generated if p.kind is inspect.Parameter.KEYWORD_ONLY]
+            + [
+                inspect.Parameter(
+                    "query", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="CatalogQuery | None"
+                )
+            ]
+            + tail
+        )
         signature = original.replace(parameters=ordered)
 
         @functools.wraps(func)

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from datetime import UTC
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -18,8 +19,15 @@ from .frame import base_provenance, catalog_to_frame
 from .keywords import accepts_query
 from .query import CatalogQuery
 
-__all__ = ["load_snapshot", "load_catalog", "load_legacy_models", "get_legacy_model", "snapshot_payload", "SNAPSHOT_DATE",
-           "forget_converted_frames"]
+__all__ = [
+    "load_snapshot",
+    "load_catalog",
+    "load_legacy_models",
+    "get_legacy_model",
+    "snapshot_payload",
+    "SNAPSHOT_DATE",
+    "forget_converted_frames",
+]
 
 SNAPSHOT_FILE = "catalog_2026-07-02.json"
 SNAPSHOT_DATE = "2026-07-02"
@@ -75,18 +83,21 @@ def load_snapshot() -> pd.DataFrame:
 
 def _snapshot_fallback(query: CatalogQuery, reason: str | None) -> pd.DataFrame:
     """The bundled snapshot, filtered and sorted locally with the server's semantics."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from .errors import StaleCatalogWarning, warn
 
     frame = query.apply(load_snapshot())
     frame.attrs[schema.ATTRS_KEY]["params"] = query.to_params()
     if reason is not None:
-        days = (datetime.now(timezone.utc).date() - date.fromisoformat(SNAPSHOT_DATE)).days
+        days = (datetime.now(UTC).date() - date.fromisoformat(SNAPSHOT_DATE)).days
         frame.attrs[schema.ATTRS_KEY]["fallback_reason"] = reason
-        warn(f"{reason}; using the catalog snapshot bundled with aihubmix-frame ({SNAPSHOT_DATE}, "
-             f"{days} days old), filtered locally. Prices and models may have changed: retry "
-             f"later, or check base_url and your network.", StaleCatalogWarning)
+        warn(
+            f"{reason}; using the catalog snapshot bundled with aihubmix-frame ({SNAPSHOT_DATE}, "
+            f"{days} days old), filtered locally. Prices and models may have changed: retry "
+            f"later, or check base_url and your network.",
+            StaleCatalogWarning,
+        )
     return frame
 
 
@@ -140,9 +151,14 @@ def load_catalog(
     from .http.client import DEFAULT_TIMEOUT, MAX_RETRIES, CatalogClient
 
     if client is None:
-        client = CatalogClient(base_url=base_url, api_key=api_key, session=session, cache_dir=cache_dir,
-                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-                               retries=MAX_RETRIES if retries is None else retries)
+        client = CatalogClient(
+            base_url=base_url,
+            api_key=api_key,
+            session=session,
+            cache_dir=cache_dir,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            retries=MAX_RETRIES if retries is None else retries,
+        )
     server_query = query.server_query()
     try:
         raw = client.fetch(query=server_query, refresh=refresh, force_refresh=force_refresh, offline=offline)
@@ -219,8 +235,13 @@ def _frame_of(raw: Any, *, complete: bool) -> pd.DataFrame:
 # --- legacy endpoints ------------------------------------------------------------------------------
 
 
-def load_legacy_models(*, api_key: str | None = None, base_url: str | None = None, session: Any = None,
-                       timeout: float | None = None) -> pd.DataFrame:
+def load_legacy_models(
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    session: Any = None,
+    timeout: float | None = None,
+) -> pd.DataFrame:
     """``GET /v1/models`` (the models your API key can use) as a frame, one row per model.
 
     Columns: ``id``, ``object``, ``owned_by``, ``created`` (UTC datetime), ``root``, ``parent``,
@@ -233,12 +254,16 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     >>> len(legacy), str(legacy["created"].dt.tz), bool(legacy["permission_allow_sampling"].all())
     (804, 'UTC', True)
     """
+    from .errors import SchemaError
     from .http.client import DEFAULT_TIMEOUT
     from .http.legacy import fetch_legacy_models
-    from .errors import SchemaError
 
-    body = fetch_legacy_models(api_key=api_key, base_url=base_url, session=session,
-                               timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    body = fetch_legacy_models(
+        api_key=api_key,
+        base_url=base_url,
+        session=session,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )
     rows = []
     for index, record in enumerate(body["data"]):
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
@@ -262,17 +287,27 @@ def load_legacy_models(*, api_key: str | None = None, base_url: str | None = Non
     frame["created"] = pd.to_datetime(pd.array(frame["created"], dtype="Int64"), unit="s", utc=True)
     if "permission_created" in frame.columns:
         frame["permission_created"] = pd.to_datetime(
-            pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True)
+            pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True
+        )
     from .http.client import resolve_base_url
     from .http.result import public_url
 
-    frame.attrs["aihubmix"] = {"source": "network", "endpoint": "legacy /v1/models",
-                               "url": public_url(resolve_base_url(base_url) + "/v1/models")}
+    frame.attrs["aihubmix"] = {
+        "source": "network",
+        "endpoint": "legacy /v1/models",
+        "url": public_url(resolve_base_url(base_url) + "/v1/models"),
+    }
     return frame
 
 
-def get_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str | None = None,
-                     session: Any = None, timeout: float | None = None) -> dict[str, Any]:
+def get_legacy_model(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    session: Any = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
     """``GET /v1/models/{model}`` as a dict; :class:`NotFoundError` for an unknown id.
 
     Ids may contain ``/``, ``:``, ``@`` and parentheses: they are URL-quoted.
@@ -285,5 +320,10 @@ def get_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str
     from .http.client import DEFAULT_TIMEOUT
     from .http.legacy import fetch_legacy_model
 
-    return fetch_legacy_model(model_id, api_key=api_key, base_url=base_url, session=session,
-                              timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    return fetch_legacy_model(
+        model_id,
+        api_key=api_key,
+        base_url=base_url,
+        session=session,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )

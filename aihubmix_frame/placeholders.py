@@ -11,8 +11,15 @@ import pyarrow.compute as pc
 
 from . import schema
 
-__all__ = ["PLACEHOLDER_PRICES", "PLACEHOLDER_TYPES", "NOT_PER_TOKEN_ID_PATTERNS", "NOT_PER_TOKEN_OUTPUTS",
-           "placeholder_price_mask", "not_per_token_mask", "free_price_mask"]
+__all__ = [
+    "PLACEHOLDER_PRICES",
+    "PLACEHOLDER_TYPES",
+    "NOT_PER_TOKEN_ID_PATTERNS",
+    "NOT_PER_TOKEN_OUTPUTS",
+    "placeholder_price_mask",
+    "not_per_token_mask",
+    "free_price_mask",
+]
 
 
 #: Token prices that image and video models carry as placeholders: the real per-image or
@@ -47,8 +54,19 @@ def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
 
 #: Model id fragments (case-insensitive) of image and video services billed per image or per second.
 NOT_PER_TOKEN_ID_PATTERNS: tuple[str, ...] = (
-    "dall-e", "cogview", "flux", "midjourney", "stable-diffusion", "imagen-", "veo-", "sora-", "kling",
-    "seedance", "seedream", "ideogram", "recraft",
+    "dall-e",
+    "cogview",
+    "flux",
+    "midjourney",
+    "stable-diffusion",
+    "imagen-",
+    "veo-",
+    "sora-",
+    "kling",
+    "seedance",
+    "seedream",
+    "ideogram",
+    "recraft",
 )
 #: Output modalities that, without ``text``, mean a model produces media, not tokens.
 NOT_PER_TOKEN_OUTPUTS: tuple[str, ...] = ("image", "video")
@@ -89,11 +107,13 @@ def not_per_token_mask(frame: pd.DataFrame) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     if "types" in frame.columns:
         mask |= list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False) & ~list_contains(
-            frame["types"], ("llm",))
+            frame["types"], ("llm",)
+        )
         mask |= placeholder_price_mask(frame)
     if "output_modalities" in frame.columns:
         mask |= list_contains(frame["output_modalities"], NOT_PER_TOKEN_OUTPUTS, require_all=False) & ~list_contains(
-            frame["output_modalities"], ("text",))
+            frame["output_modalities"], ("text",)
+        )
     ids = pa.array(frame["model_id"].astype("string").fillna("").tolist(), type=pa.string())
     mask |= np.asarray(pc.match_substring_regex(ids, _ID_RULE.pattern, ignore_case=True))
     return mask

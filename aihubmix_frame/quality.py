@@ -108,13 +108,15 @@ def _placeholder_price(frame: pd.DataFrame) -> Finding:
 
 
 def _free_model(frame: pd.DataFrame) -> Finding:
-    return (_floats(frame, "input_usd_per_1m") == 0) & (_floats(frame, "output_usd_per_1m") == 0), \
-        "input and output price are 0"
+    return (_floats(frame, "input_usd_per_1m") == 0) & (
+        _floats(frame, "output_usd_per_1m") == 0
+    ), "input and output price are 0"
 
 
 def _output_cheaper_than_input(frame: pd.DataFrame) -> Finding:
-    return _floats(frame, "output_usd_per_1m") < _floats(frame, "input_usd_per_1m"), \
-        "output price is below the input price"
+    return _floats(frame, "output_usd_per_1m") < _floats(
+        frame, "input_usd_per_1m"
+    ), "output price is below the input price"
 
 
 def _max_output_unknown(frame: pd.DataFrame) -> Finding:
@@ -122,8 +124,7 @@ def _max_output_unknown(frame: pd.DataFrame) -> Finding:
 
 
 def _max_output_not_below_context(frame: pd.DataFrame) -> Finding:
-    return _floats(frame, "max_output") >= _floats(frame, "context_length"), \
-        "max_output is not below context_length"
+    return _floats(frame, "max_output") >= _floats(frame, "context_length"), "max_output is not below context_length"
 
 
 def _case_groups(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +147,7 @@ def _case_twin(frame: pd.DataFrame) -> Finding:
 
 
 def _case_twin_price(frame: pd.DataFrame) -> Finding:
-    twins, differs = _case_groups(frame)
+    _twins, differs = _case_groups(frame)
     return differs, "another id differs only in letter case, with other prices: match ids exactly"
 
 
@@ -229,8 +230,11 @@ def _variant_of_loop(frame: pd.DataFrame) -> Finding:
     detail = np.full(len(frame), "", dtype=object)
     if parent.null_count == len(parent):
         return mask, detail
-    described = {member: "variant_of loops: " + " -> ".join([*loop, loop[0]])
-                 for loop in cycle_members(ids.to_pylist(), parent.to_pylist()) for member in loop}
+    described = {
+        member: "variant_of loops: " + " -> ".join([*loop, loop[0]])
+        for loop in cycle_members(ids.to_pylist(), parent.to_pylist())
+        for member in loop
+    }
     if described:
         mask = pc.is_in(ids, value_set=pa.array(list(described), pa.large_string())).to_numpy(zero_copy_only=False)
         detail[mask] = [described[m] for m in ids.filter(pa.array(mask)).to_pylist()]
@@ -252,24 +256,51 @@ def _unreadable_value(frame: pd.DataFrame) -> Finding:
 CHECKS: dict[str, tuple[str, tuple[str, ...], Callable[[pd.DataFrame], Finding]]] = {
     "tools_vs_function_calling": ("info", ("has_tools", "has_function_calling"), _tools_vs_function_calling),
     "reasoning_vs_thinking": ("warning", ("reasoning", "has_thinking"), _reasoning_vs_thinking),
-    "tool_call_vs_features": ("warning", ("tool_call", "has_tools", "has_function_calling"), _tool_call_vs_features),
-    "cache_read_not_cheaper": ("warning", ("cache_read_usd_per_1m", "input_usd_per_1m"), _cache_read_not_cheaper),
-    "cache_write_below_input": ("warning", ("cache_write_usd_per_1m", "input_usd_per_1m"), _cache_write_below_input),
+    "tool_call_vs_features": (
+        "warning",
+        ("tool_call", "has_tools", "has_function_calling"),
+        _tool_call_vs_features,
+    ),
+    "cache_read_not_cheaper": (
+        "warning",
+        ("cache_read_usd_per_1m", "input_usd_per_1m"),
+        _cache_read_not_cheaper,
+    ),
+    "cache_write_below_input": (
+        "warning",
+        ("cache_write_usd_per_1m", "input_usd_per_1m"),
+        _cache_write_below_input,
+    ),
     "placeholder_price": ("warning", ("types", "input_usd_per_1m", "output_usd_per_1m"), _placeholder_price),
     "free_model": ("info", ("input_usd_per_1m", "output_usd_per_1m"), _free_model),
-    "output_cheaper_than_input": ("info", ("input_usd_per_1m", "output_usd_per_1m"), _output_cheaper_than_input),
+    "output_cheaper_than_input": (
+        "info",
+        ("input_usd_per_1m", "output_usd_per_1m"),
+        _output_cheaper_than_input,
+    ),
     "max_output_unknown": ("info", ("max_output",), _max_output_unknown),
-    "max_output_not_below_context": ("warning", ("max_output", "context_length"), _max_output_not_below_context),
+    "max_output_not_below_context": (
+        "warning",
+        ("max_output", "context_length"),
+        _max_output_not_below_context,
+    ),
     "case_twin": ("info", schema.PRICE_COLUMNS, _case_twin),
     "case_twin_price": ("warning", schema.PRICE_COLUMNS, _case_twin_price),
     "empty_types": ("info", ("types",), _empty("types")),
     "empty_features": ("info", ("features",), _empty("features")),
     "empty_input_modalities": ("info", ("input_modalities",), _empty("input_modalities")),
-    "unknown_type": ("warning", ("types",),
-                     _unknown_tokens("types", (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES))),
+    "unknown_type": (
+        "warning",
+        ("types",),
+        _unknown_tokens("types", (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES)),
+    ),
     "unknown_feature": ("warning", ("features",), _unknown_tokens("features", schema.FEATURES)),
     "deprecated": ("warning", ("retire_stage",), _deprecated),
-    "tiers_not_increasing": ("error", ("price_tiers", "input_usd_per_1m", "output_usd_per_1m"), _tiers_not_increasing),
+    "tiers_not_increasing": (
+        "error",
+        ("price_tiers", "input_usd_per_1m", "output_usd_per_1m"),
+        _tiers_not_increasing,
+    ),
     "variant_of_unlisted": ("warning", ("variant_of",), _variant_of_unlisted),
     "variant_of_loop": ("error", ("variant_of",), _variant_of_loop),
     "unreadable_value": ("warning", (), _unreadable_value),
@@ -286,8 +317,12 @@ def _selection(value: str | Iterable[str] | None, valid: Iterable[str], what: st
     return chosen
 
 
-def quality_report(frame: pd.DataFrame, *, severity: str | Iterable[str] | None = None,
-                   checks: str | Iterable[str] | None = None) -> pd.DataFrame:
+def quality_report(
+    frame: pd.DataFrame,
+    *,
+    severity: str | Iterable[str] | None = None,
+    checks: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Findings about ``frame``, one row per model and check (see the table in this module's docstring).
 
     ``severity`` keeps only those severities (``"error"``, ``["error", "warning"]``); ``checks``
@@ -324,15 +359,19 @@ def quality_report(frame: pd.DataFrame, *, severity: str | Iterable[str] | None 
             rows_of.append(rows)
             checks_of.append(name)
             severities_of.append(level)
-            details.append(_repeat(detail, len(rows)) if isinstance(detail, str)
-                           else pa.array(np.asarray(detail, dtype=object)[rows], type=pa.large_string()))
+            details.append(
+                _repeat(detail, len(rows))
+                if isinstance(detail, str)
+                else pa.array(np.asarray(detail, dtype=object)[rows], type=pa.large_string())
+            )
     lengths = [len(rows) for rows in rows_of]
     positions = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int64)
     columns = {
         "model_id": ids.take(pa.array(positions, type=pa.int64())),
         "check": pa.array(checks_of, pa.large_string()).take(pa.array(np.repeat(np.arange(len(lengths)), lengths))),
         "severity": pa.array(severities_of, pa.large_string()).take(
-            pa.array(np.repeat(np.arange(len(lengths)), lengths))),
+            pa.array(np.repeat(np.arange(len(lengths)), lengths))
+        ),
         "detail": pa.concat_arrays(details) if details else pa.array([], pa.large_string()),
     }
     strings = pd.StringDtype()

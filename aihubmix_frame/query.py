@@ -157,8 +157,9 @@ def _output_modalities(value: Any) -> tuple[str, ...]:
     try:
         return schema.split_tokens(value, "output_modalities")
     except TypeError:
-        raise TypeError(f"output_modalities must be a comma-separated string or a list of strings, "
-                        f"got {value!r:.80}") from None
+        raise TypeError(
+            f"output_modalities must be a comma-separated string or a list of strings, got {value!r:.80}"
+        ) from None
 
 
 def _text(name: str, value: Any, what: str) -> str | None:
@@ -210,12 +211,27 @@ class CatalogQuery:
     include_free: bool | None = None
 
     @classmethod
-    def parse(cls, type: Any = None, modalities: Any = None, features: Any = None,  # noqa: A002
-              model: Any = None, sort_by: Any = None, sort_order: Any = None, *,
-              min_context: Any = None, min_output: Any = None, max_input_price: Any = None,
-              max_output_price: Any = None, vendor: Any = None, output_modalities: Any = None,
-              open_weights: Any = None, released_after: Any = None, released_before: Any = None,
-              include_deprecated: Any = None, include_free: Any = None) -> CatalogQuery:
+    def parse(
+        cls,
+        type: Any = None,
+        modalities: Any = None,
+        features: Any = None,
+        model: Any = None,
+        sort_by: Any = None,
+        sort_order: Any = None,
+        *,
+        min_context: Any = None,
+        min_output: Any = None,
+        max_input_price: Any = None,
+        max_output_price: Any = None,
+        vendor: Any = None,
+        output_modalities: Any = None,
+        open_weights: Any = None,
+        released_after: Any = None,
+        released_before: Any = None,
+        include_deprecated: Any = None,
+        include_free: Any = None,
+    ) -> CatalogQuery:
         """Normalise user input: comma strings or lists, legacy codes and synonyms, case, blanks.
 
         >>> CatalogQuery.parse(type="t2i, llm", modalities="Text，IMAGE", model="  GPT ")
@@ -277,8 +293,7 @@ class CatalogQuery:
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters that are set, JSON-serialisable (lists for list values)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self._items().items()
-                if v not in (None, ())}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self._items().items() if v not in (None, ())}
 
     @property
     def is_empty(self) -> bool:

@@ -18,7 +18,13 @@ PRICE_UNIT = "USD per 1M tokens"
 
 #: Types the API documents, then undocumented ones seen in real catalogs.
 DOCUMENTED_TYPES: tuple[str, ...] = (
-    "llm", "image_generation", "video", "tts", "stt", "embedding", "rerank",
+    "llm",
+    "image_generation",
+    "video",
+    "tts",
+    "stt",
+    "embedding",
+    "rerank",
 )
 OBSERVED_TYPES: tuple[str, ...] = ("ocr", "search")
 #: Legacy type codes the server maps to the new ones (seed, "Type Compatibility").
@@ -31,7 +37,12 @@ TYPE_ALIASES: dict[str, str] = {
 
 #: The seven documented features; each gets a ``has_<feature>`` column.
 FEATURES: tuple[str, ...] = (
-    "thinking", "tools", "function_calling", "web", "deepsearch", "long_context",
+    "thinking",
+    "tools",
+    "function_calling",
+    "web",
+    "deepsearch",
+    "long_context",
     "structured_outputs",
 )
 #: Synonyms seen in real records (2026-07 snapshot and 2026-09 API excerpts).
@@ -84,9 +95,20 @@ DEPRECATED_STAGE = "deprecated"
 
 #: Raw fields the normaliser consumes; anything else is kept as an extra column.
 KNOWN_FIELDS: frozenset[str] = frozenset(
-    {*STRING_FIELDS, *LIST_FIELDS, *LIMIT_FIELDS, "pricing", "vendor", "variant_of",
-     "output_modalities", *FLAG_FIELDS, "reasoning_options", *DATE_FIELDS, "retire_stage",
-     "pricing_source"}
+    {
+        *STRING_FIELDS,
+        *LIST_FIELDS,
+        *LIMIT_FIELDS,
+        "pricing",
+        "vendor",
+        "variant_of",
+        "output_modalities",
+        *FLAG_FIELDS,
+        "reasoning_options",
+        *DATE_FIELDS,
+        "retire_stage",
+        "pricing_source",
+    }
 )
 
 HAS_COLUMNS: tuple[str, ...] = tuple(f"has_{f}" for f in FEATURES)
@@ -135,7 +157,7 @@ MEANINGS: dict[str, str] = {
     "open_weights": "the weights are published",
     "interleaved": "interleaved thinking between tool calls",
     "reasoning_options": "list of {type: toggle|budget_tokens|effort, values, default}; [] = no controls; "
-                         "effort values no_think = none and instant = minimal (AIHubMix spellings kept)",
+    "effort values no_think = none and instant = minimal (AIHubMix spellings kept)",
     "release_date": "release date (day precision)",
     "last_updated": "date the model entry last changed",
     "knowledge": "knowledge cut-off (YYYY-MM reads as the first of that month)",
@@ -153,7 +175,13 @@ UNITS: dict[str, str] = {
 
 #: Keys of ``df.attrs["aihubmix"]``.
 PROVENANCE_KEYS: tuple[str, ...] = (
-    "source", "url", "params", "etag", "fetched_at", "price_unit", "package_version",
+    "source",
+    "url",
+    "params",
+    "etag",
+    "fetched_at",
+    "price_unit",
+    "package_version",
 )
 ATTRS_KEY = "aihubmix"
 
@@ -280,10 +308,32 @@ def is_complete_catalog(frame: Any) -> bool:
 #: HTTP cache and the file codec; :func:`is_secret_name` compares in any letter case and treats
 #: ``-`` and ``_`` alike.
 SECRET_NAMES: tuple[str, ...] = (
-    "authorization", "proxy-authorization", "auth", "x-api-key", "api-key", "apikey", "key", "token",
-    "access-token", "refresh-token", "id-token", "x-auth-token", "x-api-token", "x-access-token",
-    "bearer", "bearer-token", "openai-api-key", "aihubmix-api-key", "anthropic-api-key",
-    "client-secret", "secret", "password", "passwd", "cookie", "set-cookie", "credentials",
+    "authorization",
+    "proxy-authorization",
+    "auth",
+    "x-api-key",
+    "api-key",
+    "apikey",
+    "key",
+    "token",
+    "access-token",
+    "refresh-token",
+    "id-token",
+    "x-auth-token",
+    "x-api-token",
+    "x-access-token",
+    "bearer",
+    "bearer-token",
+    "openai-api-key",
+    "aihubmix-api-key",
+    "anthropic-api-key",
+    "client-secret",
+    "secret",
+    "password",
+    "passwd",
+    "cookie",
+    "set-cookie",
+    "credentials",
 )
 #: Name endings that mark a credential whatever comes before (``my_service_api_key``).
 SECRET_SUFFIXES: tuple[str, ...] = ("-api-key", "-apikey", "-token", "-secret", "-password")

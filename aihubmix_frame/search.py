@@ -105,8 +105,11 @@ def search_catalog(
             raise TypeError(f"limit must be a positive whole number or None, got {limit!r}")
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (or None for every match), got {limit}")
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float, np.integer, np.floating)) \
-            or not 0 <= min_score <= 100:
+    if (
+        isinstance(min_score, bool)
+        or not isinstance(min_score, (int, float, np.integer, np.floating))
+        or not 0 <= min_score <= 100
+    ):
         raise ValueError(f"min_score must be a number from 0 to 100, got {min_score!r}")
     scores = search_scores(frame, text)
     ranked = np.argsort(-scores, kind="stable")

@@ -10,7 +10,7 @@ __all__ = ["upgrade_frame", "ADDED_IN"]
 
 #: Schema version -> the columns it added (a frame of an older version lacks them).
 ADDED_IN: dict[int, tuple[str, ...]] = {
-    2: tuple(list(schema.COLUMNS)[list(schema.COLUMNS).index("price_tiers") + 1:]),
+    2: tuple(list(schema.COLUMNS)[list(schema.COLUMNS).index("price_tiers") + 1 :]),
 }
 
 

@@ -237,16 +237,18 @@ def reasoning_options(value: Any) -> list[dict[str, Any]] | None:
                 raise BadValue(f"option {position} 'values' is a {type(values).__name__}, expected a list")
             values = values.copy() if all(type(v) is str for v in values) else list(map(_option_text, values))
         default = raw.get("default")
-        option = {"type": raw["type"], "values": values,
-                  "default": default if default is None or type(default) is str else _option_text(default)}
+        option = {
+            "type": raw["type"],
+            "values": values,
+            "default": default if default is None or type(default) is str else _option_text(default),
+        }
         if len(raw) > 1 + ("values" in raw) + ("default" in raw):  # e.g. min/max of budget_tokens
             option.update((k, v) for k, v in raw.items() if k not in option)
         options.append(option)
     return options
 
 
-def utc_timestamp(value: Any, *, what: str,
-                  hint: str = "pass an ISO-8601 string or a datetime") -> Any:
+def utc_timestamp(value: Any, *, what: str, hint: str = "pass an ISO-8601 string or a datetime") -> Any:
     """A ``pd.Timestamp`` in UTC (naive values are taken as UTC); ValueError naming ``what`` otherwise.
 
     >>> utc_timestamp("2026-07-02 04:09", what="asof").isoformat()

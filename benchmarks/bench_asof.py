@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import aihubmix_frame as ahf  # noqa: E402
 from bench_cost import catalog_records, make_log, timed  # noqa: E402
+
+import aihubmix_frame as ahf  # noqa: E402
 
 TARGET = 2.0
 VERSIONS = 12
@@ -91,8 +92,10 @@ def main() -> int:
     cpu = dict(best)
     for round_ in range(3):
         runs = {"one catalog": timed(one_catalog), "as of": timed(as_of)}
-        print(f"round {round_ + 1}: " + ", ".join(f"{k} {wall:.2f} s (CPU {used:.2f} s)"
-                                                 for k, (wall, used) in runs.items()))
+        print(
+            f"round {round_ + 1}: "
+            + ", ".join(f"{k} {wall:.2f} s (CPU {used:.2f} s)" for k, (wall, used) in runs.items())
+        )
         best = {k: min(best[k], runs[k][0]) for k in runs}
         cpu = {k: min(cpu[k], runs[k][1]) for k in runs}
 
@@ -103,11 +106,15 @@ def main() -> int:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     outputs = len(log) * (5 * 9 + 1)
     ratio = best["as of"] / best["one catalog"]
-    print(f"one catalog: {best['one catalog']:.3f} s; as of {VERSIONS} versions: {best['as of']:.3f} s "
-          f"-> {ratio:.2f}x (target <= {TARGET:g}x); CPU time {cpu['as of'] / cpu['one catalog']:.2f}x")
-    print(f"peak memory: process max RSS {maxrss / 2**30:.2f} GiB; one as-of call: "
-          f"{(traced + outputs) / 2**20:.0f} MiB at its peak ({outputs / 2**20:.0f} MiB of result columns + "
-          f"{traced / 2**20:.0f} MiB of scratch traced by tracemalloc)")
+    print(
+        f"one catalog: {best['one catalog']:.3f} s; as of {VERSIONS} versions: {best['as of']:.3f} s "
+        f"-> {ratio:.2f}x (target <= {TARGET:g}x); CPU time {cpu['as of'] / cpu['one catalog']:.2f}x"
+    )
+    print(
+        f"peak memory: process max RSS {maxrss / 2**30:.2f} GiB; one as-of call: "
+        f"{(traced + outputs) / 2**20:.0f} MiB at its peak ({outputs / 2**20:.0f} MiB of result columns + "
+        f"{traced / 2**20:.0f} MiB of scratch traced by tracemalloc)"
+    )
     ok = ratio <= TARGET
     print("OK" if ok else "FAIL: the target ratio was missed")
     return 0 if ok else 1

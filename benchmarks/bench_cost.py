@@ -58,13 +58,15 @@ def make_log(ids: list[str], rows: int, seed: int = 0) -> pd.DataFrame:
     input_tokens = rng.lognormal(8.5, 1.4, rows).astype(np.int64) + 1
     cache_read = (input_tokens * rng.choice([0.0, 0.5, 0.9], size=rows)).astype(np.int64)
     cache_write = ((input_tokens - cache_read) * rng.choice([0.0, 0.3], size=rows)).astype(np.int64)
-    return pd.DataFrame({
-        "model_id": model_id.astype("str"),
-        "input_tokens": input_tokens,
-        "output_tokens": rng.integers(1, 4_000, rows),
-        "cache_read_tokens": cache_read,
-        "cache_write_tokens": cache_write,
-    })
+    return pd.DataFrame(
+        {
+            "model_id": model_id.astype("str"),
+            "input_tokens": input_tokens,
+            "output_tokens": rng.integers(1, 4_000, rows),
+            "cache_read_tokens": cache_read,
+            "cache_write_tokens": cache_write,
+        }
+    )
 
 
 def dict_prices(records: list[dict]) -> dict[str, tuple]:
@@ -75,16 +77,23 @@ def dict_prices(records: list[dict]) -> dict[str, tuple]:
             ((t["tier"]["size"], *(t.get(k) for k in KINDS)) for t in p.get("tiers") or []),
             key=lambda t: t[0],
         )
-        prices.setdefault(record["model_id"], (p.get("input"), p.get("cache_read"), p.get("cache_write"),
-                                               p.get("output"), tiers))
+        prices.setdefault(
+            record["model_id"],
+            (p.get("input"), p.get("cache_read"), p.get("cache_write"), p.get("output"), tiers),
+        )
     return prices
 
 
 LOG_COLUMNS = ("model_id", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
-COST_COLUMNS = ["input_cost_usd", "cache_read_cost_usd", "cache_write_cost_usd", "output_cost_usd",
-                "total_cost_usd"]
+COST_COLUMNS = [
+    "input_cost_usd",
+    "cache_read_cost_usd",
+    "cache_write_cost_usd",
+    "output_cost_usd",
+    "total_cost_usd",
+]
 NA_ROW = (float("nan"),) * 5
 
 
@@ -132,8 +141,12 @@ def apply_row(row: pd.Series, prices: dict):
     p_write = p_in if p_write is None else p_write
     scale = 1 / 1e6
     uncached = row["input_tokens"] - row["cache_read_tokens"] - row["cache_write_tokens"]
-    return (uncached * p_in + row["cache_read_tokens"] * p_read + row["cache_write_tokens"] * p_write
-            + row["output_tokens"] * p_out) * scale
+    return (
+        uncached * p_in
+        + row["cache_read_tokens"] * p_read
+        + row["cache_write_tokens"] * p_write
+        + row["output_tokens"] * p_out
+    ) * scale
 
 
 def timed(fn) -> tuple[float, float]:
@@ -159,9 +172,11 @@ def main() -> int:
     prices = dict_prices(records)
     part = log.iloc[: args.slice]
     sample = log.iloc[: args.sample]
-    print(f"log: {len(log):,} rows, {log['model_id'].nunique():,} distinct ids, "
-          f"model_id dtype {log['model_id'].dtype}; catalog {len(catalog)} models "
-          f"({int(catalog['price_tiers'].notna().sum())} with context tiers)")
+    print(
+        f"log: {len(log):,} rows, {log['model_id'].nunique():,} distinct ids, "
+        f"model_id dtype {log['model_id'].dtype}; catalog {len(catalog)} models "
+        f"({int(catalog['price_tiers'].notna().sum())} with context tiers)"
+    )
 
     def vectorised(frame=log):
         with warnings.catch_warnings():
@@ -188,8 +203,12 @@ def main() -> int:
             "dict loop": (timed(lambda: dict_loop(prices, part)), scale_loop),
             "apply": (timed(lambda: sample.apply(apply_row, axis=1, args=(prices,))), scale_apply),
         }
-        print(f"round {round_ + 1}: " + ", ".join(
-            f"{k} {wall * scale:.2f} s (CPU {used * scale:.2f} s)" for k, ((wall, used), scale) in runs.items()))
+        print(
+            f"round {round_ + 1}: "
+            + ", ".join(
+                f"{k} {wall * scale:.2f} s (CPU {used * scale:.2f} s)" for k, ((wall, used), scale) in runs.items()
+            )
+        )
         best = {k: min(best[k], wall * scale) for k, ((wall, _), scale) in runs.items()}
         cpu = {k: min(cpu[k], used * scale) for k, ((_, used), scale) in runs.items()}
 
@@ -201,25 +220,37 @@ def main() -> int:
 
     loop_ratio = best["dict loop"] / best["vectorised"]
     apply_ratio = best["apply"] / best["vectorised"]
-    print(f"estimate_cost, {len(log):,} rows: {best['vectorised']:.3f} s "
-          f"({len(log) / best['vectorised'] / 1e6:.1f} M rows/s)")
-    print(f"dict loop (timed on {len(part):,} rows, x{scale_loop:g}): {best['dict loop']:.1f} s -> "
-          f"{loop_ratio:.0f}x faster (target {DICT_LOOP_TARGET:.0f}x)")
-    print(f"DataFrame.apply (timed on {len(sample):,} rows, x{scale_apply:g}): {best['apply']:.0f} s -> "
-          f"{apply_ratio:.0f}x faster (target {APPLY_TARGET:.0f}x)")
-    print(f"CPU-time ratios (all threads counted; insensitive to other processes): "
-          f"dict loop {cpu['dict loop'] / cpu['vectorised']:.0f}x, apply {cpu['apply'] / cpu['vectorised']:.0f}x")
+    print(
+        f"estimate_cost, {len(log):,} rows: {best['vectorised']:.3f} s "
+        f"({len(log) / best['vectorised'] / 1e6:.1f} M rows/s)"
+    )
+    print(
+        f"dict loop (timed on {len(part):,} rows, x{scale_loop:g}): {best['dict loop']:.1f} s -> "
+        f"{loop_ratio:.0f}x faster (target {DICT_LOOP_TARGET:.0f}x)"
+    )
+    print(
+        f"DataFrame.apply (timed on {len(sample):,} rows, x{scale_apply:g}): {best['apply']:.0f} s -> "
+        f"{apply_ratio:.0f}x faster (target {APPLY_TARGET:.0f}x)"
+    )
+    print(
+        f"CPU-time ratios (all threads counted; insensitive to other processes): "
+        f"dict loop {cpu['dict loop'] / cpu['vectorised']:.0f}x, apply {cpu['apply'] / cpu['vectorised']:.0f}x"
+    )
     categorical = log.assign(model_id=log["model_id"].astype("category"))
     cat_time = min(timed(lambda: vectorised(categorical))[0] for _ in range(3))
-    print(f"with a category model_id column: {cat_time:.3f} s ({len(log) / cat_time / 1e6:.1f} M rows/s, "
-          f"{best['dict loop'] / cat_time:.0f}x the dict loop); informational, not a target")
+    print(
+        f"with a category model_id column: {cat_time:.3f} s ({len(log) / cat_time / 1e6:.1f} M rows/s, "
+        f"{best['dict loop'] / cat_time:.0f}x the dict loop); informational, not a target"
+    )
     # The five Float64 result columns (8 + 1 bytes a row each) are mapped directly with mmap (and the
     # exceeds_context column is calloc-ed), which
     # tracemalloc does not see: add them.
     outputs = len(log) * (5 * 9 + 1)  # + the exceeds_context bool column
-    print(f"peak memory: process max RSS {maxrss / 2**30:.2f} GiB; one estimate_cost call: "
-          f"{(traced_peak + outputs) / 2**20:.0f} MiB at its peak ({outputs / 2**20:.0f} MiB of result "
-          f"columns + {traced_peak / 2**20:.0f} MiB of scratch traced by tracemalloc)")
+    print(
+        f"peak memory: process max RSS {maxrss / 2**30:.2f} GiB; one estimate_cost call: "
+        f"{(traced_peak + outputs) / 2**20:.0f} MiB at its peak ({outputs / 2**20:.0f} MiB of result "
+        f"columns + {traced_peak / 2**20:.0f} MiB of scratch traced by tracemalloc)"
+    )
     ok = loop_ratio >= DICT_LOOP_TARGET and apply_ratio >= APPLY_TARGET
     print("OK" if ok else "FAIL: a target ratio was missed")
     return 0 if ok else 1

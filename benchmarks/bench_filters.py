@@ -19,12 +19,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pandas as pd  # noqa: E402
-import pyarrow as pa  # noqa: E402
+import pandas as pd
+import pyarrow as pa
+from _common import best_of
 
-import aihubmix_frame as ahf  # noqa: E402
-from aihubmix_frame import filters, schema  # noqa: E402
-from _common import best_of  # noqa: E402
+import aihubmix_frame as ahf
+from aihubmix_frame import filters
 
 ROWS = 1_000_000
 BASELINE_ROWS = 100_000
@@ -52,8 +52,7 @@ def combined(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         array = out[column].array
         if hasattr(array, "_pa_array"):
-            out[column] = pd.Series(type(array)(pa.chunked_array([array._pa_array.combine_chunks()])),
-                                    index=out.index)
+            out[column] = pd.Series(type(array)(pa.chunked_array([array._pa_array.combine_chunks()])), index=out.index)
     return out
 
 
@@ -72,8 +71,10 @@ def row_matches(row) -> bool:
     features, modalities = row["features"], row["input_modalities"]
     return bool(
         "llm" in row["types"]
-        and "thinking" in features and "tools" in features
-        and "text" in modalities and "image" in modalities
+        and "thinking" in features
+        and "tools" in features
+        and "text" in modalities
+        and "image" in modalities
         and "gpt" in row["model_id"].lower()
     )
 
@@ -99,25 +100,38 @@ def main() -> int:
     print(f"\nfilter {FILTER} -> {hits:,} rows")
     print(f"  row-wise apply, {BASELINE_ROWS:,} rows x {ROWS // BASELINE_ROWS} (scaled): {apply_full:8.2f} s")
     print(f"  .aihub.filter, {ROWS:,} rows (concat, chunked):    {ours * 1000:8.1f} ms   {ratio:6.0f}x faster")
-    print(f"  .aihub.filter, {ROWS:,} rows (chunks combined):    {ours_flat * 1000:8.1f} ms   "
-          f"{apply_full / ours_flat:6.0f}x faster")
+    print(
+        f"  .aihub.filter, {ROWS:,} rows (chunks combined):    {ours_flat * 1000:8.1f} ms   "
+        f"{apply_full / ours_flat:6.0f}x faster"
+    )
     if ratio < 30:
         failures.append(f"filter only {ratio:.1f}x faster than apply (target 30x)")
     scan = best(lambda: filters.list_vocabulary(frame["features"]))
-    print(f"  (a vocabulary scan of one list column, needed only for undocumented values: "
-          f"{scan * 1000:.1f} ms)")
+    print(f"  (a vocabulary scan of one list column, needed only for undocumented values: {scan * 1000:.1f} ms)")
     substring = best(lambda: frame.aihub.filter(model="gpt"))
     print(f"  (model substring alone over all {ROWS:,} ids: {substring * 1000:.1f} ms)")
 
     # --- sort -------------------------------------------------------------------------------------
     print(f"\nsort, {ROWS:,} rows: .aihub.sort vs bare sort_values on the same key")
     cases = [
-        ("model_ratio", "asc", lambda: frame.aihub.sort("model_ratio"),
-         lambda: frame.sort_values("input_usd_per_1m", na_position="last", kind="stable")),
-        ("context_length", "desc", lambda: frame.aihub.sort("context_length", order="desc"),
-         lambda: frame.sort_values("context_length", ascending=False, na_position="last", kind="stable")),
-        ("order", "desc", lambda: frame.aihub.sort("order", order="desc"),
-         lambda: frame.sort_index(ascending=False, kind="stable")),
+        (
+            "model_ratio",
+            "asc",
+            lambda: frame.aihub.sort("model_ratio"),
+            lambda: frame.sort_values("input_usd_per_1m", na_position="last", kind="stable"),
+        ),
+        (
+            "context_length",
+            "desc",
+            lambda: frame.aihub.sort("context_length", order="desc"),
+            lambda: frame.sort_values("context_length", ascending=False, na_position="last", kind="stable"),
+        ),
+        (
+            "order",
+            "desc",
+            lambda: frame.aihub.sort("order", order="desc"),
+            lambda: frame.sort_index(ascending=False, kind="stable"),
+        ),
     ]
     for key, order, mine, bare in cases:
         ours, baseline = alternate(mine, bare, 5)
@@ -130,18 +144,22 @@ def main() -> int:
     # way (str.contains with the same rule, then sort_values); also shown against sorting on a
     # precomputed flag, which leaves out finding the coding models.
     def pandas_coding():
-        flag = frame["model_id"].str.contains(filters.CODING_PATTERN) | \
-            frame["model_name"].str.contains(filters.CODING_PATTERN).fillna(False)
+        flag = frame["model_id"].str.contains(filters.CODING_PATTERN) | frame["model_name"].str.contains(
+            filters.CODING_PATTERN
+        ).fillna(False)
         return frame.assign(_coding=flag).sort_values("_coding", ascending=False, kind="stable")
 
     flagged = frame.assign(_coding=filters.is_coding_model(frame))
     ours, pandas_way = alternate(lambda: frame.aihub.sort("coding"), pandas_coding, 2)
-    _, precomputed = alternate(lambda: None, lambda: flagged.sort_values("_coding", ascending=False,
-                                                                        kind="stable"), 3)
-    print(f"          coding     : {ours * 1000:7.1f} ms vs {pandas_way * 1000:7.1f} ms  = "
-          f"{ours / pandas_way:4.2f}x the pandas way (str.contains + sort_values);")
-    print(f"                       {ours / precomputed:4.2f}x sorting on a precomputed flag "
-          f"({precomputed * 1000:.1f} ms; finding the coding models is the difference)")
+    _, precomputed = alternate(lambda: None, lambda: flagged.sort_values("_coding", ascending=False, kind="stable"), 3)
+    print(
+        f"          coding     : {ours * 1000:7.1f} ms vs {pandas_way * 1000:7.1f} ms  = "
+        f"{ours / pandas_way:4.2f}x the pandas way (str.contains + sort_values);"
+    )
+    print(
+        f"                       {ours / precomputed:4.2f}x sorting on a precomputed flag "
+        f"({precomputed * 1000:.1f} ms; finding the coding models is the difference)"
+    )
     if ours / pandas_way > 1.5:
         failures.append(f"sort coding {ours / pandas_way:.2f}x the pandas way (target <= 1.5x)")
 
@@ -164,9 +182,11 @@ def main() -> int:
     for text, seconds in timings.items():
         print(f"  {text!r:>22}: {seconds * 1000:6.1f} ms")
     median = statistics.median(timings.values())
-    print(f"  median {median * 1000:.1f} ms (target < 100 ms); an exact pandas substring scan of the "
-          f"three columns takes {naive_time * 1000:.1f} ms ({median / naive_time:.1f}x), "
-          "and finds neither typos nor reordered words")
+    print(
+        f"  median {median * 1000:.1f} ms (target < 100 ms); an exact pandas substring scan of the "
+        f"three columns takes {naive_time * 1000:.1f} ms ({median / naive_time:.1f}x), "
+        "and finds neither typos nor reordered words"
+    )
     if max(timings.values()) > 0.100:
         failures.append(f"search took {max(timings.values()) * 1000:.0f} ms (target < 100 ms)")
 

@@ -17,11 +17,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aihubmix_frame as ahf  # noqa: E402
-from aihubmix_frame.http.cache import close_sessions  # noqa: E402
-from aihubmix_frame.loader import forget_converted_frames  # noqa: E402
-from aihubmix_frame.testing import CatalogServer  # noqa: E402
-from _common import best_of  # noqa: E402
+from _common import best_of
+
+import aihubmix_frame as ahf
+from aihubmix_frame.http.cache import close_sessions
+from aihubmix_frame.loader import forget_converted_frames
+from aihubmix_frame.testing import CatalogServer
 
 ROUNDS = 7
 #: A cache hit (the same body converted before in this process) against a fresh network load.
@@ -40,6 +41,7 @@ def main() -> int:
     warnings.simplefilter("error", ahf.StaleCatalogWarning)
     failures = []
     with CatalogServer() as server, tempfile.TemporaryDirectory() as tmp:
+
         def network():
             forget_converted_frames()  # a fresh load: the body is parsed and converted
             frame = ahf.load_catalog(base_url=server.url, cache_dir=tmp, force_refresh=True)
@@ -77,13 +79,21 @@ def main() -> int:
 
     print(f"catalog: {len(payload['data'])} models, {full_bytes:,} body bytes")
     print(f"network load (force_refresh, 200 + parse + store + frame): {network_s * 1e3:8.1f} ms  (baseline 1.00)")
-    print(f"cache-hit load (no request, frame of this body reused):   {hit_s * 1e3:8.1f} ms  ratio {ratio:.2f}"
-          f"  (target <= {TARGET_HIT_RATIO})")
-    print(f"cache-hit load in a new process (parse + convert again):  {cold_s * 1e3:8.1f} ms  ratio {cold_ratio:.2f}"
-          f"  (target <= {TARGET_COLD_HIT_RATIO})")
-    print(f"  of which catalog_to_frame alone:                        {frame_s * 1e3:8.1f} ms  ratio {frame_s / network_s:.2f}")
-    print(f"revalidation: {len(conditional)} request(s), statuses {[r.status for r in conditional]}, "
-          f"body bytes {body_bytes} (target 0), source {revalidated.attrs['aihubmix']['source']!r}")
+    print(
+        f"cache-hit load (no request, frame of this body reused):   {hit_s * 1e3:8.1f} ms  ratio {ratio:.2f}"
+        f"  (target <= {TARGET_HIT_RATIO})"
+    )
+    print(
+        f"cache-hit load in a new process (parse + convert again):  {cold_s * 1e3:8.1f} ms  ratio {cold_ratio:.2f}"
+        f"  (target <= {TARGET_COLD_HIT_RATIO})"
+    )
+    print(
+        f"  of which catalog_to_frame alone:                        {frame_s * 1e3:8.1f} ms  ratio {frame_s / network_s:.2f}"
+    )
+    print(
+        f"revalidation: {len(conditional)} request(s), statuses {[r.status for r in conditional]}, "
+        f"body bytes {body_bytes} (target 0), source {revalidated.attrs['aihubmix']['source']!r}"
+    )
     if ratio > TARGET_HIT_RATIO:
         failures.append(f"cache-hit ratio {ratio:.2f} > {TARGET_HIT_RATIO}")
     if cold_ratio > TARGET_COLD_HIT_RATIO:

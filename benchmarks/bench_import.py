@@ -16,7 +16,10 @@ def added_ms() -> float:
     """Cumulative import time of the aihubmix_frame entry when pandas is already imported."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import pandas; import aihubmix_frame"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+\d+\s+\|\s+(\d+)\s+\|\s?(\S.*)$", line)
@@ -26,8 +29,7 @@ def added_ms() -> float:
 
 
 def heavy_modules() -> list[str]:
-    code = ("import sys, aihubmix_frame; "
-            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    code = f"import sys, aihubmix_frame; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return [m for m in done.stdout.strip().split(",") if m]
 
@@ -36,8 +38,10 @@ def main() -> int:
     runs = [added_ms() for _ in range(7)]
     best = min(runs)
     heavy = heavy_modules()
-    print(f"import aihubmix_frame after import pandas: best {best:.0f} ms, "
-          f"median {sorted(runs)[len(runs) // 2]:.0f} ms over {len(runs)} runs (target <= {TARGET_MS:.0f} ms)")
+    print(
+        f"import aihubmix_frame after import pandas: best {best:.0f} ms, "
+        f"median {sorted(runs)[len(runs) // 2]:.0f} ms over {len(runs)} runs (target <= {TARGET_MS:.0f} ms)"
+    )
     print(f"heavy optional modules imported: {heavy or 'none'}")
     return 0 if best <= TARGET_MS and not heavy else 1
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aihubmix_frame as ahf  # noqa: E402
+import aihubmix_frame as ahf
 
 #: Targets: the lossless Parquet round trip must be at least this many times faster than the CSV
 #: one, and its file at most this fraction of the CSV file's size.
@@ -56,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     frame = history_frame(args.rows)
     folder = Path(tempfile.mkdtemp(prefix="bench_parquet_"))
     parquet_path, csv_path = folder / "history.parquet", folder / "history.csv"
-    best = {"parquet_write": float("inf"), "parquet_read": float("inf"),
-            "csv_write": float("inf"), "csv_read": float("inf")}
+    best = {
+        "parquet_write": float("inf"),
+        "parquet_read": float("inf"),
+        "csv_write": float("inf"),
+        "csv_read": float("inf"),
+    }
     try:
         for _ in range(args.rounds):
             seconds, _ = timed(lambda: frame.aihub.to_parquet(parquet_path))
@@ -86,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"write  Parquet/CSV time ratio: {best['parquet_write'] / best['csv_write']:.3f}")
     print(f"read   Parquet/CSV time ratio: {best['parquet_read'] / best['csv_read']:.3f}")
     print(f"round trip: Parquet is {speedup:.1f}x faster than CSV (target >= {MIN_SPEEDUP}x)")
-    print(f"file size Parquet/CSV: {size_ratio:.4f} ({parquet_bytes / 1e6:.1f} MB vs {csv_bytes / 1e6:.1f} MB;"
-          f" target <= {MAX_SIZE_RATIO})")
+    print(
+        f"file size Parquet/CSV: {size_ratio:.4f} ({parquet_bytes / 1e6:.1f} MB vs {csv_bytes / 1e6:.1f} MB;"
+        f" target <= {MAX_SIZE_RATIO})"
+    )
     missed = []
     if speedup < MIN_SPEEDUP:
         missed.append(f"round-trip speedup {speedup:.2f} < {MIN_SPEEDUP}")

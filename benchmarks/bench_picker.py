@@ -24,12 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
-import aihubmix_frame as ahf  # noqa: E402
-from _common import best_of, replicated_records  # noqa: E402
+from _common import best_of, replicated_records
+
+import aihubmix_frame as ahf
 
 TARGET_100K = 3.0
 ROUNDS = 5
@@ -60,10 +61,14 @@ def main() -> int:
     snapshot = ahf.load_snapshot()
     with_plot, bare_small, _ = _timings(snapshot, ROUNDS, plot_delay=None)
     no_plot, bare_small2, _ = _timings(snapshot, ROUNDS, plot=False)
-    print(f"804 models, price map drawn in the change: {with_plot * 1000:.1f} ms vs bare {bare_small * 1000:.1f} ms "
-          f"= {with_plot / bare_small:.1f}x")
-    print(f"804 models, no price map:                  {no_plot * 1000:.1f} ms vs bare {bare_small2 * 1000:.1f} ms "
-          f"= {no_plot / bare_small2:.1f}x")
+    print(
+        f"804 models, price map drawn in the change: {with_plot * 1000:.1f} ms vs bare {bare_small * 1000:.1f} ms "
+        f"= {with_plot / bare_small:.1f}x"
+    )
+    print(
+        f"804 models, no price map:                  {no_plot * 1000:.1f} ms vs bare {bare_small2 * 1000:.1f} ms "
+        f"= {no_plot / bare_small2:.1f}x"
+    )
 
     start = time.perf_counter()
     big = ahf.catalog_to_frame(replicated_records(100_000))
@@ -71,13 +76,17 @@ def main() -> int:
     start = time.perf_counter()
     change_big, bare_big, picker = _timings(big, 3, plot_delay=5.0)
     ratio = change_big / bare_big
-    print(f"100,000 models, default picker (plot deferred): {change_big * 1000:.0f} ms vs bare "
-          f"{bare_big * 1000:.0f} ms = {ratio:.2f}x (target <= {TARGET_100K}x)")
+    print(
+        f"100,000 models, default picker (plot deferred): {change_big * 1000:.0f} ms vs bare "
+        f"{bare_big * 1000:.0f} ms = {ratio:.2f}x (target <= {TARGET_100K}x)"
+    )
     start = time.perf_counter()
     picker.refresh_plot()
     draw = time.perf_counter() - start
-    print(f"100,000 models, deferred price map of a {len(picker.plotted):,}-model sample: {draw * 1000:.0f} ms "
-          f"(= {draw / bare_big:.1f}x the bare call, off the change path)")
+    print(
+        f"100,000 models, deferred price map of a {len(picker.plotted):,}-model sample: {draw * 1000:.0f} ms "
+        f"(= {draw / bare_big:.1f}x the bare call, off the change path)"
+    )
     if ratio > TARGET_100K:
         print(f"MISSED: a change on 100,000 models takes {ratio:.2f}x the bare call (target {TARGET_100K}x)")
         return 1

@@ -17,14 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
+from _common import best_of, replicated_records
+from bench_frame import with_2026_fields
 
-import aihubmix_frame as ahf  # noqa: E402
-from aihubmix_frame import quality, schema  # noqa: E402
-from aihubmix_frame.families import cycle_members  # noqa: E402
-from _common import best_of, replicated_records  # noqa: E402
-from bench_frame import with_2026_fields  # noqa: E402
+import aihubmix_frame as ahf
+from aihubmix_frame import quality, schema
+from aihubmix_frame.families import cycle_members
 
 TARGET = 20.0
 N = 100_000
@@ -36,9 +36,16 @@ def catalog() -> pd.DataFrame:
     for i in range(0, N, 1000):  # traps the replicated snapshot lacks
         records[i + 1]["model_id"] = records[i]["model_id"].upper()
         records[i + 2]["variant_of"] = f"gone-{i}"
-        records[i + 3]["variant_of"], records[i + 4]["variant_of"] = records[i + 4]["model_id"], records[i + 3]["model_id"]
-        records[i + 5]["pricing"] = {**records[i + 5]["pricing"], "input": 1, "output": 2,
-                                     "tiers": [{"input": 0.5, "tier": {"size": 1000, "type": "context"}}]}
+        records[i + 3]["variant_of"], records[i + 4]["variant_of"] = (
+            records[i + 4]["model_id"],
+            records[i + 3]["model_id"],
+        )
+        records[i + 5]["pricing"] = {
+            **records[i + 5]["pricing"],
+            "input": 1,
+            "output": 2,
+            "tiers": [{"input": 0.5, "tier": {"size": 1000, "type": "context"}}],
+        }
     records[7]["release_date"] = "2026-02-30"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ahf.FieldValueWarning)
@@ -88,8 +95,11 @@ def row_by_row(frame: pd.DataFrame) -> Counter:
         key = row["model_id"].lower()
         if key in twin and exact[row["model_id"]] == 1:
             found.append("case_twin_price" if twin[key] else "case_twin")
-        for column, check in (("types", "empty_types"), ("features", "empty_features"),
-                              ("input_modalities", "empty_input_modalities")):
+        for column, check in (
+            ("types", "empty_types"),
+            ("features", "empty_features"),
+            ("input_modalities", "empty_input_modalities"),
+        ):
             if len(row[column]) == 0:
                 found.append(check)
         if any(t not in KNOWN_TYPES for t in row["types"]):
@@ -121,8 +131,10 @@ def main() -> int:
         return 1
     ours, baseline = best_of(3, lambda: quality.quality_report(frame), lambda: row_by_row(frame))
     ratio = baseline / ours
-    print(f"quality_report, {N:,} models, {sum(ours_counts.values()):,} findings in "
-          f"{len(ours_counts)} checks: {ours:.3f} s")
+    print(
+        f"quality_report, {N:,} models, {sum(ours_counts.values()):,} findings in "
+        f"{len(ours_counts)} checks: {ours:.3f} s"
+    )
     print(f"baseline, the same checks row by row (DataFrame.apply(axis=1)): {baseline:.3f} s")
     print(f"speed-up: {ratio:.1f}x (target >= {TARGET}x)")
     return 0 if ratio >= TARGET and np.isfinite(ratio) else 1

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import aihubmix_frame as ahf  # noqa: E402
 from _common import best_of  # noqa: E402
+
+import aihubmix_frame as ahf  # noqa: E402
 
 TARGET = 5.0
 MODELS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-5", "gpt-4.1")
@@ -50,11 +51,30 @@ def write_log(path: Path, rows: int, seed: int = 0) -> None:
     users = rng.integers(0, 5_000, rows)
     created = 1_751_328_000 + np.sort(rng.integers(0, 30 * 86_400, rows))
     with open(path, "w", encoding="utf-8") as handle:
-        for i, (p, c, o, r, m, u, t) in enumerate(zip(prompt.tolist(), cached.tolist(), completion.tolist(),
-                                                       reasoning.tolist(), models.tolist(), users.tolist(),
-                                                       created.tolist())):
-            handle.write(TEMPLATE.format(i=i, created=t, model=MODELS[m], prompt=p, completion=o,
-                                         total=p + o, cached=c, reasoning=r, user=u))
+        for i, (p, c, o, r, m, u, t) in enumerate(
+            zip(
+                prompt.tolist(),
+                cached.tolist(),
+                completion.tolist(),
+                reasoning.tolist(),
+                models.tolist(),
+                users.tolist(),
+                created.tolist(),
+            )
+        ):
+            handle.write(
+                TEMPLATE.format(
+                    i=i,
+                    created=t,
+                    model=MODELS[m],
+                    prompt=p,
+                    completion=o,
+                    total=p + o,
+                    cached=c,
+                    reasoning=r,
+                    user=u,
+                )
+            )
 
 
 def baseline(path: Path) -> pd.DataFrame:
@@ -94,9 +114,12 @@ def main() -> int:
 
         # Correctness first: the same counts as the hand-written baseline.
         ours, theirs = ahf.read_usage(path), baseline(path)
-        for mine, base in [("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"),
-                           ("cache_read_tokens", "prompt_tokens_details.cached_tokens"),
-                           ("reasoning_tokens", "completion_tokens_details.reasoning_tokens")]:
+        for mine, base in [
+            ("input_tokens", "prompt_tokens"),
+            ("output_tokens", "completion_tokens"),
+            ("cache_read_tokens", "prompt_tokens_details.cached_tokens"),
+            ("reasoning_tokens", "completion_tokens_details.reasoning_tokens"),
+        ]:
             if not np.array_equal(ours[mine].to_numpy(dtype=np.int64), theirs[base].to_numpy(dtype=np.int64)):
                 print(f"FAIL: {mine} differs from the baseline's {base}", file=sys.stderr)
                 return 1
@@ -110,8 +133,10 @@ def main() -> int:
 
         ours_rss = peak_rss("ahf.read_usage(sys.argv[1])", path)
         base_rss = peak_rss("bench_usage.baseline(sys.argv[1])", path)
-        print(f"peak memory above the imports (fresh process, max RSS): read_usage {ours_rss:.2f} GiB, "
-              f"baseline {base_rss:.2f} GiB")
+        print(
+            f"peak memory above the imports (fresh process, max RSS): read_usage {ours_rss:.2f} GiB, "
+            f"baseline {base_rss:.2f} GiB"
+        )
     ok = ratio >= TARGET
     print("OK" if ok else "FAIL: the target ratio was missed")
     return 0 if ok else 1

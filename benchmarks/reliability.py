@@ -51,8 +51,29 @@ SCALES = {
 
 # --- fuzzed payloads ----------------------------------------------------------------------------------
 
-ODD_VALUES = [None, True, 0, -1, 10**30, 1e400, float("nan"), "", " ", "0", "1e400", "NaN", "\ud800",
-              "llm,t2t", "thinking，tools", "\x1b]0;x\x07", [], {}, [None], {"a": [1, {"b": None}]}, "x" * 5000]
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    10**30,
+    1e400,
+    float("nan"),
+    "",
+    " ",
+    "0",
+    "1e400",
+    "NaN",
+    "\ud800",
+    "llm,t2t",
+    "thinking，tools",
+    "\x1b]0;x\x07",
+    [],
+    {},
+    [None],
+    {"a": [1, {"b": None}]},
+    "x" * 5000,
+]
 
 
 def _mutate(value, rng: random.Random, depth: int = 0):
@@ -100,7 +121,7 @@ def fuzz_payloads(count: int, seed: int = 10) -> dict:
                     outcomes["library error"] += 1
                     if verdict.ok:
                         errors.append("the verdict accepted a body that does not convert")
-        except Exception as exc:  # noqa: BLE001 - counting raw exceptions is the point
+        except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
     return {"payloads": count, "errors": len(errors), "examples": errors[:3], **outcomes}
 
@@ -108,10 +129,21 @@ def fuzz_payloads(count: int, seed: int = 10) -> dict:
 # --- faults ---------------------------------------------------------------------------------------------
 
 SERVER_FAULTS = {  # kind: fault_next options
-    "redirect": {"status": 302}, "redirect 308": {"kind": "redirect", "status": 308},
-    "redirect_login": {}, "login_page": {}, "echo_key": {"status": 500}, "gzip_bomb": {"mb": 64},
-    "oversized": {"mb": 40}, "deep_json": {}, "huge_price": {}, "lone_surrogate": {}, "invalid_record": {},
-    "empty_data": {}, "trickle": {"seconds": 8}, "retry_after": {"status": 503}, "expires_never": {},
+    "redirect": {"status": 302},
+    "redirect 308": {"kind": "redirect", "status": 308},
+    "redirect_login": {},
+    "login_page": {},
+    "echo_key": {"status": 500},
+    "gzip_bomb": {"mb": 64},
+    "oversized": {"mb": 40},
+    "deep_json": {},
+    "huge_price": {},
+    "lone_surrogate": {},
+    "invalid_record": {},
+    "empty_data": {},
+    "trickle": {"seconds": 8},
+    "retry_after": {"status": 503},
+    "expires_never": {},
     "huge_max_age": {},
 }
 
@@ -151,7 +183,7 @@ def _fault_once(name: str, server: CatalogServer, cache_dir: Path, expected: lis
                 connection.execute("UPDATE responses SET value = ?", (b'{"not": "a response"}',))
     try:
         frame = _quiet_load(base_url=server.url, cache_dir=cache_dir, force_refresh=True, timeout=2)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
     finally:
         if name == "server down":
@@ -187,18 +219,35 @@ def _file_fault(name: str, root: Path, server: CatalogServer, expected: list[str
             pq.write_table(table.replace_schema_metadata({**table.schema.metadata, b"aihubmix_frame": b"{x"}), first)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            answers = [len(history.load()), len(history.summary()), len(history.diff()),
-                       history.price_history("gpt-4o")["input_usd_per_1m"].tolist()[-1]]
+            answers = [
+                len(history.load()),
+                len(history.summary()),
+                len(history.diff()),
+                history.price_history("gpt-4o")["input_usd_per_1m"].tolist()[-1],
+            ]
         wanted_rows = 804 if name != "history: symlink loop" else 1608
         return None if answers[0] == wanted_rows and answers[3] == 2.0 else f"wrong answers {answers}"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
 
 
-FAULT_KINDS = [*SERVER_FAULTS, "http 500", "http 429", "http 503", "malformed truncated", "malformed html",
-               "malformed success_false", "server down", "cache: garbage file", "cache: truncated file",
-               "cache: zeroed header", "cache: malformed row", "cache: folder is a file",
-               "history: symlink loop", "history: tampered metadata"]
+FAULT_KINDS = [
+    *SERVER_FAULTS,
+    "http 500",
+    "http 429",
+    "http 503",
+    "malformed truncated",
+    "malformed html",
+    "malformed success_false",
+    "server down",
+    "cache: garbage file",
+    "cache: truncated file",
+    "cache: zeroed header",
+    "cache: malformed row",
+    "cache: folder is a file",
+    "history: symlink loop",
+    "history: tampered metadata",
+]
 
 
 def inject_faults(rounds: int, root: Path) -> dict:
@@ -251,10 +300,26 @@ def race_processes(processes: int, loads: int, root: Path) -> dict:
     expected = hashlib.sha256("\n".join(r["model_id"] for r in snapshot_payload()["data"]).encode()).hexdigest()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     with CatalogServer(max_age=2) as server:
-        children = [subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(root / "shared-cache"),
-                                      str(root / "shared-history"), str(loads), SECRET, expected],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                    for _ in range(processes)]
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    server.url,
+                    str(root / "shared-cache"),
+                    str(root / "shared-history"),
+                    str(loads),
+                    SECRET,
+                    expected,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for _ in range(processes)
+        ]
         errors, wrong = [], 0
         for child in children:
             out, err = child.communicate(timeout=1800)
@@ -266,8 +331,14 @@ def race_processes(processes: int, loads: int, root: Path) -> dict:
             errors.extend(found["errors"])
             wrong += found["wrong"]
     snapshots = len(list((root / "shared-history").glob("*.parquet")))
-    return {"processes": processes, "loads": processes * loads, "errors": len(errors), "wrong": wrong,
-            "snapshots": snapshots, "examples": errors[:3]}
+    return {
+        "processes": processes,
+        "loads": processes * loads,
+        "errors": len(errors),
+        "wrong": wrong,
+        "snapshots": snapshots,
+        "examples": errors[:3],
+    }
 
 
 # --- secrets -------------------------------------------------------------------------------------------------
@@ -286,8 +357,15 @@ def secret_forms(secret: str) -> list[bytes]:
 def _kind(name: str) -> str:
     if ".broken-" in name:
         return "corrupt caches moved aside"
-    for ending, kind in (("-wal", "SQLite -wal"), ("-shm", "SQLite -shm"), (".sqlite", "SQLite"),
-                         (".parquet", "Parquet"), (".csv", "CSV"), (".log", "DEBUG log"), (".lock", "history lock")):
+    for ending, kind in (
+        ("-wal", "SQLite -wal"),
+        ("-shm", "SQLite -shm"),
+        (".sqlite", "SQLite"),
+        (".parquet", "Parquet"),
+        (".csv", "CSV"),
+        (".log", "DEBUG log"),
+        (".lock", "history lock"),
+    ):
         if name.endswith(ending):
             return kind
     return "other"
@@ -330,8 +408,9 @@ print(before / 1024, peak / 1024, float(priced["total_cost_usd"].sum()))
 
 def pricing_memory(rows: int) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", MEMORY, str(rows)], capture_output=True, text=True, env=env,
-                          timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY, str(rows)], capture_output=True, text=True, env=env, timeout=1800
+    )
     if done.returncode != 0:
         return {"rows": rows, "error": done.stderr.strip()[-300:]}
     before, peak, _ = (float(x) for x in done.stdout.split())
@@ -386,28 +465,38 @@ def failures(figures: dict) -> list[str]:
 
 
 def table(figures: dict) -> str:
-    fuzz, procs, secrets, memory = figures["fuzz"], figures["processes"], figures["secrets"], figures["memory"]
+    fuzz, procs, secrets, memory = (
+        figures["fuzz"],
+        figures["processes"],
+        figures["secrets"],
+        figures["memory"],
+    )
     faults = figures["faults"]
     injected = sum(f["injected"] for f in faults.values())
     survived = sum(f["survived"] for f in faults.values())
-    lines = ["| figure | value | what was checked |", "|---|---:|---|",
-             f"| payloads fuzzed | {fuzz['payloads']:,} | damaged real records and envelopes through the verdict "
-             f"and `catalog_to_frame`: {fuzz['frame']:,} frames, {fuzz['library error']:,} library errors, "
-             f"**{fuzz['errors']} raw errors** |",
-             f"| faults survived | {survived} / {injected} | {len(faults)} kinds (below): the right 804 models "
-             "came back (network or the good cached copy), no raw exception |",
-             f"| processes x loads | {procs['processes']} x {procs['loads'] // procs['processes']} = "
-             f"{procs['loads']:,} | concurrent `load_catalog(history=)` sharing one cache and one history: "
-             f"**{procs['errors']} errors, {procs['wrong']} wrong frames**, {procs['snapshots']} snapshot recorded |",
-             f"| secrets found | {secrets['found']} | the key (raw, base64, base64 of `Bearer key`, shifted base64) "
-             f"in {secrets['files']} files the package wrote ({', '.join(secrets['kinds'])}) |"]
+    lines = [
+        "| figure | value | what was checked |",
+        "|---|---:|---|",
+        f"| payloads fuzzed | {fuzz['payloads']:,} | damaged real records and envelopes through the verdict "
+        f"and `catalog_to_frame`: {fuzz['frame']:,} frames, {fuzz['library error']:,} library errors, "
+        f"**{fuzz['errors']} raw errors** |",
+        f"| faults survived | {survived} / {injected} | {len(faults)} kinds (below): the right 804 models "
+        "came back (network or the good cached copy), no raw exception |",
+        f"| processes x loads | {procs['processes']} x {procs['loads'] // procs['processes']} = "
+        f"{procs['loads']:,} | concurrent `load_catalog(history=)` sharing one cache and one history: "
+        f"**{procs['errors']} errors, {procs['wrong']} wrong frames**, {procs['snapshots']} snapshot recorded |",
+        f"| secrets found | {secrets['found']} | the key (raw, base64, base64 of `Bearer key`, shifted base64) "
+        f"in {secrets['files']} files the package wrote ({', '.join(secrets['kinds'])}) |",
+    ]
     if "error" in memory:
         lines.append(f"| peak memory per 10M priced rows | failed | {memory['error']} |")
     else:
         per = "10M" if memory["rows"] == 10_000_000 else f"{memory['rows']:,}"
-        lines.append(f"| peak memory per {per} priced rows | {memory['peak_mb']:,} MB | peak RSS of a fresh process "
-                     f"running `estimate_cost` on {memory['rows']:,} requests over 200 models (import and the "
-                     f"workload itself: {memory['before_mb']:,} MB) |")
+        lines.append(
+            f"| peak memory per {per} priced rows | {memory['peak_mb']:,} MB | peak RSS of a fresh process "
+            f"running `estimate_cost` on {memory['rows']:,} requests over 200 models (import and the "
+            f"workload itself: {memory['before_mb']:,} MB) |"
+        )
     lines += ["", "| fault kind | injected | survived |", "|---|---:|---:|"]
     lines += [f"| `{name}` | {f['injected']} | {f['survived']} |" for name, f in faults.items()]
     return "\n".join(lines)
@@ -419,7 +508,7 @@ def write_into_doc(text: str, command: str) -> None:
         raise SystemExit(f"{DOC} has no {START} ... {END} markers")
     head, rest = document.split(START, 1)
     _, tail = rest.split(END, 1)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = f"{START}\nMeasured {stamp} with `{command}` (Python {sys.version.split()[0]}, {os.cpu_count()} cores).\n\n{text}\n{END}"
     DOC.write_text(head + body + tail, encoding="utf-8")
 

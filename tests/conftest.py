@@ -64,7 +64,7 @@ def clock():
 
     import time_machine
 
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc), tick=True) as traveller:
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=True) as traveller:
         yield traveller
 
 

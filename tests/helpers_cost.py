@@ -20,15 +20,27 @@ def reference_prices(records):
         entry = {k: (float(pricing[k]) if pricing.get(k) is not None else None) for k in KINDS}
         tiers = []
         for tier in pricing.get("tiers") or []:
-            tiers.append((float(tier["tier"]["size"]),
-                          {k: (float(tier[k]) if tier.get(k) is not None else None) for k in KINDS}))
+            tiers.append(
+                (
+                    float(tier["tier"]["size"]),
+                    {k: (float(tier[k]) if tier.get(k) is not None else None) for k in KINDS},
+                )
+            )
         entry["tiers"] = sorted(tiers, key=lambda t: t[0])
         prices.setdefault(record["model_id"], entry)
     return prices
 
 
-def reference_row_cost(prices, model_id, input_tokens, output_tokens, cache_read_tokens=0,
-                       cache_write_tokens=0, requests=1, input_includes_cache=True):
+def reference_row_cost(
+    prices,
+    model_id,
+    input_tokens,
+    output_tokens,
+    cache_read_tokens=0,
+    cache_write_tokens=0,
+    requests=1,
+    input_includes_cache=True,
+):
     """(input, cache_read, cache_write, output, total) cost in USD for one log row, or None if unknown."""
     entry = prices.get(model_id)
     if entry is None:

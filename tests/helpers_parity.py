@@ -6,9 +6,6 @@ both implementations must answer with models, never an error.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
-from aihubmix_frame.loader import snapshot_payload
 from helpers_reference import (
     DOCUMENTED_FEATURES,
     DOCUMENTED_MODALITIES,
@@ -17,6 +14,9 @@ from helpers_reference import (
     LEGACY_TYPES,
     SORT_KEYS,
 )
+from hypothesis import strategies as st
+
+from aihubmix_frame.loader import snapshot_payload
 
 RECORDS: list[dict] = snapshot_payload()["data"]
 IDS: list[str] = [r["model_id"] for r in RECORDS]
@@ -25,8 +25,23 @@ TYPE_VALUES = [*DOCUMENTED_TYPES, "ocr", "search", *LEGACY_TYPES]
 FEATURE_VALUES = [*DOCUMENTED_FEATURES, *FEATURE_SYNONYMS]
 MODALITY_VALUES = list(DOCUMENTED_MODALITIES)
 #: Fragments of real ids with the characters that break naive URL or regex handling.
-ID_FRAGMENTS = ["/", ":", "@", "(", ")", ":free", "@2024", "(33)", "Qwen/", "qwen/qwen", ".", "-4o",
-                "claude-3-opus@", "META-LLAMA/", "8192(3"]
+ID_FRAGMENTS = [
+    "/",
+    ":",
+    "@",
+    "(",
+    ")",
+    ":free",
+    "@2024",
+    "(33)",
+    "Qwen/",
+    "qwen/qwen",
+    ".",
+    "-4o",
+    "claude-3-opus@",
+    "META-LLAMA/",
+    "8192(3",
+]
 
 _CASES = st.sampled_from([str.lower, str.upper, str.title, lambda s: s])
 
@@ -50,7 +65,7 @@ def value_list(values: list[str], *, server: bool, most: int = 3):
 def _substring(pair) -> str:
     model_id, start, length = pair
     start = start % len(model_id)
-    return model_id[start:start + max(1, length)]
+    return model_id[start : start + max(1, length)]
 
 
 def model_text(*, server: bool):
@@ -59,8 +74,7 @@ def model_text(*, server: bool):
     fragments = st.sampled_from(ID_FRAGMENTS)
     noise = st.text(alphabet="abcgpt-_./:@()0123456789 ", min_size=1, max_size=4)
     # Mostly text that some id contains; sometimes arbitrary text (usually matching nothing).
-    text = st.integers(0, 9).flatmap(
-        lambda pick: cased_slices if pick < 6 else fragments if pick < 9 else noise)
+    text = st.integers(0, 9).flatmap(lambda pick: cased_slices if pick < 6 else fragments if pick < 9 else noise)
     if server:
         # Whether a server trims spaces around the query is not specified: send none.
         text = text.map(str.strip).filter(bool)

@@ -105,5 +105,10 @@ def envelope(version: str) -> dict[str, Any]:
 
 def provenance(version: str) -> dict[str, Any]:
     """Provenance for ``catalog_to_frame``: when the version was generated."""
-    return {"source": "network", "url": "https://aihubmix.com/api/v1/models", "params": {},
-            "etag": None, "fetched_at": FETCHED_AT[version]}
+    return {
+        "source": "network",
+        "url": "https://aihubmix.com/api/v1/models",
+        "params": {},
+        "etag": None,
+        "fetched_at": FETCHED_AT[version],
+    }

@@ -23,8 +23,15 @@ from typing import Any
 LEGACY_TYPES = {"t2t": "llm", "t2i": "image_generation", "t2v": "video", "reranking": "rerank"}
 FEATURE_SYNONYMS = {"tool": "tools", "tool_calling": "function_calling", "reasoning": "thinking"}
 DOCUMENTED_TYPES = ["llm", "image_generation", "video", "tts", "stt", "embedding", "rerank"]
-DOCUMENTED_FEATURES = ["thinking", "tools", "function_calling", "web", "deepsearch", "long_context",
-                       "structured_outputs"]
+DOCUMENTED_FEATURES = [
+    "thinking",
+    "tools",
+    "function_calling",
+    "web",
+    "deepsearch",
+    "long_context",
+    "structured_outputs",
+]
 DOCUMENTED_MODALITIES = ["text", "image", "audio", "video", "pdf"]
 SORT_KEYS = ["model_ratio", "context_length", "coding", "order"]
 
@@ -72,8 +79,18 @@ def is_coding(record: dict) -> bool:
     return any(word.lower() in CODING_WORDS for word in re.findall(r"[A-Za-z]+", text))
 
 
-def matches(record: dict, *, type=None, modalities=None, features=None, model=None,  # noqa: A002
-            min_context=None, min_output=None, max_input_price=None, max_output_price=None) -> bool:
+def matches(
+    record: dict,
+    *,
+    type=None,
+    modalities=None,
+    features=None,
+    model=None,
+    min_context=None,
+    min_output=None,
+    max_input_price=None,
+    max_output_price=None,
+) -> bool:
     wanted_types = tokens(type, LEGACY_TYPES)
     if wanted_types:
         have = tokens(record.get("types"), LEGACY_TYPES)
@@ -85,9 +102,8 @@ def matches(record: dict, *, type=None, modalities=None, features=None, model=No
     wanted = tokens(features, FEATURE_SYNONYMS)
     if wanted and not all(f in tokens(record.get("features"), FEATURE_SYNONYMS) for f in wanted):
         return False
-    if model is not None and model.strip():
-        if model.strip().lower() not in record["model_id"].lower():
-            return False
+    if model is not None and model.strip() and model.strip().lower() not in record["model_id"].lower():
+        return False
     for value, bound, at_least in (
         (limit(record, "context_length"), min_context, True),
         (limit(record, "max_output"), min_output, True),
@@ -122,8 +138,7 @@ def sort_records(records: list[dict], by: str | None, order: str = "asc") -> lis
     return sorted(present, key=key, reverse=descending) + missing
 
 
-def select(records: list[dict], *, sort_by: str | None = None, sort_order: str = "asc",
-           **conditions) -> list[str]:
+def select(records: list[dict], *, sort_by: str | None = None, sort_order: str = "asc", **conditions) -> list[str]:
     """Model ids the server would return, in its order."""
     kept = [r for r in records if matches(r, **conditions)]
     return [r["model_id"] for r in sort_records(kept, sort_by, sort_order)]

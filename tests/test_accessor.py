@@ -37,12 +37,15 @@ def test_accessor_holds_nothing_but_the_frame(snapshot):
     assert vars(snapshot.aihub).keys() == {"_frame"}
 
 
-@pytest.mark.parametrize("call", [
-    lambda df: df.aihub.filter(type="llm", features="thinking", min_context=np.int64(100_000)),
-    lambda df: df.aihub.sort("context_length", order="desc"),
-    lambda df: df.aihub.search("gpt5", limit=np.int64(3)),
-    lambda df: df.aihub.explode("features"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda df: df.aihub.filter(type="llm", features="thinking", min_context=np.int64(100_000)),
+        lambda df: df.aihub.sort("context_length", order="desc"),
+        lambda df: df.aihub.search("gpt5", limit=np.int64(3)),
+        lambda df: df.aihub.explode("features"),
+    ],
+)
 def test_methods_return_new_frames_with_provenance(snapshot, call):
     before = copy.deepcopy(snapshot)
     result = call(snapshot)

@@ -12,10 +12,30 @@ import aihubmix_frame as ahf
 
 pytestmark = pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.CachePriceWarning")
 
-ALIASES = {"tool": "tools", "tool_calling": "function_calling", "reasoning": "thinking",
-           "t2t": "llm", "t2i": "image_generation", "t2v": "video", "reranking": "rerank"}
-MEDIA_IDS = ("dall-e", "cogview", "flux", "midjourney", "stable-diffusion", "imagen-", "veo-", "sora-", "kling",
-             "seedance", "seedream", "ideogram", "recraft")
+ALIASES = {
+    "tool": "tools",
+    "tool_calling": "function_calling",
+    "reasoning": "thinking",
+    "t2t": "llm",
+    "t2i": "image_generation",
+    "t2v": "video",
+    "reranking": "rerank",
+}
+MEDIA_IDS = (
+    "dall-e",
+    "cogview",
+    "flux",
+    "midjourney",
+    "stable-diffusion",
+    "imagen-",
+    "veo-",
+    "sora-",
+    "kling",
+    "seedance",
+    "seedream",
+    "ideogram",
+    "recraft",
+)
 
 
 def tokens(value) -> set[str]:
@@ -70,8 +90,10 @@ def records():
     return ahf.loader.snapshot_payload()["data"]
 
 
-@pytest.mark.parametrize("model_id, prompt", [("gpt-4o", 100_000), ("claude-opus-4-6", 150_000),
-                                               ("gemini-2.5-flash", 500_000), ("gpt-5", 20_000)])
+@pytest.mark.parametrize(
+    "model_id, prompt",
+    [("gpt-4o", 100_000), ("claude-opus-4-6", 150_000), ("gemini-2.5-flash", 500_000), ("gpt-5", 20_000)],
+)
 def test_alternatives_match_the_plain_python_reference(catalog, records, model_id, prompt):
     got = catalog.aihub.alternatives(model_id, prompt_tokens=prompt)
     want = reference(records, model_id, prompt, prompt)
@@ -89,14 +111,35 @@ def test_tools_and_function_calling_are_one_capability_unless_told(catalog):
 
 def test_deprecated_models_are_left_out_unless_asked():
     records = [
-        {"model_id": "base", "types": "llm", "features": "tools", "context_length": 1000,
-         "pricing": {"input": 4, "output": 8}},
-        {"model_id": "old", "types": "llm", "features": "function_calling", "context_length": 1000,
-         "retire_stage": "deprecated", "pricing": {"input": 1, "output": 1}},
-        {"model_id": "free", "types": "llm", "features": "tools", "context_length": 1000,
-         "pricing": {"input": 0, "output": 0}},
-        {"model_id": "small", "types": "llm", "features": "tools", "context_length": 500,
-         "pricing": {"input": 1, "output": 1}},
+        {
+            "model_id": "base",
+            "types": "llm",
+            "features": "tools",
+            "context_length": 1000,
+            "pricing": {"input": 4, "output": 8},
+        },
+        {
+            "model_id": "old",
+            "types": "llm",
+            "features": "function_calling",
+            "context_length": 1000,
+            "retire_stage": "deprecated",
+            "pricing": {"input": 1, "output": 1},
+        },
+        {
+            "model_id": "free",
+            "types": "llm",
+            "features": "tools",
+            "context_length": 1000,
+            "pricing": {"input": 0, "output": 0},
+        },
+        {
+            "model_id": "small",
+            "types": "llm",
+            "features": "tools",
+            "context_length": 500,
+            "pricing": {"input": 1, "output": 1},
+        },
     ]
     catalog = ahf.catalog_to_frame(records)
     assert catalog.aihub.alternatives("base")["model_id"].tolist() == ["free"]
@@ -107,20 +150,26 @@ def test_deprecated_models_are_left_out_unless_asked():
 
 
 def test_reprice_to_a_mapping_and_to_the_cheapest_equivalents(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o", "claude-opus-4-6", "gpt-4o", "gpt-5"],
-                        "input_tokens": [20_000, 30_000, 5_000, 1_000], "output_tokens": [500, 800, 100, 50]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o", "claude-opus-4-6", "gpt-4o", "gpt-5"],
+            "input_tokens": [20_000, 30_000, 5_000, 1_000],
+            "output_tokens": [500, 800, 100, 50],
+        }
+    )
     mapped = ahf.reprice(catalog, log, to={"gpt-4o": "gpt-5"})
     assert mapped["repriced_model_id"].tolist() == ["gpt-5", "claude-opus-4-6", "gpt-5", "gpt-5"]
     assert mapped["cost_difference_usd"].iloc[1] == 0
     cheapest = ahf.reprice(catalog, log, to="cheapest_equivalent")
     chosen = cheapest.attrs["aihubmix"]["cost"]["repriced_to"]
     for source, target in chosen.items():
-        options = catalog.aihub.alternatives(source, prompt_tokens=log.loc[log["model_id"] == source,
-                                                                           "input_tokens"].max(),
-                                             include_free=False, input_tokens=float(
-                                                 log.loc[log["model_id"] == source, "input_tokens"].mean()),
-                                             output_tokens=float(log.loc[log["model_id"] == source,
-                                                                         "output_tokens"].mean()))
+        options = catalog.aihub.alternatives(
+            source,
+            prompt_tokens=log.loc[log["model_id"] == source, "input_tokens"].max(),
+            include_free=False,
+            input_tokens=float(log.loc[log["model_id"] == source, "input_tokens"].mean()),
+            output_tokens=float(log.loc[log["model_id"] == source, "output_tokens"].mean()),
+        )
         assert target == options["model_id"].iloc[0]
     assert (cheapest["cost_difference_usd"] <= 0).all()
     per_model = ahf.reprice(catalog, log, to="cheapest_equivalent", by_model=True)

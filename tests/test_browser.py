@@ -8,6 +8,7 @@ widget is printed and written to ``tests/artifacts/browser/timings.txt``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,8 +27,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: Kernel start, the catalog load and the first render share two cores with the rest of the machine.
 SLOW_MS = 180_000
 
@@ -59,8 +68,15 @@ class Server:
         self.log = log
         self.started = time.perf_counter()
         self._out = log.open("wb")
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=self._out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -85,15 +101,20 @@ def _record_timing(capsys, what: str, seconds: float) -> None:
 def browser(tmp_path_factory):
     """A headless Chromium context with a fresh profile (the same for every test of this module)."""
     if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (install Debian's: apt-get install -y chromium); "
-                    "the browser tests never download a browser")
+        pytest.skip(
+            "no chromium on PATH (install Debian's: apt-get install -y chromium); "
+            "the browser tests never download a browser"
+        )
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS, headless=True, viewport={"width": 1400, "height": 1000},
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
         )
         context.set_default_timeout(SLOW_MS)
         try:
@@ -137,8 +158,12 @@ def _count(text: str) -> int:
 
 def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
     port = _free_port()
-    server = Server([sys.executable, "-m", "aihubmix_frame", "app", "--offline", "--port", str(port),
-                     "--no-browser"], tmp_path / "voila.log", tmp_path, _env(tmp_path))
+    server = Server(
+        [sys.executable, "-m", "aihubmix_frame", "app", "--offline", "--port", str(port), "--no-browser"],
+        tmp_path / "voila.log",
+        tmp_path,
+        _env(tmp_path),
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_http(url, server.proc, server.log)
@@ -156,7 +181,9 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         features.first.locator("option", has_text="thinking").first.click()
         page.wait_for_function(
             "n => [...document.querySelectorAll('.widget-html')].some(e => /models match/.test(e.innerText)"
-            " && !e.innerText.startsWith(String(n) + ' of'))", arg=everything)
+            " && !e.innerText.startsWith(String(n) + ' of'))",
+            arg=everything,
+        )
         thinking = _count(summary.inner_text())
         assert 0 < thinking < everything
 
@@ -165,7 +192,9 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         model.first.press("Enter")
         page.wait_for_function(
             "n => [...document.querySelectorAll('.widget-html')].some(e => /models match/.test(e.innerText)"
-            " && !e.innerText.startsWith(String(n) + ' of'))", arg=thinking)
+            " && !e.innerText.startsWith(String(n) + ' of'))",
+            arg=thinking,
+        )
         claude = _count(summary.inner_text())
         assert 0 < claude < thinking
         picked = page.locator(".widget-select:not(.widget-select-multiple) select").first
@@ -180,19 +209,22 @@ def test_voila_app_picks_models_and_prices_a_request(page, tmp_path, capsys):
         page.locator(".widget-checkbox", has_text="free models").locator("input").last.uncheck()
         page.wait_for_function(
             "() => ![...document.querySelectorAll('.widget-html')].some(e => /cache write/.test(e.innerText)"
-            " && /free model/.test(e.innerText))")
+            " && /free model/.test(e.innerText))"
+        )
         before = costs.inner_text()
         table_before = table.inner_text()
         tokens = page.locator(".widget-text").filter(has=page.locator("label", has_text="input tok")).locator("input")
         tokens.first.fill("200000")
         tokens.first.press("Enter")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.widget-html')].some(e => /200,000 input/.test(e.innerText))")
+            "() => [...document.querySelectorAll('.widget-html')].some(e => /200,000 input/.test(e.innerText))"
+        )
         output = page.locator(".widget-text").filter(has=page.locator("label", has_text="output tok")).locator("input")
         output.first.fill("5000")
         output.first.press("Enter")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.widget-html')].some(e => /5,000 output/.test(e.innerText))")
+            "() => [...document.querySelectorAll('.widget-html')].some(e => /5,000 output/.test(e.innerText))"
+        )
         _wait_until(lambda: costs.inner_text() != before, "the cost summary to change")
         # the costs in the table changed with the tokens
         _wait_until(lambda: table.inner_text() != table_before, "the cost table to change")
@@ -206,11 +238,26 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / "01_explore_catalog.ipynb", root)
     port = _free_port()
-    server = Server([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-                     "--ServerApp.ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
-                     f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-                     "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                    tmp_path / "jupyterlab.log", root, _env(tmp_path))
+    server = Server(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.port_retries=0",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        tmp_path / "jupyterlab.log",
+        root,
+        _env(tmp_path),
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_http(f"{base}/api", server.proc, server.log)
@@ -219,10 +266,8 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
         # JupyterLab may ask which kernel to start (the notebook names python3): take the one offered.
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-        try:
+        with contextlib.suppress(PlaywrightTimeout):  # the kernel started without asking
             page.locator(".jp-Dialog .jp-mod-accept").first.click(timeout=20_000)
-        except PlaywrightTimeout:
-            pass  # the kernel started without asking
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(state="attached")
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
@@ -232,18 +277,25 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
         # Run All stops at a failing cell: fail then, with its traceback, rather than at the timeout.
         page.wait_for_function(
             "() => document.querySelector('.jp-OutputArea-output .jupyter-widgets.widget-select-multiple')"
-            " || document.querySelector(\".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']\")")
+            " || document.querySelector(\".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']\")"
+        )
         assert tracebacks.count() == 0, tracebacks.all_inner_texts()
         widget.first.wait_for(state="visible")
-        _record_timing(capsys, "JupyterLab notebook 01 (server start to Run All's first widget)",
-                       time.perf_counter() - server.started)
+        _record_timing(
+            capsys,
+            "JupyterLab notebook 01 (server start to Run All's first widget)",
+            time.perf_counter() - server.started,
+        )
         chart = page.locator(".jp-OutputArea-output img")
         chart.first.wait_for(state="visible")
         assert chart.first.evaluate("img => img.naturalWidth") > 100  # a drawn chart, not a broken image
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(state="attached")
         assert page.locator(".jp-OutputArea-output .jupyter-widgets").count() >= 2  # picker and explorer
         assert tracebacks.count() == 0, tracebacks.all_inner_texts()
-        for shown, name in ((widget.first, "jupyterlab_picker.png"), (chart.first, "jupyterlab_price_map.png")):
+        for shown, name in (
+            (widget.first, "jupyterlab_picker.png"),
+            (chart.first, "jupyterlab_price_map.png"),
+        ):
             shown.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / name))
     finally:

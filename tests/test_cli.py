@@ -17,13 +17,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_models_table_has_units_in_headers_and_names_its_source():
-    done = run("models", "--offline", "--type", "llm", "--features", "thinking,tools",
-               "--sort", "model_ratio", "--limit", "5")
+    done = run(
+        "models",
+        "--offline",
+        "--type",
+        "llm",
+        "--features",
+        "thinking,tools",
+        "--sort",
+        "model_ratio",
+        "--limit",
+        "5",
+    )
     assert done.returncode == 0, done.stderr
     header = done.stdout.splitlines()[0]
     assert "input USD/1M" in header and "output USD/1M" in header and "context (tokens)" in header
@@ -32,8 +43,18 @@ def test_models_table_has_units_in_headers_and_names_its_source():
 
 
 def test_models_csv_matches_the_accessor():
-    done = run("models", "--offline", "--type", "t2t", "--modalities", "text,image", "--model", "gpt",
-               "--format", "csv")
+    done = run(
+        "models",
+        "--offline",
+        "--type",
+        "t2t",
+        "--modalities",
+        "text,image",
+        "--model",
+        "gpt",
+        "--format",
+        "csv",
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     expected = ahf.load_snapshot().aihub.filter(type="llm", modalities="text,image", model="gpt")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers_http import CLOSED_PORT_URL
 
 from aihubmix_frame import cli
-from helpers_http import CLOSED_PORT_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,20 +21,45 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(*args, cache_dir, timeout=120):
     env = {**os.environ, "AIHUBMIX_CACHE_DIR": str(cache_dir), "AIHUBMIX_BASE_URL": CLOSED_PORT_URL}
     env.pop("AIHUBMIX_API_KEY", None)
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_models_goes_through_the_server_then_the_cache(server, tmp_path):
-    args = ("models", "--base-url", server.url, "--type", "llm", "--features", "thinking",
-            "--sort", "context_length", "--order", "desc", "--format", "json")
+    args = (
+        "models",
+        "--base-url",
+        server.url,
+        "--type",
+        "llm",
+        "--features",
+        "thinking",
+        "--sort",
+        "context_length",
+        "--order",
+        "desc",
+        "--format",
+        "json",
+    )
     first = run(*args, cache_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     assert f"from the network ({server.url}/api/v1/models" in first.stderr
-    assert server.requests[-1].query == {"type": "llm", "features": "thinking",
-                                         "sort_by": "context_length", "sort_order": "desc"}
-    served = [r["model_id"] for r in requests.get(server.url + "/api/v1/models",
-                                                  params=server.requests[0].query, timeout=10).json()["data"]]
+    assert server.requests[-1].query == {
+        "type": "llm",
+        "features": "thinking",
+        "sort_by": "context_length",
+        "sort_order": "desc",
+    }
+    served = [
+        r["model_id"]
+        for r in requests.get(server.url + "/api/v1/models", params=server.requests[0].query, timeout=10).json()["data"]
+    ]
     assert [r["model_id"] for r in json.loads(first.stdout)] == served
 
     second = run(*args, cache_dir=tmp_path)
@@ -44,8 +69,18 @@ def test_models_goes_through_the_server_then_the_cache(server, tmp_path):
 
 
 def test_models_sorts_locally_by_a_column_the_server_does_not_know(server, tmp_path):
-    result = run("models", "--base-url", server.url, "--type", "llm", "--sort", "output_usd_per_1m",
-                 "--format", "json", cache_dir=tmp_path)
+    result = run(
+        "models",
+        "--base-url",
+        server.url,
+        "--type",
+        "llm",
+        "--sort",
+        "output_usd_per_1m",
+        "--format",
+        "json",
+        cache_dir=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "sort_by" not in server.requests[-1].query
     prices = [r["output_usd_per_1m"] for r in json.loads(result.stdout) if r["output_usd_per_1m"] is not None]
@@ -53,8 +88,17 @@ def test_models_sorts_locally_by_a_column_the_server_does_not_know(server, tmp_p
 
 
 def test_offline_uses_the_snapshot_and_sends_nothing(server, tmp_path):
-    result = run("models", "--offline", "--base-url", server.url, "--model", "gpt-4o", "--limit", "3",
-                 cache_dir=tmp_path)
+    result = run(
+        "models",
+        "--offline",
+        "--base-url",
+        server.url,
+        "--model",
+        "gpt-4o",
+        "--limit",
+        "3",
+        cache_dir=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "bundled snapshot of 2026-07-02" in result.stderr
     assert "gpt-4o" in result.stdout
@@ -99,12 +143,29 @@ def test_bad_base_url_is_a_clear_error(cache_dir, capsys):
 
 def test_serve_prints_its_url_serves_the_payload_and_stops_on_ctrl_c(tmp_path):
     payload = tmp_path / "catalog.json"
-    payload.write_text(json.dumps({"data": [{"model_id": "demo-model", "types": "llm"}],
-                                   "message": "", "success": True}))
+    payload.write_text(
+        json.dumps({"data": [{"model_id": "demo-model", "types": "llm"}], "message": "", "success": True})
+    )
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "aihubmix_frame", "serve", "--port", "0",
-                                "--payload", str(payload), "--max-age", "42"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aihubmix_frame",
+            "serve",
+            "--port",
+            "0",
+            "--payload",
+            str(payload),
+            "--max-age",
+            "42",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline()
         url = line.split(" at ")[1].split("/api/v1/models")[0]
@@ -114,7 +175,7 @@ def test_serve_prints_its_url_serves_the_payload_and_stops_on_ctrl_c(tmp_path):
         assert response.headers["Cache-Control"].startswith("public, max-age=42,")
     finally:
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Traceback" not in err
 

@@ -25,9 +25,14 @@ RAW_CONTROLS = [b"\x1b", b"\x07", b"\xc2\x9b", b"\x00", b"\x7f"]
 
 def run(*args: str, env: dict | None = None, cwd: Path = ROOT, stdout=None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=cwd, env=environment,
-                          stdout=stdout if stdout is not None else subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args],
+        cwd=cwd,
+        env=environment,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        timeout=120,
+    )
 
 
 def one_line_error(done: subprocess.CompletedProcess, code: int, *names: str) -> str:
@@ -47,7 +52,7 @@ def one_line_error(done: subprocess.CompletedProcess, code: int, *names: str) ->
 
 def test_export_onto_an_existing_folder(tmp_path):
     (tmp_path / "out.parquet").mkdir()
-    line = one_line_error(run("export", str(tmp_path / "out.parquet"), "--offline"), 1, "out.parquet", "folder")
+    one_line_error(run("export", str(tmp_path / "out.parquet"), "--offline"), 1, "out.parquet", "folder")
     assert not list((tmp_path / "out.parquet").iterdir())
 
 
@@ -67,8 +72,9 @@ def full_disk(tmp_path):
     """A real 64 KiB tmpfs (the catalog Parquet is ~100 KB): writes fail with ENOSPC."""
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); /dev/full covers standard output")
     try:
@@ -85,8 +91,12 @@ def test_export_onto_a_full_disk(full_disk, name):
 
 
 def test_history_record_onto_a_full_disk(full_disk):
-    one_line_error(run("history", str(full_disk / "h"), "--record", "--offline"), 1, str(full_disk / "h"),
-                   "No space left on device")
+    one_line_error(
+        run("history", str(full_disk / "h"), "--record", "--offline"),
+        1,
+        str(full_disk / "h"),
+        "No space left on device",
+    )
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
@@ -104,7 +114,7 @@ def test_a_history_folder_that_is_a_symlink_loop(tmp_path):
 
 def test_a_history_folder_that_is_a_file_names_it_without_stray_quotes(tmp_path):
     (tmp_path / "h").write_text("x")
-    line = one_line_error(run("history", str(tmp_path / "h")), 2, f"'{tmp_path / 'h'}' is a file")
+    one_line_error(run("history", str(tmp_path / "h")), 2, f"'{tmp_path / 'h'}' is a file")
 
 
 # --- cache -------------------------------------------------------------------------------------
@@ -119,7 +129,14 @@ def test_cache_commands_on_a_cache_folder_that_is_a_file(tmp_path, action):
 
 def test_models_with_a_cache_folder_that_is_a_file_warns_in_one_line_and_works(tmp_path, server):
     (tmp_path / "cache").write_text("x")
-    done = run("models", "--base-url", server.url, "--limit", "3", env={"AIHUBMIX_CACHE_DIR": str(tmp_path / "cache")})
+    done = run(
+        "models",
+        "--base-url",
+        server.url,
+        "--limit",
+        "3",
+        env={"AIHUBMIX_CACHE_DIR": str(tmp_path / "cache")},
+    )
     err = done.stderr.decode()
     assert done.returncode == 0 and "Traceback" not in err
     assert any(str(tmp_path / "cache") in line for line in err.splitlines() if ": warning: " in line)
@@ -155,11 +172,19 @@ def test_serve_on_a_port_in_use(server):
 
 
 def hostile_catalog() -> dict:
-    return {"success": True, "message": "", "data": [
-        {"model_id": HOSTILE_ID, "desc": "bell\x07 and osc \x1b]8;;http://x\x1b\\link", "types": "llm",
-         "pricing": {"input": 1, "output": 2}},
-        {"model_id": "plain-model", "types": "llm", "pricing": {"input": 1, "output": 2}},
-    ]}
+    return {
+        "success": True,
+        "message": "",
+        "data": [
+            {
+                "model_id": HOSTILE_ID,
+                "desc": "bell\x07 and osc \x1b]8;;http://x\x1b\\link",
+                "types": "llm",
+                "pricing": {"input": 1, "output": 2},
+            },
+            {"model_id": "plain-model", "types": "llm", "pricing": {"input": 1, "output": 2}},
+        ],
+    }
 
 
 def assert_no_raw_controls(data: bytes) -> None:

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers_cost import reference_prices, reference_row_cost
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aihubmix_frame as ahf
-from aihubmix_frame.pricing import kernel
 from aihubmix_frame.errors import (
     CachePriceWarning,
     DuplicateModelWarning,
@@ -26,7 +26,7 @@ from aihubmix_frame.errors import (
     PriceWarning,
     UnknownModelWarning,
 )
-from helpers_cost import reference_prices, reference_row_cost
+from aihubmix_frame.pricing import kernel
 
 # These logs use round 1,000,000-token prompts (easy arithmetic), longer than gpt-4o's 128,000-token
 # context: the ContextLengthWarning they raise is tested in tests/test_cost_logs.py.
@@ -41,7 +41,9 @@ TIERED = {
     "model_id": "tiered-x",
     "types": "llm",
     "pricing": {
-        "input": 1, "output": 2, "cache_read": 0.1,
+        "input": 1,
+        "output": 2,
+        "cache_read": 0.1,
         "tiers": [
             {"input": 3, "tier": {"size": 100, "type": "context"}},
             {"input": 5, "output": 6, "cache_write": 7, "tier": {"size": 1000, "type": "context"}},
@@ -86,8 +88,7 @@ def one(catalog, **row):
 
 def test_gpt_4o_anchor_with_cache_read(catalog):
     # 1M prompt tokens of which 500k cached, 1M output: 500k x 2.5 + 500k x 1.25 + 1M x 10 per 1M.
-    got = one(catalog, model_id="gpt-4o", input_tokens=1_000_000, output_tokens=1_000_000,
-              cache_read_tokens=500_000)
+    got = one(catalog, model_id="gpt-4o", input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=500_000)
     assert got == pytest.approx([1.25, 0.625, 0.0, 10.0, 11.875])
 
 
@@ -98,21 +99,39 @@ def test_gpt_5_anchor(catalog):
 
 def test_claude_opus_4_6_anchor_anthropic_convention(catalog):
     # Anthropic's usage: input excludes cache reads and writes. 5 / 25 / read 0.5 / write 6.25.
-    got = one(catalog, model_id="claude-opus-4-6", input_tokens=1_000, output_tokens=100,
-              cache_read_tokens=2_000, cache_write_tokens=4_000, input_includes_cache=False)
+    got = one(
+        catalog,
+        model_id="claude-opus-4-6",
+        input_tokens=1_000,
+        output_tokens=100,
+        cache_read_tokens=2_000,
+        cache_write_tokens=4_000,
+        input_includes_cache=False,
+    )
     assert got == pytest.approx([0.005, 0.001, 0.025, 0.0025, 0.0335])
 
 
 def test_claude_opus_4_6_openai_convention_same_request(catalog):
     # The same request counted OpenAI's way: prompt = 1000 + 2000 + 4000 = 7000 tokens.
-    got = one(catalog, model_id="claude-opus-4-6", input_tokens=7_000, output_tokens=100,
-              cache_read_tokens=2_000, cache_write_tokens=4_000)
+    got = one(
+        catalog,
+        model_id="claude-opus-4-6",
+        input_tokens=7_000,
+        output_tokens=100,
+        cache_read_tokens=2_000,
+        cache_write_tokens=4_000,
+    )
     assert got == pytest.approx([0.005, 0.001, 0.025, 0.0025, 0.0335])
 
 
 def test_ids_match_exactly_and_case_sensitively(catalog):
-    log = pd.DataFrame({"model_id": ["Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b-instruct"],
-                        "input_tokens": [1_000_000, 1_000_000], "output_tokens": [1_000_000, 1_000_000]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b-instruct"],
+            "input_tokens": [1_000_000, 1_000_000],
+            "output_tokens": [1_000_000, 1_000_000],
+        }
+    )
     result = ahf.estimate_cost(catalog, log)
     assert result["input_cost_usd"].tolist() == pytest.approx([0.62, 2.4])
     assert result["output_cost_usd"].tolist() == pytest.approx([0.62, 7.2])
@@ -124,8 +143,7 @@ def test_ids_match_exactly_and_case_sensitively(catalog):
 
 def test_requests_multiply_per_request_counts(catalog):
     single = one(catalog, model_id="gpt-4o", input_tokens=2_000, output_tokens=500, cache_read_tokens=1_000)
-    triple = one(catalog, model_id="gpt-4o", input_tokens=2_000, output_tokens=500, cache_read_tokens=1_000,
-                 requests=3)
+    triple = one(catalog, model_id="gpt-4o", input_tokens=2_000, output_tokens=500, cache_read_tokens=1_000, requests=3)
     assert single == pytest.approx([0.0025, 0.00125, 0.0, 0.005, 0.00875])
     assert triple == pytest.approx([3 * x for x in single])
 
@@ -136,8 +154,15 @@ def test_zero_requests_cost_zero(catalog):
 
 def test_missing_cache_price_bills_at_input_price_and_warns(catalog):
     # gpt-3.5-turbo has no cache price at all: reads and writes bill at its input price 0.5.
-    log = pd.DataFrame({"model_id": ["gpt-3.5-turbo"], "input_tokens": [10_000], "output_tokens": [0],
-                        "cache_read_tokens": [4_000], "cache_write_tokens": [2_000]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-3.5-turbo"],
+            "input_tokens": [10_000],
+            "output_tokens": [0],
+            "cache_read_tokens": [4_000],
+            "cache_write_tokens": [2_000],
+        }
+    )
     with pytest.warns(CachePriceWarning) as record:
         result = ahf.estimate_cost(catalog, log)
     messages = [str(w.message) for w in record]
@@ -147,18 +172,36 @@ def test_missing_cache_price_bills_at_input_price_and_warns(catalog):
 
 
 def test_no_cache_warning_when_no_cache_tokens(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-3.5-turbo"], "input_tokens": [10_000], "output_tokens": [0],
-                        "cache_read_tokens": [0]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-3.5-turbo"],
+            "input_tokens": [10_000],
+            "output_tokens": [0],
+            "cache_read_tokens": [0],
+        }
+    )
     ahf.estimate_cost(catalog, log)  # any AihubmixWarning would fail the test (pyproject filter)
 
 
 def test_real_gpt_6_astra_tier_bills_whole_request(tier_catalog):
     # Base 10 / 50 / read 1 / write 12.5; above 272,000 prompt tokens 20 / 75 / read 2 / write 25.
-    above = one(tier_catalog, model_id="gpt-6-astra", input_tokens=300_000, output_tokens=10_000,
-                cache_read_tokens=100_000, cache_write_tokens=50_000)
+    above = one(
+        tier_catalog,
+        model_id="gpt-6-astra",
+        input_tokens=300_000,
+        output_tokens=10_000,
+        cache_read_tokens=100_000,
+        cache_write_tokens=50_000,
+    )
     assert above == pytest.approx([150_000 * 20e-6, 100_000 * 2e-6, 50_000 * 25e-6, 10_000 * 75e-6, 5.2])
-    below = one(tier_catalog, model_id="gpt-6-astra", input_tokens=200_000, output_tokens=10_000,
-                cache_read_tokens=100_000, cache_write_tokens=50_000)
+    below = one(
+        tier_catalog,
+        model_id="gpt-6-astra",
+        input_tokens=200_000,
+        output_tokens=10_000,
+        cache_read_tokens=100_000,
+        cache_write_tokens=50_000,
+    )
     assert below == pytest.approx([0.5, 0.1, 0.625, 0.5, 1.725])
 
 
@@ -171,12 +214,25 @@ def test_tier_needs_the_prompt_to_exceed_its_size(tier_catalog):
 
 def test_tier_prompt_counts_cached_tokens_in_exclusive_mode(tier_catalog):
     # Anthropic's convention: prompt = 200,000 + 50,000 + 30,000 = 280,000 > 272,000 -> tier prices.
-    got = one(tier_catalog, model_id="gpt-6-astra", input_tokens=200_000, output_tokens=0,
-              cache_read_tokens=50_000, cache_write_tokens=30_000, input_includes_cache=False)
+    got = one(
+        tier_catalog,
+        model_id="gpt-6-astra",
+        input_tokens=200_000,
+        output_tokens=0,
+        cache_read_tokens=50_000,
+        cache_write_tokens=30_000,
+        input_includes_cache=False,
+    )
     assert got == pytest.approx([4.0, 0.1, 0.75, 0.0, 4.85])
     # Counted OpenAI's way, 200,000 prompt tokens stay under the tier.
-    inclusive = one(tier_catalog, model_id="gpt-6-astra", input_tokens=200_000, output_tokens=0,
-                    cache_read_tokens=50_000, cache_write_tokens=30_000)
+    inclusive = one(
+        tier_catalog,
+        model_id="gpt-6-astra",
+        input_tokens=200_000,
+        output_tokens=0,
+        cache_read_tokens=50_000,
+        cache_write_tokens=30_000,
+    )
     assert inclusive == pytest.approx([1.2, 0.05, 0.375, 0.0, 1.625])
 
 
@@ -185,12 +241,24 @@ def test_highest_tier_wins_and_absent_tier_prices_fall_back(tier_catalog):
     base = one(tier_catalog, model_id="tiered-x", input_tokens=50, output_tokens=10, cache_read_tokens=10)
     assert base == pytest.approx([40e-6, 1e-6, 0.0, 20e-6, 61e-6])
     with pytest.warns(CachePriceWarning, match="cache_write.*tiered-x"):
-        first = one(tier_catalog, model_id="tiered-x", input_tokens=500, output_tokens=10,
-                    cache_read_tokens=100, cache_write_tokens=100)
+        first = one(
+            tier_catalog,
+            model_id="tiered-x",
+            input_tokens=500,
+            output_tokens=10,
+            cache_read_tokens=100,
+            cache_write_tokens=100,
+        )
     # input 3 (tier), output 2 (base), read 0.1 (base), write: nowhere -> the tier's input price 3.
     assert first == pytest.approx([300 * 3e-6, 100 * 0.1e-6, 100 * 3e-6, 10 * 2e-6, 1.23e-3])
-    second = one(tier_catalog, model_id="tiered-x", input_tokens=2_000, output_tokens=10,
-                 cache_read_tokens=100, cache_write_tokens=100)
+    second = one(
+        tier_catalog,
+        model_id="tiered-x",
+        input_tokens=2_000,
+        output_tokens=10,
+        cache_read_tokens=100,
+        cache_write_tokens=100,
+    )
     assert second == pytest.approx([1_800 * 5e-6, 100 * 0.1e-6, 100 * 7e-6, 10 * 6e-6, 9.77e-3])
 
 
@@ -200,8 +268,13 @@ def test_free_model_costs_zero_not_na(catalog):
 
 
 def test_unknown_ids_cost_na_and_warn_once_naming_them(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o", "GPT-4o", "no-such-model", "GPT-4o", None],
-                        "input_tokens": [1_000] * 5, "output_tokens": [100] * 5})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o", "GPT-4o", "no-such-model", "GPT-4o", None],
+            "input_tokens": [1_000] * 5,
+            "output_tokens": [100] * 5,
+        }
+    )
     with pytest.warns(UnknownModelWarning) as record:
         result = ahf.estimate_cost(catalog, log)
     assert len(record) == 1
@@ -225,19 +298,30 @@ def test_placeholder_price_warns(catalog):
 
 
 def test_duplicate_catalog_ids_price_on_the_first(catalog):
-    records = [{"model_id": "m", "pricing": {"input": 1, "output": 1}},
-               {"model_id": "m", "pricing": {"input": 9, "output": 9}},
-               {"model_id": "n", "pricing": {"input": 2, "output": 2}}]
+    records = [
+        {"model_id": "m", "pricing": {"input": 1, "output": 1}},
+        {"model_id": "m", "pricing": {"input": 9, "output": 9}},
+        {"model_id": "n", "pricing": {"input": 2, "output": 2}},
+    ]
     with pytest.warns(DuplicateModelWarning):
         dup = ahf.catalog_to_frame(records)
-    got = ahf.estimate_cost(dup, pd.DataFrame({"model_id": ["n", "m"], "input_tokens": [1_000_000] * 2,
-                                               "output_tokens": [0, 0]}))
+    got = ahf.estimate_cost(
+        dup, pd.DataFrame({"model_id": ["n", "m"], "input_tokens": [1_000_000] * 2, "output_tokens": [0, 0]})
+    )
     assert got["total_cost_usd"].tolist() == [2.0, 1.0]
 
 
 def test_unknown_tier_type_is_ignored_with_a_warning():
-    records = [{"model_id": "t", "pricing": {"input": 1, "output": 1, "tiers": [
-        {"input": 9, "tier": {"size": 10, "type": "batch"}}]}}]
+    records = [
+        {
+            "model_id": "t",
+            "pricing": {
+                "input": 1,
+                "output": 1,
+                "tiers": [{"input": 9, "tier": {"size": 10, "type": "batch"}}],
+            },
+        }
+    ]
     odd = ahf.catalog_to_frame(records)
     log = pd.DataFrame({"model_id": ["t"], "input_tokens": [1_000_000], "output_tokens": [0]})
     with pytest.warns(PriceWarning, match="type 'batch'"):
@@ -249,8 +333,15 @@ def test_unknown_tier_type_is_ignored_with_a_warning():
 
 
 def test_result_keeps_rows_index_and_columns_and_leaves_the_input_alone(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-5", "gpt-4o"], "input_tokens": [10, 20, 30],
-                        "output_tokens": [1, 2, 3], "user": ["a", "b", "c"]}, index=[7, 7, 3])
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o", "gpt-5", "gpt-4o"],
+            "input_tokens": [10, 20, 30],
+            "output_tokens": [1, 2, 3],
+            "user": ["a", "b", "c"],
+        },
+        index=[7, 7, 3],
+    )
     before = log.copy()
     result = ahf.estimate_cost(catalog, log)
     pd.testing.assert_frame_equal(log, before)
@@ -263,26 +354,45 @@ def test_result_keeps_rows_index_and_columns_and_leaves_the_input_alone(catalog)
 
 
 def test_existing_cost_columns_are_replaced(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-5"], "input_tokens": [1_000_000], "output_tokens": [0],
-                        "total_cost_usd": [123.0]})
+    log = pd.DataFrame(
+        {"model_id": ["gpt-5"], "input_tokens": [1_000_000], "output_tokens": [0], "total_cost_usd": [123.0]}
+    )
     result = ahf.estimate_cost(catalog, log)
     assert list(result.columns).count("total_cost_usd") == 1
     assert result["total_cost_usd"].tolist() == [1.25]
 
 
 def test_empty_log(catalog):
-    log = pd.DataFrame({"model_id": pd.Series([], dtype="string"), "input_tokens": pd.Series([], dtype=int),
-                        "output_tokens": pd.Series([], dtype=int)})
+    log = pd.DataFrame(
+        {
+            "model_id": pd.Series([], dtype="string"),
+            "input_tokens": pd.Series([], dtype=int),
+            "output_tokens": pd.Series([], dtype=int),
+        }
+    )
     result = ahf.estimate_cost(catalog, log)
     assert len(result) == 0 and list(result.columns)[-6:] == [*COSTS, "exceeds_context"]
 
 
 def test_custom_column_names_openai_usage(catalog):
-    log = pd.DataFrame({"model": ["gpt-4o"], "prompt_tokens": [2_000], "completion_tokens": [500],
-                        "cached_tokens": [1_000], "n": [2]})
-    result = ahf.estimate_cost(catalog, log, model_id="model", input_tokens="prompt_tokens",
-                               output_tokens="completion_tokens", cache_read_tokens="cached_tokens",
-                               requests="n")
+    log = pd.DataFrame(
+        {
+            "model": ["gpt-4o"],
+            "prompt_tokens": [2_000],
+            "completion_tokens": [500],
+            "cached_tokens": [1_000],
+            "n": [2],
+        }
+    )
+    result = ahf.estimate_cost(
+        catalog,
+        log,
+        model_id="model",
+        input_tokens="prompt_tokens",
+        output_tokens="completion_tokens",
+        cache_read_tokens="cached_tokens",
+        requests="n",
+    )
     assert result["total_cost_usd"].tolist() == pytest.approx([2 * 0.00875])
 
 
@@ -305,11 +415,15 @@ def test_id_column_dtypes_give_the_same_costs(catalog, kind):
 
 
 def test_nullable_and_float_token_dtypes(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-5", "gpt-5"],
-                        "input_tokens": pd.array([1_000_000, 0], dtype="Int64"),
-                        "output_tokens": pd.array([0.5e6, 1e6], dtype="float32"),
-                        "cache_read_tokens": pd.array([0, 0], dtype="uint16"),
-                        "requests": pd.array([1, 2], dtype="int64[pyarrow]")})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-5", "gpt-5"],
+            "input_tokens": pd.array([1_000_000, 0], dtype="Int64"),
+            "output_tokens": pd.array([0.5e6, 1e6], dtype="float32"),
+            "cache_read_tokens": pd.array([0, 0], dtype="uint16"),
+            "requests": pd.array([1, 2], dtype="int64[pyarrow]"),
+        }
+    )
     result = ahf.estimate_cost(catalog, log)
     assert result["total_cost_usd"].tolist() == pytest.approx([1.25 + 5.0, 20.0])
 
@@ -317,17 +431,21 @@ def test_nullable_and_float_token_dtypes(catalog):
 def test_many_blocks_on_threads_match_single_rows(catalog, monkeypatch):
     monkeypatch.setattr(kernel, "BLOCK_ROWS", 64)  # ~30 blocks: the threaded path, cross-block merging
     rng = np.random.default_rng(3)
-    ids = catalog["model_id"].tolist()[:300] + ["unknown-1"]
-    log = pd.DataFrame({"model_id": rng.choice(ids, 2_000), "input_tokens": rng.integers(0, 10**6, 2_000),
-                        "output_tokens": rng.integers(0, 10**4, 2_000)})
+    ids = [*catalog["model_id"].tolist()[:300], "unknown-1"]
+    log = pd.DataFrame(
+        {
+            "model_id": rng.choice(ids, 2_000),
+            "input_tokens": rng.integers(0, 10**6, 2_000),
+            "output_tokens": rng.integers(0, 10**4, 2_000),
+        }
+    )
     log["cache_read_tokens"] = log["input_tokens"] // 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ahf.AihubmixWarning)
         result = ahf.estimate_cost(catalog, log, token_rate_estimates=True)  # the reference bills token rates
     prices = reference_prices(ahf.loader.snapshot_payload()["data"])
     for row in log.sample(200, random_state=1).itertuples():
-        want = reference_row_cost(prices, row.model_id, row.input_tokens, row.output_tokens,
-                                  row.cache_read_tokens)
+        want = reference_row_cost(prices, row.model_id, row.input_tokens, row.output_tokens, row.cache_read_tokens)
         got = result.loc[row.Index, COSTS]
         if want is None:
             assert got.isna().all()
@@ -339,16 +457,28 @@ def test_many_blocks_on_threads_match_single_rows(catalog, monkeypatch):
 
 
 def test_negative_tokens_name_the_rows(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o"] * 3, "input_tokens": [10, -5, 10],
-                        "output_tokens": [1, 1, -1]}, index=["a", "b", "c"])
-    with pytest.raises(ValueError, match=r"'input_tokens' is negative in rows \['b'\].*'output_tokens' is "
-                                         r"negative in rows \['c'\]"):
+    log = pd.DataFrame(
+        {"model_id": ["gpt-4o"] * 3, "input_tokens": [10, -5, 10], "output_tokens": [1, 1, -1]},
+        index=["a", "b", "c"],
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"'input_tokens' is negative in rows \['b'\].*'output_tokens' is "
+        r"negative in rows \['c'\]",
+    ):
         ahf.estimate_cost(catalog, log)
 
 
 def test_cache_above_input_in_inclusive_mode_names_rows_and_the_fix(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o"] * 3, "input_tokens": [100, 100, 100], "output_tokens": [0] * 3,
-                        "cache_read_tokens": [50, 80, 0], "cache_write_tokens": [0, 30, 0]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"] * 3,
+            "input_tokens": [100, 100, 100],
+            "output_tokens": [0] * 3,
+            "cache_read_tokens": [50, 80, 0],
+            "cache_write_tokens": [0, 30, 0],
+        }
+    )
     with pytest.raises(ValueError, match=r"exceed 'input_tokens' in rows \[1\].*input_includes_cache=False"):
         ahf.estimate_cost(catalog, log)
     with pytest.warns(CachePriceWarning, match="gpt-4o"):  # fine in Anthropic's convention
@@ -368,8 +498,13 @@ def test_boolean_column_is_not_a_count(catalog):
 
 
 def test_missing_values_name_the_rows(catalog):
-    nullable = pd.DataFrame({"model_id": ["gpt-4o"] * 2, "input_tokens": pd.array([1, None], dtype="Int64"),
-                             "output_tokens": [0, 0]})
+    nullable = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"] * 2,
+            "input_tokens": pd.array([1, None], dtype="Int64"),
+            "output_tokens": [0, 0],
+        }
+    )
     with pytest.raises(ValueError, match=r"'input_tokens' is missing values in rows \[1\].*fillna"):
         ahf.estimate_cost(catalog, nullable)
     floats = pd.DataFrame({"model_id": ["gpt-4o"] * 2, "input_tokens": [1.0, np.nan], "output_tokens": [0, 0]})
@@ -401,16 +536,20 @@ def test_bad_arguments(catalog):
         ahf.estimate_cost(catalog, log.to_dict())
     with pytest.raises(NotACatalogError, match=r"estimate_cost needs a catalog frame .*got list"):
         ahf.estimate_cost([], log)
-    with pytest.raises(NotACatalogError, match=r"estimate_cost needs a catalog frame; this one lacks \['input_usd_per_1m'"):
+    with pytest.raises(
+        NotACatalogError, match=r"estimate_cost needs a catalog frame; this one lacks \['input_usd_per_1m'"
+    ):
         ahf.estimate_cost(catalog[["model_id"]], log)
     with pytest.raises(TypeError, match="input_includes_cache"):
         ahf.estimate_cost(catalog, log, input_includes_cache="yes")
 
 
 def test_import_stays_light_and_dask_is_not_imported_for_pandas():
-    code = ("import sys, pandas as pd, aihubmix_frame as ahf; assert 'dask' not in sys.modules; "
-            "log = pd.DataFrame({'model_id': ['gpt-4o'], 'input_tokens': [1], 'output_tokens': [1]}); "
-            "ahf.estimate_cost(ahf.load_snapshot(), log); print('dask' in sys.modules)")
+    code = (
+        "import sys, pandas as pd, aihubmix_frame as ahf; assert 'dask' not in sys.modules; "
+        "log = pd.DataFrame({'model_id': ['gpt-4o'], 'input_tokens': [1], 'output_tokens': [1]}); "
+        "ahf.estimate_cost(ahf.load_snapshot(), log); print('dask' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -422,8 +561,16 @@ def test_import_stays_light_and_dask_is_not_imported_for_pandas():
 def property_catalog(catalog, tier_records):
     snapshot = ahf.loader.snapshot_payload()["data"]
     # A spread of real models (with and without cache prices, case twins, free) plus the tiered ones.
-    wanted = {"gpt-4o", "gpt-5", "claude-opus-4-6", "gpt-3.5-turbo", "gpt-5.5-free",
-              "Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b-instruct", "gemini-3.5-flash"}
+    wanted = {
+        "gpt-4o",
+        "gpt-5",
+        "claude-opus-4-6",
+        "gpt-3.5-turbo",
+        "gpt-5.5-free",
+        "Qwen2.5-VL-72B-Instruct",
+        "qwen2.5-vl-72b-instruct",
+        "gemini-3.5-flash",
+    }
     records = [r for r in snapshot if r["model_id"] in wanted] + tier_records
     return ahf.catalog_to_frame(records), reference_prices(records), [r["model_id"] for r in records]
 
@@ -442,8 +589,17 @@ def test_vectorised_equals_plain_python_reference(property_catalog, data):
         extra = data.draw(big)
         input_tokens = read + write + extra if inclusive else extra
         rows.append((model_id, input_tokens, data.draw(big), read, write, data.draw(st.integers(0, 5))))
-    log = pd.DataFrame(rows, columns=["model_id", "input_tokens", "output_tokens", "cache_read_tokens",
-                                      "cache_write_tokens", "requests"])
+    log = pd.DataFrame(
+        rows,
+        columns=[
+            "model_id",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "requests",
+        ],
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ahf.AihubmixWarning)
         result = ahf.estimate_cost(frame, log, input_includes_cache=inclusive)
@@ -461,8 +617,9 @@ def test_mapped_result_columns_behave_like_any_column(catalog, monkeypatch):
     import pickle
 
     monkeypatch.setattr(kernel, "POPULATE_BYTES", 0)  # map every result column, as for big logs
-    log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-5"] * 50, "input_tokens": [1_000_000] * 100,
-                        "output_tokens": [0] * 100})
+    log = pd.DataFrame(
+        {"model_id": ["gpt-4o", "gpt-5"] * 50, "input_tokens": [1_000_000] * 100, "output_tokens": [0] * 100}
+    )
     result = ahf.estimate_cost(catalog, log)
     assert result["total_cost_usd"].tolist() == [2.5, 1.25] * 50
     again = pickle.loads(pickle.dumps(result))

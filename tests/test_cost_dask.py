@@ -14,7 +14,10 @@ from aihubmix_frame.pricing import COST_COLUMNS
 
 # These logs use round 1,000,000-token prompts (easy arithmetic), longer than gpt-4o's 128,000-token
 # context: the ContextLengthWarning they raise is tested in tests/test_cost_logs.py.
-pytestmark = [pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.ContextLengthWarning"), pytest.mark.slow]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.ContextLengthWarning"),
+    pytest.mark.slow,
+]
 
 
 dd = pytest.importorskip("dask.dataframe")
@@ -23,8 +26,9 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     with distributed.Client(cluster) as dask_client:
         yield dask_client
     cluster.close()
@@ -41,21 +45,23 @@ def log(catalog):
     ids = [*catalog["model_id"].tolist()[:120], "gpt-4o", "gpt-5", "claude-opus-4-6", "not-in-catalog"]
     n = 6_000
     input_tokens = rng.integers(0, 300_000, n)
-    return pd.DataFrame({
-        "timestamp": pd.Timestamp("2026-06-20") + pd.to_timedelta(rng.integers(0, 40 * 86_400, n), unit="s"),
-        "model_id": pd.Series(rng.choice(ids, n), dtype="string"),
-        "input_tokens": input_tokens,
-        "output_tokens": rng.integers(0, 8_000, n),
-        "cache_read_tokens": input_tokens // 3,
-        "requests": rng.integers(1, 4, n),
-    })
+    return pd.DataFrame(
+        {
+            "timestamp": pd.Timestamp("2026-06-20") + pd.to_timedelta(rng.integers(0, 40 * 86_400, n), unit="s"),
+            "model_id": pd.Series(rng.choice(ids, n), dtype="string"),
+            "input_tokens": input_tokens,
+            "output_tokens": rng.integers(0, 8_000, n),
+            "cache_read_tokens": input_tokens // 3,
+            "requests": rng.integers(1, 4, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def parquet_log(log, tmp_path_factory):
     folder = tmp_path_factory.mktemp("log")
     for part, start in enumerate(range(0, len(log), 1_200)):
-        log.iloc[start:start + 1_200].to_parquet(folder / f"part-{part}.parquet", index=False)
+        log.iloc[start : start + 1_200].to_parquet(folder / f"part-{part}.parquet", index=False)
     return folder
 
 
@@ -76,8 +82,11 @@ def test_estimate_cost_is_lazy_and_equals_pandas(client, catalog, log, parquet_l
     want = quiet(ahf.estimate_cost, catalog, log)
     for column in COST_COLUMNS:
         np.testing.assert_array_equal(got[column].isna().to_numpy(), want[column].isna().to_numpy())
-        np.testing.assert_allclose(got[column].to_numpy(dtype=float, na_value=np.nan),
-                                   want[column].to_numpy(dtype=float, na_value=np.nan), rtol=1e-12)
+        np.testing.assert_allclose(
+            got[column].to_numpy(dtype=float, na_value=np.nan),
+            want[column].to_numpy(dtype=float, na_value=np.nan),
+            rtol=1e-12,
+        )
     # NA: unknown ids and (issue 11) the models not priced per token.
     not_per_token = set(catalog.loc[ahf.placeholders.not_per_token_mask(catalog), "model_id"])
     unpriced = (log["model_id"] == "not-in-catalog") | log["model_id"].isin(not_per_token)
@@ -90,13 +99,15 @@ def test_reprice_and_monthly_summary_on_dask(client, catalog, log, parquet_log):
     monthly = ahf.summarize_cost(repriced, by="model_id", freq="MS", skipna=True)
     assert isinstance(monthly, dd.DataFrame)
     got = monthly.compute().sort_values(["model_id", "period"]).reset_index(drop=True)
-    want = ahf.summarize_cost(quiet(ahf.reprice, catalog, log, to="gpt-5"), by="model_id", freq="MS",
-                              skipna=True)
+    want = ahf.summarize_cost(quiet(ahf.reprice, catalog, log, to="gpt-5"), by="model_id", freq="MS", skipna=True)
     assert got["model_id"].tolist() == want["model_id"].tolist()
     assert got["period"].tolist() == want["period"].tolist()
     for column in ("total_cost_usd", "repriced_total_cost_usd", "cost_difference_usd", "rows", "requests"):
-        np.testing.assert_allclose(got[column].to_numpy(dtype=float, na_value=np.nan),
-                                   want[column].to_numpy(dtype=float, na_value=np.nan), rtol=1e-9)
+        np.testing.assert_allclose(
+            got[column].to_numpy(dtype=float, na_value=np.nan),
+            want[column].to_numpy(dtype=float, na_value=np.nan),
+            rtol=1e-9,
+        )
 
 
 def test_dask_bad_column_fails_before_compute(client, catalog, log):

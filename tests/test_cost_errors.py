@@ -24,10 +24,12 @@ ENTRY_POINTS = {
 
 
 def good_catalog() -> pd.DataFrame:
-    return ahf.catalog_to_frame([
-        {"model_id": "good", "types": "llm", "pricing": {"input": 1, "output": 2}},
-        {"model_id": "other", "types": "llm", "pricing": {"input": 3, "output": 4}},
-    ])
+    return ahf.catalog_to_frame(
+        [
+            {"model_id": "good", "types": "llm", "pricing": {"input": 1, "output": 2}},
+            {"model_id": "other", "types": "llm", "pricing": {"input": 3, "output": 4}},
+        ]
+    )
 
 
 def with_tiers(cell) -> pd.DataFrame:
@@ -41,8 +43,11 @@ def test_a_frame_without_price_columns_is_not_a_catalog(needed_for):
     call = ENTRY_POINTS[needed_for]
     assert call(good_catalog()) is not None  # the well-formed catalog passes
     not_a_catalog = good_catalog().drop(columns=list(schema.PRICE_COLUMNS))
-    with pytest.raises(NotACatalogError, match=rf"^{needed_for} needs a catalog frame; this one lacks "
-                                               r"\['input_usd_per_1m'.*load_catalog\(\)"):
+    with pytest.raises(
+        NotACatalogError,
+        match=rf"^{needed_for} needs a catalog frame; this one lacks "
+        r"\['input_usd_per_1m'.*load_catalog\(\)",
+    ):
         call(not_a_catalog)
 
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers_cost import reference_prices, reference_row_cost
 
 import aihubmix_frame as ahf
-from aihubmix_frame.errors import (ContextLengthWarning, NotPerTokenWarning, PlaceholderPriceWarning, SchemaError,
-                                   UsageColumnsWarning)
-from helpers_cost import reference_prices, reference_row_cost
+from aihubmix_frame.errors import (
+    ContextLengthWarning,
+    NotPerTokenWarning,
+    PlaceholderPriceWarning,
+    SchemaError,
+    UsageColumnsWarning,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::aihubmix_frame.errors.CachePriceWarning")
 
@@ -25,20 +30,54 @@ def prices():
     return reference_prices(ahf.loader.snapshot_payload()["data"])
 
 
-CHAT = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1751360400, "model": "gpt-4o",
-        "usage": {"prompt_tokens": 2000, "completion_tokens": 300, "total_tokens": 2300,
-                  "prompt_tokens_details": {"cached_tokens": 1500},
-                  "completion_tokens_details": {"reasoning_tokens": 0}}}
-RESPONSES = {"id": "resp_2", "object": "response", "created_at": 1751360460, "model": "gpt-5",
-             "usage": {"input_tokens": 1200, "input_tokens_details": {"cached_tokens": 1024},
-                       "output_tokens": 900, "output_tokens_details": {"reasoning_tokens": 640},
-                       "total_tokens": 2100}}
-ANTHROPIC = {"id": "msg_3", "type": "message", "model": "claude-opus-4-6",
-             "usage": {"input_tokens": 1000, "cache_creation_input_tokens": 4000, "cache_read_input_tokens": 2000,
-                       "output_tokens": 100}}
-GEMINI = {"responseId": "r4", "modelVersion": "gemini-2.5-flash",
-          "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096,
-                            "candidatesTokenCount": 200, "thoughtsTokenCount": 800, "totalTokenCount": 6000}}
+CHAT = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1751360400,
+    "model": "gpt-4o",
+    "usage": {
+        "prompt_tokens": 2000,
+        "completion_tokens": 300,
+        "total_tokens": 2300,
+        "prompt_tokens_details": {"cached_tokens": 1500},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    },
+}
+RESPONSES = {
+    "id": "resp_2",
+    "object": "response",
+    "created_at": 1751360460,
+    "model": "gpt-5",
+    "usage": {
+        "input_tokens": 1200,
+        "input_tokens_details": {"cached_tokens": 1024},
+        "output_tokens": 900,
+        "output_tokens_details": {"reasoning_tokens": 640},
+        "total_tokens": 2100,
+    },
+}
+ANTHROPIC = {
+    "id": "msg_3",
+    "type": "message",
+    "model": "claude-opus-4-6",
+    "usage": {
+        "input_tokens": 1000,
+        "cache_creation_input_tokens": 4000,
+        "cache_read_input_tokens": 2000,
+        "output_tokens": 100,
+    },
+}
+GEMINI = {
+    "responseId": "r4",
+    "modelVersion": "gemini-2.5-flash",
+    "usageMetadata": {
+        "promptTokenCount": 5000,
+        "cachedContentTokenCount": 4096,
+        "candidatesTokenCount": 200,
+        "thoughtsTokenCount": 800,
+        "totalTokenCount": 6000,
+    },
+}
 
 
 # --- each flavour, by hand --------------------------------------------------------------------------
@@ -48,18 +87,26 @@ def test_each_flavour_priced_by_hand_in_one_call(catalog):
     usage = ahf.read_usage([CHAT, RESPONSES, ANTHROPIC, GEMINI])
     costed = ahf.estimate_cost(catalog, usage)  # per-row convention from the input_includes_cache column
     want = [
-        (500 * 2.5 + 1500 * 1.25 + 300 * 10) / 1e6,            # gpt-4o: 500 uncached, 1,500 cached
-        (176 * 1.25 + 1024 * 0.125 + 900 * 10) / 1e6,          # gpt-5: 640 reasoning inside the 900
+        (500 * 2.5 + 1500 * 1.25 + 300 * 10) / 1e6,  # gpt-4o: 500 uncached, 1,500 cached
+        (176 * 1.25 + 1024 * 0.125 + 900 * 10) / 1e6,  # gpt-5: 640 reasoning inside the 900
         (1000 * 5 + 2000 * 0.5 + 4000 * 6.25 + 100 * 25) / 1e6,  # claude-opus-4-6: cache outside input
-        (904 * 0.3 + 4096 * 0.03 + 1000 * 2.499) / 1e6,        # gemini: 200 + 800 thoughts as output
+        (904 * 0.3 + 4096 * 0.03 + 1000 * 2.499) / 1e6,  # gemini: 200 + 800 thoughts as output
     ]
     assert costed["total_cost_usd"].astype(float).tolist() == pytest.approx(want, rel=1e-12)
     assert costed.attrs["aihubmix"]["cost"]["input_includes_cache"] == "per row, column 'input_includes_cache'"
 
 
 def test_a_row_with_cached_cache_write_and_reasoning_tokens(catalog):
-    log = pd.DataFrame({"model_id": ["claude-opus-4-6"], "input_tokens": [10_000], "cache_read_tokens": [3_000],
-                        "cache_write_tokens": [2_000], "output_tokens": [1_500], "reasoning_tokens": [1_200]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["claude-opus-4-6"],
+            "input_tokens": [10_000],
+            "cache_read_tokens": [3_000],
+            "cache_write_tokens": [2_000],
+            "output_tokens": [1_500],
+            "reasoning_tokens": [1_200],
+        }
+    )
     got = ahf.estimate_cost(catalog, log).iloc[0]
     # 5,000 uncached x 5 + 3,000 x 0.5 + 2,000 x 6.25 + 1,500 output (reasoning inside) x 25, per 1M
     assert got["input_cost_usd"] == pytest.approx(0.025) and got["cache_read_cost_usd"] == pytest.approx(0.0015)
@@ -72,9 +119,17 @@ def test_nested_and_flat_forms_of_one_log_cost_the_same(catalog):
     flat_frame = pd.json_normalize([CHAT, CHAT | {"model": "gpt-5"}])
     flat = ahf.read_usage(flat_frame)
     columns = list(ahf.pricing.COST_COLUMNS)
-    pd.testing.assert_frame_equal(ahf.estimate_cost(catalog, nested)[columns], ahf.estimate_cost(catalog, flat)[columns])
-    export = pd.DataFrame({"model": ["gpt-4o", "gpt-5"], "prompt_tokens": [2000, 2000],
-                           "completion_tokens": [300, 300], "cached_tokens": [1500, 1500]})
+    pd.testing.assert_frame_equal(
+        ahf.estimate_cost(catalog, nested)[columns], ahf.estimate_cost(catalog, flat)[columns]
+    )
+    export = pd.DataFrame(
+        {
+            "model": ["gpt-4o", "gpt-5"],
+            "prompt_tokens": [2000, 2000],
+            "completion_tokens": [300, 300],
+            "cached_tokens": [1500, 1500],
+        }
+    )
     with pytest.warns(UsageColumnsWarning, match="OpenAI names"):
         direct = ahf.estimate_cost(catalog, export)  # the CSV export, straight in
     pd.testing.assert_frame_equal(direct[columns], ahf.estimate_cost(catalog, nested)[columns])
@@ -89,15 +144,22 @@ def test_the_22_percent_case_is_now_exact(catalog, prices):
     ids = ["gpt-4o", "gpt-5", "gpt-4o-mini", "claude-opus-4-6", "gemini-2.5-flash"]
     n = 100_000
     prompt = rng.integers(1_000, 60_000, n)
-    log = pd.DataFrame({"model_id": rng.choice(ids, n), "input_tokens": prompt,
-                        "output_tokens": rng.integers(10, 3_000, n),
-                        "cached_tokens": (prompt * rng.uniform(0, 0.9, n)).astype(np.int64)})
+    log = pd.DataFrame(
+        {
+            "model_id": rng.choice(ids, n),
+            "input_tokens": prompt,
+            "output_tokens": rng.integers(10, 3_000, n),
+            "cached_tokens": (prompt * rng.uniform(0, 0.9, n)).astype(np.int64),
+        }
+    )
     with pytest.warns(UsageColumnsWarning, match=r"'cached_tokens' as cache_read_tokens") as caught:
         costed = ahf.estimate_cost(catalog, log)
     assert len([w for w in caught if w.category is UsageColumnsWarning]) == 1  # stated once
     assert costed.attrs["aihubmix"]["cost"]["mapped_by_name"] == {"cache_read_tokens": "cached_tokens"}
-    want = sum(reference_row_cost(prices, m, i, o, c)[4]
-               for m, i, o, c in zip(log["model_id"], log["input_tokens"], log["output_tokens"], log["cached_tokens"]))
+    want = sum(
+        reference_row_cost(prices, m, i, o, c)[4]
+        for m, i, o, c in zip(log["model_id"], log["input_tokens"], log["output_tokens"], log["cached_tokens"])
+    )
     got = float(costed["total_cost_usd"].sum())
     assert got == pytest.approx(want, rel=1e-9)
     ignored = float(ahf.estimate_cost(catalog, log.drop(columns="cached_tokens"))["total_cost_usd"].sum())
@@ -105,8 +167,15 @@ def test_the_22_percent_case_is_now_exact(catalog, prices):
 
 
 def test_anthropic_names_take_anthropic_convention(catalog):
-    log = pd.DataFrame({"model": ["claude-opus-4-6"], "input_tokens": [1000], "cache_read_input_tokens": [2000],
-                        "cache_creation_input_tokens": [4000], "output_tokens": [100]})
+    log = pd.DataFrame(
+        {
+            "model": ["claude-opus-4-6"],
+            "input_tokens": [1000],
+            "cache_read_input_tokens": [2000],
+            "cache_creation_input_tokens": [4000],
+            "output_tokens": [100],
+        }
+    )
     with pytest.warns(UsageColumnsWarning, match=r"Anthropic.*input_includes_cache=False"):
         costed = ahf.estimate_cost(catalog, log)
     assert costed["total_cost_usd"].iloc[0] == pytest.approx(0.0335)
@@ -114,15 +183,28 @@ def test_anthropic_names_take_anthropic_convention(catalog):
 
 
 def test_mixed_provider_names_are_refused():
-    log = pd.DataFrame({"model_id": ["gpt-4o"], "prompt_tokens": [10], "completion_tokens": [1],
-                        "cache_creation_input_tokens": [1]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"],
+            "prompt_tokens": [10],
+            "completion_tokens": [1],
+            "cache_creation_input_tokens": [1],
+        }
+    )
     with pytest.raises(ValueError, match="mixes OpenAI and Anthropic"):
         ahf.estimate_cost(ahf.load_snapshot(), log)
 
 
 def test_an_unused_token_column_is_named(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [100], "output_tokens": [10],
-                        "audio_tokens": [50], "usage.total_tokens": [110]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"],
+            "input_tokens": [100],
+            "output_tokens": [10],
+            "audio_tokens": [50],
+            "usage.total_tokens": [110],
+        }
+    )
     with pytest.warns(UsageColumnsWarning, match=r"\['audio_tokens'\] look like token counts") as caught:
         ahf.estimate_cost(catalog, log)
     assert "total_tokens" not in str(caught[0].message)  # a sum of priced counts: not warned about
@@ -132,14 +214,25 @@ def test_an_unused_token_column_is_named(catalog):
 
 
 def test_prompts_over_the_context_are_priced_counted_and_marked(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-4o", "gpt-5"], "input_tokens": [200_000, 100_000, 10_000],
-                        "output_tokens": [1, 1, 1]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o", "gpt-4o", "gpt-5"],
+            "input_tokens": [200_000, 100_000, 10_000],
+            "output_tokens": [1, 1, 1],
+        }
+    )
     with pytest.warns(ContextLengthWarning, match=r"1 row\(s\).*'gpt-4o \(128,000\)'"):
         costed = ahf.estimate_cost(catalog, log)
     assert costed["exceeds_context"].tolist() == [True, False, False]
     assert costed["total_cost_usd"].notna().all()
-    anthropic = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [100_000], "cache_read_tokens": [30_000],
-                              "output_tokens": [1]})
+    anthropic = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"],
+            "input_tokens": [100_000],
+            "cache_read_tokens": [30_000],
+            "output_tokens": [1],
+        }
+    )
     with pytest.warns(ContextLengthWarning):  # the prompt is 130,000 when input excludes the cache
         assert ahf.estimate_cost(catalog, anthropic, input_includes_cache=False)["exceeds_context"].all()
 
@@ -213,8 +306,13 @@ def test_object_columns_of_python_ints_are_accepted(catalog):
 
 
 def test_an_empty_log_with_a_float_id_column_gives_an_empty_result(catalog):
-    empty = pd.DataFrame({"model_id": pd.Series([], dtype="float64"), "input_tokens": pd.Series([], dtype="float64"),
-                          "output_tokens": pd.Series([], dtype="float64")})
+    empty = pd.DataFrame(
+        {
+            "model_id": pd.Series([], dtype="float64"),
+            "input_tokens": pd.Series([], dtype="float64"),
+            "output_tokens": pd.Series([], dtype="float64"),
+        }
+    )
     result = ahf.estimate_cost(catalog, empty)
     assert len(result) == 0 and "total_cost_usd" in result.columns
 

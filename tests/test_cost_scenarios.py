@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers_cost import reference_prices, reference_row_cost
 
 import aihubmix_frame as ahf
-from aihubmix_frame.pricing import COST_COLUMNS
 from aihubmix_frame.frame import placeholder_price_mask
 from aihubmix_frame.placeholders import not_per_token_mask
-from helpers_cost import reference_prices, reference_row_cost
+from aihubmix_frame.pricing import COST_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,10 +43,22 @@ def by_id(table: pd.DataFrame) -> pd.DataFrame:
 
 def test_cost_table_shape_and_columns(catalog):
     table = catalog.aihub.cost(input_tokens=2_000, output_tokens=500)
-    assert list(table.columns) == ["model_id", *COST_COLUMNS, "input_usd_per_1m", "output_usd_per_1m",
-                                   "cache_read_usd_per_1m", "cache_write_usd_per_1m", "context_length", "note"]
+    assert list(table.columns) == [
+        "model_id",
+        *COST_COLUMNS,
+        "input_usd_per_1m",
+        "output_usd_per_1m",
+        "cache_read_usd_per_1m",
+        "cache_write_usd_per_1m",
+        "context_length",
+        "note",
+    ]
     gpt4o = by_id(table).loc["gpt-4o"]
-    assert (gpt4o["input_usd_per_1m"], gpt4o["output_usd_per_1m"], gpt4o["context_length"]) == (2.5, 10, 128_000)
+    assert (gpt4o["input_usd_per_1m"], gpt4o["output_usd_per_1m"], gpt4o["context_length"]) == (
+        2.5,
+        10,
+        128_000,
+    )
     assert len(table) == len(catalog) and table.index.equals(catalog.index)
     assert table["model_id"].tolist() == catalog["model_id"].tolist()
     assert all(str(table[c].dtype) == "Float64" for c in COST_COLUMNS)
@@ -55,8 +67,14 @@ def test_cost_table_shape_and_columns(catalog):
 
 def test_cost_table_matches_the_reference_for_every_priced_model(catalog):
     prices = reference_prices(ahf.loader.snapshot_payload()["data"])
-    table = catalog.aihub.cost(input_tokens=30_000, output_tokens=2_000, cache_read_tokens=10_000,
-                               cache_write_tokens=5_000, requests=4, token_rate_estimates=True)
+    table = catalog.aihub.cost(
+        input_tokens=30_000,
+        output_tokens=2_000,
+        cache_read_tokens=10_000,
+        cache_write_tokens=5_000,
+        requests=4,
+        token_rate_estimates=True,
+    )
     for row in table.itertuples():
         want = reference_row_cost(prices, row.model_id, 30_000, 2_000, 10_000, 5_000, 4)
         got = [getattr(row, c) for c in COST_COLUMNS]
@@ -64,8 +82,7 @@ def test_cost_table_matches_the_reference_for_every_priced_model(catalog):
 
 
 def test_cost_anchor_values(catalog):
-    table = by_id(catalog.aihub.cost(input_tokens=1_000_000, output_tokens=1_000_000,
-                                     cache_read_tokens=500_000))
+    table = by_id(catalog.aihub.cost(input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=500_000))
     assert table.loc["gpt-4o", "total_cost_usd"] == pytest.approx(1.25 + 0.625 + 10)
     assert table.loc["gpt-5", "total_cost_usd"] == pytest.approx(0.625 + 0.0625 + 10)
     assert table.loc["claude-opus-4-6", "total_cost_usd"] == pytest.approx(2.5 + 0.25 + 25)
@@ -96,31 +113,42 @@ def test_tier_note_and_prices_on_the_real_tier_record(excerpts):
 
 
 def test_cost_table_agrees_with_estimate_cost(catalog):
-    table = catalog.aihub.cost(input_tokens=5_000, output_tokens=700, cache_read_tokens=1_000,
-                               input_includes_cache=False)
+    table = catalog.aihub.cost(
+        input_tokens=5_000, output_tokens=700, cache_read_tokens=1_000, input_includes_cache=False
+    )
     first = ~catalog["model_id"].duplicated().to_numpy()
-    log = pd.DataFrame({"model_id": catalog["model_id"][first], "input_tokens": 5_000, "output_tokens": 700,
-                        "cache_read_tokens": 1_000})
+    log = pd.DataFrame(
+        {
+            "model_id": catalog["model_id"][first],
+            "input_tokens": 5_000,
+            "output_tokens": 700,
+            "cache_read_tokens": 1_000,
+        }
+    )
     with pytest.warns(ahf.PriceWarning):
         costed = ahf.estimate_cost(catalog, log, input_includes_cache=False)
     pd.testing.assert_frame_equal(costed[list(COST_COLUMNS)], table.loc[first, list(COST_COLUMNS)])
 
 
-@pytest.mark.parametrize("bad, error", [
-    (dict(input_tokens=-1, output_tokens=0), ValueError),
-    (dict(input_tokens=float("nan"), output_tokens=0), ValueError),
-    (dict(input_tokens="10", output_tokens=0), TypeError),
-    (dict(input_tokens=10, output_tokens=0, cache_read_tokens=11), ValueError),
-    (dict(input_tokens=10, output_tokens=0, requests=-2), ValueError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (dict(input_tokens=-1, output_tokens=0), ValueError),
+        (dict(input_tokens=float("nan"), output_tokens=0), ValueError),
+        (dict(input_tokens="10", output_tokens=0), TypeError),
+        (dict(input_tokens=10, output_tokens=0, cache_read_tokens=11), ValueError),
+        (dict(input_tokens=10, output_tokens=0, requests=-2), ValueError),
+    ],
+)
 def test_cost_rejects_bad_scenarios(catalog, bad, error):
     with pytest.raises(error):
         catalog.aihub.cost(**bad)
 
 
 def test_cache_above_input_is_fine_in_exclusive_mode(catalog):
-    table = by_id(catalog.aihub.cost(input_tokens=10, output_tokens=0, cache_read_tokens=1_000_000,
-                                     input_includes_cache=False))
+    table = by_id(
+        catalog.aihub.cost(input_tokens=10, output_tokens=0, cache_read_tokens=1_000_000, input_includes_cache=False)
+    )
     assert table.loc["gpt-4o", "total_cost_usd"] == pytest.approx(10 * 2.5e-6 + 1.25)
 
 
@@ -146,21 +174,28 @@ def test_cheapest_can_include_placeholders_and_drop_free_models(catalog):
 
 
 def test_cheapest_drops_free_and_placeholder_models_by_their_price_table_flags():
-    catalog = ahf.catalog_to_frame([
-        {"model_id": "free", "types": "llm", "pricing": {"input": 0, "output": 0}},
-        {"model_id": "free-input", "types": "llm", "pricing": {"input": 0, "output": 1}},
-        {"model_id": "free-cache-priced", "types": "llm", "pricing": {"input": 0, "output": 0, "cache_read": 0.1}},
-        {"model_id": "video", "types": "video", "pricing": {"input": 2, "output": 0}},
-        {"model_id": "llm-2-0", "types": "llm", "pricing": {"input": 2, "output": 0}},
-        {"model_id": "paid", "types": "llm", "pricing": {"input": 3, "output": 4}},
-        {"model_id": "unpriced", "types": "llm", "pricing": {"input": 0}},
-    ])
+    catalog = ahf.catalog_to_frame(
+        [
+            {"model_id": "free", "types": "llm", "pricing": {"input": 0, "output": 0}},
+            {"model_id": "free-input", "types": "llm", "pricing": {"input": 0, "output": 1}},
+            {
+                "model_id": "free-cache-priced",
+                "types": "llm",
+                "pricing": {"input": 0, "output": 0, "cache_read": 0.1},
+            },
+            {"model_id": "video", "types": "video", "pricing": {"input": 2, "output": 0}},
+            {"model_id": "llm-2-0", "types": "llm", "pricing": {"input": 2, "output": 0}},
+            {"model_id": "paid", "types": "llm", "pricing": {"input": 3, "output": 4}},
+            {"model_id": "unpriced", "types": "llm", "pricing": {"input": 0}},
+        ]
+    )
     everything = set(catalog["model_id"]) - {"unpriced"}
     kept = set(ahf.pricing.cheapest_models(catalog, 10, include_placeholder=True)["model_id"])
     assert kept == everything
     assert set(catalog.aihub.cheapest(10)["model_id"]) == everything - {"video"}
     assert set(catalog.aihub.cheapest(10, include_free=False, include_placeholder=True)["model_id"]) == (
-        everything - {"free"})
+        everything - {"free"}
+    )
     # A cache price makes a model not free, even when the request reads nothing from the cache.
     table = ahf.pricing.price_table(catalog)
     assert table.free[:-1].tolist() == [True, False, False, False, False, False, False]
@@ -178,8 +213,16 @@ def test_price_table_flags_agree_with_the_notes_and_the_placeholder_mask(catalog
 
 
 def test_cheapest_takes_the_filters(catalog):
-    top = catalog.aihub.cheapest(5, 50_000, 2_000, type="llm", features="thinking,tools", modalities="image",
-                                 min_context=200_000, include_free=False)
+    top = catalog.aihub.cheapest(
+        5,
+        50_000,
+        2_000,
+        type="llm",
+        features="thinking,tools",
+        modalities="image",
+        min_context=200_000,
+        include_free=False,
+    )
     assert len(top) == 5 and top["total_cost_usd"].is_monotonic_increasing
     chosen = catalog.set_index("model_id").loc[top["model_id"]]
     assert chosen["has_thinking"].all() and chosen["has_tools"].all() and chosen["accepts_image"].all()
@@ -187,8 +230,9 @@ def test_cheapest_takes_the_filters(catalog):
     assert all("llm" in types for types in chosen["types"])
     with pytest.warns(ahf.UnknownValueWarning, match="unknown features 'telepathy'"):
         assert catalog.aihub.cheapest(5, features="telepathy").empty
-    query = ahf.CatalogQuery.parse(type="llm", features="thinking,tools", modalities="image", min_context=200_000,
-                                   include_free=False)
+    query = ahf.CatalogQuery.parse(
+        type="llm", features="thinking,tools", modalities="image", min_context=200_000, include_free=False
+    )
     assert catalog.aihub.cheapest(5, 50_000, 2_000, query=query).equals(top)
 
 
@@ -207,7 +251,11 @@ def test_break_even_anthropic_write_premium(catalog):
     assert result.write_premium_usd == pytest.approx(0.0125)
     assert result.saving_per_reuse_usd == pytest.approx(0.045)
     assert result.reuses == 1 and result.pays_off
-    assert (result.input_usd_per_1m, result.cache_read_usd_per_1m, result.cache_write_usd_per_1m) == (5, 0.5, 6.25)
+    assert (result.input_usd_per_1m, result.cache_read_usd_per_1m, result.cache_write_usd_per_1m) == (
+        5,
+        0.5,
+        6.25,
+    )
     assert "reused 1 time" in str(result)
 
 
@@ -227,8 +275,10 @@ def test_break_even_without_cache_price_never_pays_off(catalog):
 
 
 def test_break_even_read_price_equal_to_input(catalog):
-    same = catalog[(catalog["cache_read_usd_per_1m"] == catalog["input_usd_per_1m"]).fillna(False)
-                   & (catalog["input_usd_per_1m"] > 0).fillna(False)]["model_id"].iloc[0]
+    same = catalog[
+        (catalog["cache_read_usd_per_1m"] == catalog["input_usd_per_1m"]).fillna(False)
+        & (catalog["input_usd_per_1m"] > 0).fillna(False)
+    ]["model_id"].iloc[0]
     result = ahf.cache_break_even(catalog, same, prompt_tokens=1_000)
     assert result.reuses is None and "no less than its input price" in result.explanation
 
@@ -242,7 +292,10 @@ def test_break_even_counts_strictly_cheaper_reuses():
     records = [
         {"model_id": "one-hour", "pricing": {"input": 5, "output": 25, "cache_read": 0.5, "cache_write": 10}},
         {"model_id": "exact", "pricing": {"input": 2, "output": 2, "cache_read": 1, "cache_write": 3}},
-        {"model_id": "cheap-write", "pricing": {"input": 2, "output": 2, "cache_read": 1, "cache_write": 1.5}},
+        {
+            "model_id": "cheap-write",
+            "pricing": {"input": 2, "output": 2, "cache_read": 1, "cache_write": 1.5},
+        },
     ]
     catalog = ahf.catalog_to_frame(records)
     # (10 - 5) / (5 - 0.5) = 1.11 reads to recover the premium -> 2 reuses.

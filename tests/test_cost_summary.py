@@ -29,22 +29,35 @@ def catalog():
 @pytest.fixture
 def log():
     """Three days across a month boundary; costs are easy to add up by hand."""
-    return pd.DataFrame({
-        "timestamp": pd.to_datetime(["2026-06-30 23:59", "2026-07-01 00:01", "2026-07-01 12:00",
-                                     "2026-07-01 13:00", "2026-07-02 08:00"]),
-        "model_id": ["gpt-4o", "gpt-4o", "gpt-5", "gpt-4o", "gpt-5"],
-        "input_tokens": [1_000_000, 2_000_000, 1_000_000, 1_000_000, 4_000_000],
-        "output_tokens": [0, 0, 100_000, 0, 0],
-        "requests": [1, 2, 1, 1, 3],
-    })
+    return pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime(
+                [
+                    "2026-06-30 23:59",
+                    "2026-07-01 00:01",
+                    "2026-07-01 12:00",
+                    "2026-07-01 13:00",
+                    "2026-07-02 08:00",
+                ]
+            ),
+            "model_id": ["gpt-4o", "gpt-4o", "gpt-5", "gpt-4o", "gpt-5"],
+            "input_tokens": [1_000_000, 2_000_000, 1_000_000, 1_000_000, 4_000_000],
+            "output_tokens": [0, 0, 100_000, 0, 0],
+            "requests": [1, 2, 1, 1, 3],
+        }
+    )
 
 
 def test_daily_cost_per_model(catalog, log):
     # Per request: gpt-4o 1M in = 2.5; 2M in x2 = 10; gpt-5 1M in + 100k out = 1.25 + 1; 4M in x3 = 15.
     daily = ahf.summarize_cost(ahf.estimate_cost(catalog, log), by="model_id", freq="D")
     assert daily["model_id"].tolist() == ["gpt-4o", "gpt-4o", "gpt-5", "gpt-5"]
-    assert daily["period"].dt.strftime("%Y-%m-%d").tolist() == ["2026-06-30", "2026-07-01", "2026-07-01",
-                                                                 "2026-07-02"]
+    assert daily["period"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-06-30",
+        "2026-07-01",
+        "2026-07-01",
+        "2026-07-02",
+    ]
     assert daily["total_cost_usd"].tolist() == pytest.approx([2.5, 12.5, 2.25, 15.0])
     assert daily["rows"].tolist() == [1, 2, 1, 1]
     assert daily["requests"].tolist() == [1, 3, 1, 3]
@@ -66,8 +79,12 @@ def test_whole_log_and_several_keys(catalog, log):
     assert len(total) == 1 and total.loc[0, "total_cost_usd"] == pytest.approx(32.25)
     assert total.loc[0, "rows"] == 5
     by_team = ahf.summarize_cost(costed, by=["team", "model_id"])
-    assert by_team[["team", "model_id"]].values.tolist() == [["a", "gpt-4o"], ["a", "gpt-5"],
-                                                              ["b", "gpt-4o"], ["b", "gpt-5"]]
+    assert by_team[["team", "model_id"]].values.tolist() == [
+        ["a", "gpt-4o"],
+        ["a", "gpt-5"],
+        ["b", "gpt-4o"],
+        ["b", "gpt-5"],
+    ]
     assert by_team["total_cost_usd"].tolist() == pytest.approx([5.0, 2.25, 10.0, 15.0])
 
 
@@ -91,13 +108,16 @@ def test_text_and_timezone_timestamps(catalog, log):
     tokyo = log.assign(timestamp=log["timestamp"].dt.tz_localize("Asia/Tokyo"))
     monthly = ahf.summarize_cost(ahf.estimate_cost(catalog, tokyo), by=None, freq="MS")
     assert str(monthly["period"].dt.tz) == "Asia/Tokyo"
-    assert monthly["period"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2026-06-01 00:00", "2026-07-01 00:00"]
+    assert monthly["period"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2026-06-01 00:00",
+        "2026-07-01 00:00",
+    ]
 
 
 @pytest.mark.filterwarnings("ignore:Could not infer format")
 def test_summarize_errors(catalog, log):
     costed = ahf.estimate_cost(catalog, log)
-    with pytest.raises(ValueError, match="price it first with aihubmix_frame.estimate_cost"):
+    with pytest.raises(ValueError, match=r"price it first with aihubmix_frame\.estimate_cost"):
         ahf.summarize_cost(log)
     with pytest.raises(ValueError, match="no 'when'"):
         ahf.summarize_cost(costed, freq="D", timestamp="when")
@@ -129,28 +149,38 @@ def test_reprice_applies_the_target_tier_and_cache_rules(catalog):
     import json
 
     data = json.loads((ROOT / "tests/data/modelsdev_pr_excerpts_api_v1_models_2026-09.json").read_text())
-    both = ahf.catalog_to_frame([*ahf.loader.snapshot_payload()["data"][:50],
-                                 *[e["record"] for e in data["records"]]])
-    log = pd.DataFrame({"model_id": ["hy4-preview", "hy4-preview"], "input_tokens": [300_000, 100_000],
-                        "output_tokens": [0, 0], "cache_read_tokens": [100_000, 0]})
+    both = ahf.catalog_to_frame([*ahf.loader.snapshot_payload()["data"][:50], *[e["record"] for e in data["records"]]])
+    log = pd.DataFrame(
+        {
+            "model_id": ["hy4-preview", "hy4-preview"],
+            "input_tokens": [300_000, 100_000],
+            "output_tokens": [0, 0],
+            "cache_read_tokens": [100_000, 0],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = ahf.reprice(both, log, to="gpt-6-astra")
-    assert result["repriced_total_cost_usd"].tolist() == pytest.approx([200_000 * 20e-6 + 100_000 * 2e-6,
-                                                                         100_000 * 10e-6])
+    assert result["repriced_total_cost_usd"].tolist() == pytest.approx(
+        [200_000 * 20e-6 + 100_000 * 2e-6, 100_000 * 10e-6]
+    )
 
 
 def test_reprice_warns_for_the_target_without_cache_price(catalog):
-    log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [1_000], "output_tokens": [0],
-                        "cache_read_tokens": [500]})
+    log = pd.DataFrame(
+        {"model_id": ["gpt-4o"], "input_tokens": [1_000], "output_tokens": [0], "cache_read_tokens": [500]}
+    )
     with pytest.warns(CachePriceWarning, match="gpt-3.5-turbo"):
         result = ahf.reprice(catalog, log, to="gpt-3.5-turbo")
     assert result["repriced_total_cost_usd"].tolist() == pytest.approx([1_000 * 0.5e-6])
 
 
 def test_reprice_old_argument_order_still_works_with_a_deprecation_warning(catalog, log):
-    with pytest.warns(AihubmixDeprecationWarning, match=r"reprice\(workload, catalog, \.\.\.\) is deprecated.*"
-                                                        r"reprice\(catalog, workload, to=\.\.\.\)") as caught:
+    with pytest.warns(
+        AihubmixDeprecationWarning,
+        match=r"reprice\(workload, catalog, \.\.\.\) is deprecated.*"
+        r"reprice\(catalog, workload, to=\.\.\.\)",
+    ) as caught:
         old = ahf.reprice(log, catalog, to="gpt-5")
     deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     assert len(deprecations) == 1 and deprecations[0].filename == __file__  # points at the caller's line
@@ -180,18 +210,29 @@ def test_readme_cost_section_runs():
         for block in blocks:
             if "dask" in block:
                 continue  # reads files; the same calls run on a real cluster in tests/test_cost_dask.py
-            exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+            exec(compile(block, "README.md", "exec"), namespace)
     assert np.isfinite(namespace["costed"]["total_cost_usd"].astype(float)).all()
 
 
-@pytest.mark.parametrize("freq, starts", [
-    ("W", ["2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29"]),
-    ("QS", ["2026-04-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
-    ("ME", ["2026-06-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
-    ("YS", ["2026-01-01"] * 5),
-    ("h", ["2026-06-30 23:00", "2026-07-01 00:00", "2026-07-01 12:00", "2026-07-01 13:00",
-           "2026-07-02 08:00"]),
-])
+@pytest.mark.parametrize(
+    "freq, starts",
+    [
+        ("W", ["2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29", "2026-06-29"]),
+        ("QS", ["2026-04-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
+        ("ME", ["2026-06-01", "2026-07-01", "2026-07-01", "2026-07-01", "2026-07-01"]),
+        ("YS", ["2026-01-01"] * 5),
+        (
+            "h",
+            [
+                "2026-06-30 23:00",
+                "2026-07-01 00:00",
+                "2026-07-01 12:00",
+                "2026-07-01 13:00",
+                "2026-07-02 08:00",
+            ],
+        ),
+    ],
+)
 def test_period_starts(catalog, log, freq, starts):
     summary = ahf.summarize_cost(ahf.estimate_cost(catalog, log.assign(model_id="gpt-4o")), by=None, freq=freq)
     expected = sorted(set(pd.to_datetime(starts)))

@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers_publicproviderconf import envelope, load_dist, provenance
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
 from aihubmix_frame.errors import NotACatalogError
-from helpers_publicproviderconf import envelope, load_dist, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
-PRICE_KEYS = {"input": "input_usd_per_1m", "output": "output_usd_per_1m",
-              "cache_read": "cache_read_usd_per_1m", "cache_write": "cache_write_usd_per_1m"}
+PRICE_KEYS = {
+    "input": "input_usd_per_1m",
+    "output": "output_usd_per_1m",
+    "cache_read": "cache_read_usd_per_1m",
+    "cache_write": "cache_write_usd_per_1m",
+}
 
 
 def catalog(version: str) -> pd.DataFrame:
@@ -56,8 +60,9 @@ def versions():
     return {v: catalog(v) for v in ("2025-10-03", "2025-11-11", "2026-07-02")}
 
 
-@pytest.mark.parametrize("old,new", [("2025-10-03", "2025-11-11"), ("2025-11-11", "2026-07-02"),
-                                     ("2025-10-03", "2026-07-02")])
+@pytest.mark.parametrize(
+    "old,new", [("2025-10-03", "2025-11-11"), ("2025-11-11", "2026-07-02"), ("2025-10-03", "2026-07-02")]
+)
 def test_real_additions_removals_and_price_changes(versions, old, new):
     changes = ahf.diff_catalogs(versions[old], versions[new])
     old_ids = {m["id"] for m in load_dist(old)["models"]}
@@ -70,8 +75,10 @@ def test_real_additions_removals_and_price_changes(versions, old, new):
     prices = changes[changes["field"].isin(schema.PRICE_COLUMNS).fillna(False)]
     expected = expected_price_changes(old, new)
     assert len(expected) > 20
-    found = {(m, f): (None if o is pd.NA else o, None if n is pd.NA else n)
-             for m, f, o, n in zip(prices["model_id"], prices["field"], prices["old"], prices["new"])}
+    found = {
+        (m, f): (None if o is pd.NA else o, None if n is pd.NA else n)
+        for m, f, o, n in zip(prices["model_id"], prices["field"], prices["old"], prices["new"])
+    }
     assert found == expected
     for (model_id, field), (a, b) in expected.items():
         row = prices[(prices["model_id"] == model_id) & (prices["field"] == field)]
@@ -84,8 +91,12 @@ def test_real_additions_removals_and_price_changes(versions, old, new):
 
 def test_descriptions_compare_exactly(versions):
     changes = ahf.diff_catalogs(versions["2025-11-11"], versions["2026-07-02"], fields=["desc"])
-    before = {m["id"]: (m["metadata"].get("description") or "").strip() or None for m in load_dist("2025-11-11")["models"]}
-    after = {m["id"]: (m["metadata"].get("description") or "").strip() or None for m in load_dist("2026-07-02")["models"]}
+    before = {
+        m["id"]: (m["metadata"].get("description") or "").strip() or None for m in load_dist("2025-11-11")["models"]
+    }
+    after = {
+        m["id"]: (m["metadata"].get("description") or "").strip() or None for m in load_dist("2026-07-02")["models"]
+    }
     expected = {i for i in before.keys() & after.keys() if before[i] != after[i]}
     assert set(changes.loc[changes["change"] == "changed", "model_id"]) == expected and expected
 
@@ -139,11 +150,21 @@ def test_list_columns_compare_as_lists_and_na_handling(snapshot_payload):
     rows = {(m, f): (o, n) for m, f, o, n in zip(changes["model_id"], changes["field"], changes["old"], changes["new"])}
     first, second = records[multi]["model_id"], records[no_cache]["model_id"]
     assert set(rows) == {(first, "features"), (second, "cache_write_usd_per_1m")}
-    assert rows[(first, "features")] == (list(old.loc[multi, "features"]), list(reversed(old.loc[multi, "features"])))
+    assert rows[(first, "features")] == (
+        list(old.loc[multi, "features"]),
+        list(reversed(old.loc[multi, "features"])),
+    )
     before, after = rows[(second, "cache_write_usd_per_1m")]
     assert before is pd.NA and after == 9.5
     assert changes["pct_change"].isna().all()  # no price to compare against
-    assert changes.dtypes.astype(str).tolist() == ["string", "string", "string", "object", "object", "Float64"]
+    assert changes.dtypes.astype(str).tolist() == [
+        "string",
+        "string",
+        "string",
+        "object",
+        "object",
+        "Float64",
+    ]
     back = ahf.diff_catalogs(new, old)  # value -> NA is a change too
     assert back.loc[back["field"] == "cache_write_usd_per_1m", ["old", "new"]].values.tolist() == [[9.5, pd.NA]]
 
@@ -160,8 +181,12 @@ def test_identical_catalogs_and_duplicates_and_bad_input(snapshot):
     same = ahf.diff_catalogs(snapshot, ahf.load_snapshot())
     assert same.empty and list(same.columns) == ["model_id", "change", "field", "old", "new", "pct_change"]
     with pytest.warns(ahf.DuplicateModelWarning):
-        doubled = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 1}},
-                                        {"model_id": "a", "pricing": {"input": 2, "output": 1}}])
+        doubled = ahf.catalog_to_frame(
+            [
+                {"model_id": "a", "pricing": {"input": 1, "output": 1}},
+                {"model_id": "a", "pricing": {"input": 2, "output": 1}},
+            ]
+        )
     single = ahf.catalog_to_frame([{"model_id": "a", "pricing": {"input": 1, "output": 1}}])
     assert ahf.diff_catalogs(doubled, single)[["model_id", "change"]].values.tolist() == [["a", "removed"]]
     with pytest.raises(NotACatalogError, match="model_id"):
@@ -182,23 +207,40 @@ def test_cli_diff_reads_json_envelopes_parquet_and_csv(versions, tmp_path):
     old_json = tmp_path / "old.json"
     old_json.write_text(json.dumps(envelope("2025-11-11")), encoding="utf-8")
     new_parquet = versions["2026-07-02"].aihub.to_parquet(tmp_path / "new.parquet")
-    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "diff", str(old_json), str(new_parquet),
-                           "--format", "csv"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "diff", str(old_json), str(new_parquet), "--format", "csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     printed = pd.read_csv(__import__("io").StringIO(done.stdout), keep_default_na=False)
     expected = ahf.diff_catalogs(versions["2025-11-11"], versions["2026-07-02"])
     assert len(printed) == len(expected)
     assert printed["model_id"].tolist() == expected["model_id"].tolist()
-    added = len({m["id"] for m in load_dist("2026-07-02")["models"]} - {m["id"] for m in load_dist("2025-11-11")["models"]})
+    added = len(
+        {m["id"] for m in load_dist("2026-07-02")["models"]} - {m["id"] for m in load_dist("2025-11-11")["models"]}
+    )
     assert f"{added} added" in done.stderr
 
     csv_old = versions["2025-11-11"].aihub.to_csv(tmp_path / "old.csv")
-    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "diff", str(csv_old), str(old_json)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "diff", str(csv_old), str(old_json)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "(nothing to show)" in done.stdout and "0 added, 0 removed" in done.stderr
 
-    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "diff", str(tmp_path / "missing.parquet"),
-                           str(old_json)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "diff", str(tmp_path / "missing.parquet"), str(old_json)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "no such file" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -238,19 +280,40 @@ def test_diff_counts(versions):
     changes = ahf.diff_catalogs(versions["2025-11-11"], versions["2026-07-02"])
     counts = ahf.store.diff_counts(changes)
     changed = changes[changes["change"] == "changed"]
-    assert counts == {"added": int((changes["change"] == "added").sum()),
-                      "removed": int((changes["change"] == "removed").sum()),
-                      "changed": changed["model_id"].nunique(), "field_changes": len(changed)}
+    assert counts == {
+        "added": int((changes["change"] == "added").sum()),
+        "removed": int((changes["change"] == "removed").sum()),
+        "changed": changed["model_id"].nunique(),
+        "field_changes": len(changed),
+    }
     assert counts["changed"] < counts["field_changes"]
 
 
 def test_the_2026_columns_are_compared_and_the_derived_ones_are_not():
     import aihubmix_frame as ahf
 
-    old = ahf.catalog_to_frame([{"model_id": "m", "vendor": "zhipu", "output_modalities": "text",
-                                 "retire_stage": None, "release_date": "2026-01-01"}])
-    new = ahf.catalog_to_frame([{"model_id": "m", "vendor": "z-ai", "output_modalities": "text,image",
-                                 "retire_stage": "deprecated", "release_date": "2026-01-02"}])
+    old = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "m",
+                "vendor": "zhipu",
+                "output_modalities": "text",
+                "retire_stage": None,
+                "release_date": "2026-01-01",
+            }
+        ]
+    )
+    new = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "m",
+                "vendor": "z-ai",
+                "output_modalities": "text,image",
+                "retire_stage": "deprecated",
+                "release_date": "2026-01-02",
+            }
+        ]
+    )
     changed = set(ahf.diff_catalogs(old, new)["field"])
     assert {"vendor", "output_modalities", "retire_stage", "release_date"} <= changed
     assert not changed & {"produces_image", "family_id", "has_thinking"}

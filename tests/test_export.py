@@ -116,7 +116,10 @@ def test_every_supported_dtype_round_trips(tmp_path):
             "text_python": pd.array(["a", None, "b", "c"], dtype=pd.StringDtype("python")),
             "text_nan": pd.Series(["a", None, "b", "c"], dtype="str"),
             "category": pd.Categorical(["x", None, "y", "x"], categories=["y", "x", "unused"], ordered=True),
-            "when": pd.to_datetime(["2026-01-01T00:00:00Z", None, "2026-07-02T04:09:00Z", "1999-12-31T23:59:59.123456Z"], format="ISO8601"),
+            "when": pd.to_datetime(
+                ["2026-01-01T00:00:00Z", None, "2026-07-02T04:09:00Z", "1999-12-31T23:59:59.123456Z"],
+                format="ISO8601",
+            ),
             "naive": pd.to_datetime(["2026-01-01", None, "2026-07-02", "2026-07-03"]).as_unit("ns"),
             "objects_str": np.array(["a", None, "c", pd.NA], dtype=object),
             "objects_int": np.array([1, 2, None, 4], dtype=object),
@@ -124,8 +127,9 @@ def test_every_supported_dtype_round_trips(tmp_path):
             "objects_mixed": np.array([True, "x", 3, {"k": [1, None, 2.5, {"n": "ü"}]}], dtype=object),
             "all_missing": np.array([None, pd.NA, np.nan, pd.NaT], dtype=object),
             "lists": pd.array([["a"], [], None, ["b", "c"]], dtype=pd.ArrowDtype(pa.list_(pa.string()))),
-            "nested_arrow": pd.array([{"a": 1}, None, {"a": 2}, {"a": None}],
-                                     dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())]))),
+            "nested_arrow": pd.array(
+                [{"a": 1}, None, {"a": 2}, {"a": None}], dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())]))
+            ),
         },
         index=pd.Index([10, 3, 7, 0], name="position"),
     )
@@ -149,12 +153,19 @@ cells = json_values | st.sampled_from([pd.NA, np.nan, pd.NaT])
 def test_any_json_like_object_column_round_trips_exactly(column, tmp_path):
     values = np.empty(len(column), dtype=object)
     values[:] = column
-    frame = pd.DataFrame({"model_id": pd.array([f"m{i}" for i in range(len(column))], dtype="string"),
-                          "extra": pd.Series(values, dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "model_id": pd.array([f"m{i}" for i in range(len(column))], dtype="string"),
+            "extra": pd.Series(values, dtype=object),
+        }
+    )
     assert frame["extra"].dtype == object
     write_parquet(frame, tmp_path / "prop.parquet")
     back = ahf.read_parquet(tmp_path / "prop.parquet")
-    assert all(strictly_equal(a, b) for a, b in zip(column, back["extra"].tolist())), (column, back["extra"].tolist())
+    assert all(strictly_equal(a, b) for a, b in zip(column, back["extra"].tolist())), (
+        column,
+        back["extra"].tolist(),
+    )
 
 
 def test_metadata_carries_schema_version_provenance_and_units(snapshot, tmp_path):
@@ -183,6 +194,7 @@ def test_plain_pyarrow_reads_lists_prices_and_json_tiers(load_json, tmp_path):
 
 def test_duckdb_reads_the_file_without_this_package(snapshot, tmp_path):
     import duckdb
+
     path = snapshot.aihub.to_parquet(tmp_path / "catalog.parquet")
     thinking, cheapest = duckdb.sql(
         f"select count(*) filter (where list_contains(features, 'thinking')), "
@@ -197,6 +209,7 @@ def test_duckdb_reads_the_file_without_this_package(snapshot, tmp_path):
 
 def test_polars_reads_the_file_without_this_package(load_json, tmp_path):
     import polars as pl
+
     frame = excerpts_frame(load_json)
     path = frame.aihub.to_parquet(tmp_path / "excerpts.parquet")
     read = pl.read_parquet(path)
@@ -209,6 +222,7 @@ def test_polars_reads_the_file_without_this_package(load_json, tmp_path):
 
 def test_parquet_from_another_tool_reads_with_nullable_dtypes(snapshot, tmp_path):
     import polars as pl
+
     ours = snapshot.aihub.to_parquet(tmp_path / "ours.parquet")
     pl.read_parquet(ours).write_parquet(tmp_path / "polars.parquet")
     back = ahf.read_parquet(tmp_path / "polars.parquet")
@@ -369,7 +383,10 @@ def test_csv_round_trip_of_filtered_excerpts(load_json, tmp_path):
     catalog_columns = list(schema.COLUMNS)
     pd.testing.assert_frame_equal(back[catalog_columns], expected[catalog_columns], check_exact=True)
     # nested extra fields come back parsed from their JSON text
-    assert back["reasoning_options"].tolist()[frame.index.get_loc(4)] == expected.loc[frame.index.get_loc(4), "reasoning_options"]
+    assert (
+        back["reasoning_options"].tolist()[frame.index.get_loc(4)]
+        == expected.loc[frame.index.get_loc(4), "reasoning_options"]
+    )
     assert back["interleaved"].dropna().tolist() == [True]  # served as {"anthropic.messages": true}
 
 
@@ -390,13 +407,23 @@ def test_csv_of_an_empty_catalog_and_bad_csv(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_export_writes_filtered_parquet_and_csv(snapshot, tmp_path):
-    done = run_cli("export", str(tmp_path / "llm.parquet"), "--type", "llm", "--features", "thinking",
-                   "--sort", "model_ratio", "--offline")
+    done = run_cli(
+        "export",
+        str(tmp_path / "llm.parquet"),
+        "--type",
+        "llm",
+        "--features",
+        "thinking",
+        "--sort",
+        "model_ratio",
+        "--offline",
+    )
     assert done.returncode == 0, done.stderr
     expected = snapshot.aihub.filter(type="llm", features="thinking").aihub.sort("model_ratio")
     back = ahf.read_parquet(tmp_path / "llm.parquet")
@@ -417,18 +444,19 @@ def test_cli_export_writes_filtered_parquet_and_csv(snapshot, tmp_path):
 def readme_section() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     start = text.index("## Parquet, CSV, price history and diffs")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def test_readme_section_examples_run(tmp_path, monkeypatch):
     import re
 
     import duckdb
+
     section = readme_section()
     code = "\n".join(re.findall(r"```python\n(.*?)```", section, flags=re.S))
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(code, "README.md", "exec"), namespace)
     history = namespace["history"]
     assert len(history) == 2 and len(history.price_history("gpt-4o")) == 2
     changes = ahf.diff_catalogs(namespace["old"], namespace["new"])
@@ -436,9 +464,20 @@ def test_readme_section_examples_run(tmp_path, monkeypatch):
     (sql,) = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
     rows = duckdb.sql("\n".join(line for line in sql.splitlines() if not line.startswith("--"))).fetchall()
     assert len(rows) == 5 and rows == sorted(rows, key=lambda r: r[1])
-    for documented in ("to_parquet", "read_parquet", "to_csv", "read_csv", "diff_catalogs", "CatalogHistory",
-                       "price_history", "asof", "subset=True", "aihubmix-frame export", "aihubmix-frame diff",
-                       "aihubmix-frame history"):
+    for documented in (
+        "to_parquet",
+        "read_parquet",
+        "to_csv",
+        "read_csv",
+        "diff_catalogs",
+        "CatalogHistory",
+        "price_history",
+        "asof",
+        "subset=True",
+        "aihubmix-frame export",
+        "aihubmix-frame diff",
+        "aihubmix-frame history",
+    ):
         assert documented in section
 
 
@@ -448,6 +487,7 @@ def test_csv_flags_never_turn_blanks_into_true(snapshot, tmp_path):
     header = text[0].split(",")
     position = header.index("has_thinking")
     import csv as csv_module
+
     rows = list(csv_module.reader(text))
     rows[1][position] = ""
     with open(path, "w", newline="", encoding="utf-8") as handle:

@@ -27,14 +27,24 @@ def reference_root(ids: list[str], parents: list) -> list[str]:
                 break
             node = first[parent]
         else:
-            loop = path[path.index(node):]
+            loop = path[path.index(node) :]
             return_node = min(loop, key=lambda k: ids[k])
         roots.append(ids[return_node])
     return roots
 
 
 def test_chains_unlisted_parents_and_loops():
-    ids = ["qwen3.8-max", "qwen3.8-max-preview", "coding-qwen3.8-max-preview", "ox-alpha", "a", "b", "c", "self", "d"]
+    ids = [
+        "qwen3.8-max",
+        "qwen3.8-max-preview",
+        "coding-qwen3.8-max-preview",
+        "ox-alpha",
+        "a",
+        "b",
+        "c",
+        "self",
+        "d",
+    ]
     parents = [None, "qwen3.8-max", "qwen3.8-max-preview", "glm-5.3-flash", "b", "c", "a", "self", "a"]
     roots = root_ids(ids, parents)
     assert roots == ["qwen3.8-max"] * 3 + ["ox-alpha", "a", "a", "a", "self", "a"]
@@ -60,19 +70,25 @@ def test_random_graphs_match_the_plain_walk():
 def test_a_long_chain_is_resolved_without_hanging():
     n = 50_000
     ids = [f"m{i}" for i in range(n)]
-    parents = [None] + ids[:-1]
+    parents = [None, *ids[:-1]]
     assert set(root_ids(ids, parents)) == {"m0"}
     loop = [f"m{(i + 1) % n}" for i in range(n)]
     assert set(root_ids(ids, loop)) == {"m0"}
 
 
 def test_family_id_column_and_family_ids_agree():
-    frame = ahf.catalog_to_frame([
-        {"model_id": "glm-5", "pricing": {"input": 1, "output": 3}},
-        {"model_id": "coding-glm-5", "variant_of": "glm-5", "pricing": {"input": 1.5, "output": 3}},
-        {"model_id": "coding-glm-5-free", "variant_of": "coding-glm-5", "pricing": {"input": 0, "output": 0}},
-        {"model_id": "gpt-5", "pricing": {"input": 1.25, "output": 10}},
-    ])
+    frame = ahf.catalog_to_frame(
+        [
+            {"model_id": "glm-5", "pricing": {"input": 1, "output": 3}},
+            {"model_id": "coding-glm-5", "variant_of": "glm-5", "pricing": {"input": 1.5, "output": 3}},
+            {
+                "model_id": "coding-glm-5-free",
+                "variant_of": "coding-glm-5",
+                "pricing": {"input": 0, "output": 0},
+            },
+            {"model_id": "gpt-5", "pricing": {"input": 1.25, "output": 10}},
+        ]
+    )
     assert frame["family_id"].tolist() == ["glm-5", "glm-5", "glm-5", "gpt-5"]
     assert family_ids(frame).equals(frame["family_id"])
     assert family_ids(frame.drop(columns=["variant_of"])).tolist() == frame["model_id"].tolist()

@@ -9,21 +9,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helpers_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
+from helpers_parity import IDS, RECORDS, filter_sort_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aihubmix_frame as ahf
-import helpers_reference as ref
 from aihubmix_frame import filters, schema
-from helpers_parity import IDS, RECORDS, filter_sort_params
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ahf.load_snapshot()
-FILTER_KEYS = ("type", "modalities", "features", "model", "min_context", "min_output",
-               "max_input_price", "max_output_price")
+FILTER_KEYS = (
+    "type",
+    "modalities",
+    "features",
+    "model",
+    "min_context",
+    "min_output",
+    "max_input_price",
+    "max_output_price",
+)
 
 
 def accessor_ids(frame: pd.DataFrame, params: dict) -> list[str]:
@@ -43,15 +51,18 @@ def test_accessor_matches_reference(params):
     assert accessor_ids(SNAPSHOT, params) == expected
 
 
-@pytest.mark.parametrize("params", [
-    dict(type="llm", modalities="text,image", features="thinking,tools", sort_by="model_ratio"),
-    dict(type="t2t,t2i", features=["tool"], sort_by="context_length", sort_order="desc"),
-    dict(type="LLM", model="Qwen/", sort_by="coding", sort_order="desc"),
-    dict(features="reasoning，web", sort_by="order", sort_order="desc"),
-    dict(type="embedding,rerank", modalities=["TEXT"]),
-    dict(model="(33)", sort_by="model_ratio", sort_order="desc"),
-    dict(type="search", max_input_price=1, min_context=100_000, sort_by="context_length"),
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(type="llm", modalities="text,image", features="thinking,tools", sort_by="model_ratio"),
+        dict(type="t2t,t2i", features=["tool"], sort_by="context_length", sort_order="desc"),
+        dict(type="LLM", model="Qwen/", sort_by="coding", sort_order="desc"),
+        dict(features="reasoning，web", sort_by="order", sort_order="desc"),
+        dict(type="embedding,rerank", modalities=["TEXT"]),
+        dict(model="(33)", sort_by="model_ratio", sort_order="desc"),
+        dict(type="search", max_input_price=1, min_context=100_000, sort_by="context_length"),
+    ],
+)
 def test_examples_match_reference(params):
     params = {"sort_order": "asc", **params}
     expected = ref.select(RECORDS, **params)
@@ -67,9 +78,11 @@ def test_reference_agrees_with_frame_on_every_record():
         assert list(row["types"]) == ref.tokens(record.get("types"), ref.LEGACY_TYPES)
         assert list(row["features"]) == ref.tokens(record.get("features"), ref.FEATURE_SYNONYMS)
         assert list(row["input_modalities"]) == ref.tokens(record.get("input_modalities"))
-        for column, value in (("context_length", ref.limit(record, "context_length")),
-                              ("max_output", ref.limit(record, "max_output")),
-                              ("input_usd_per_1m", ref.price(record, "input"))):
+        for column, value in (
+            ("context_length", ref.limit(record, "context_length")),
+            ("max_output", ref.limit(record, "max_output")),
+            ("input_usd_per_1m", ref.price(record, "input")),
+        ):
             assert (pd.isna(row[column]) and value is None) or row[column] == value
 
 
@@ -87,8 +100,10 @@ def test_type_matches_any_of_a_models_types():
 
 def test_legacy_type_codes_equal_new_codes():
     for legacy, new in schema.TYPE_ALIASES.items():
-        assert SNAPSHOT.aihub.filter(type=legacy)["model_id"].tolist() == \
-            SNAPSHOT.aihub.filter(type=new)["model_id"].tolist()
+        assert (
+            SNAPSHOT.aihub.filter(type=legacy)["model_id"].tolist()
+            == SNAPSHOT.aihub.filter(type=new)["model_id"].tolist()
+        )
 
 
 def test_every_listed_feature_is_required():
@@ -111,12 +126,15 @@ def test_model_substring_is_case_insensitive_and_exact_ids_stay_distinct():
     assert "Qwen/Qwen2.5-VL-72B-Instruct" in hits and "qwen2.5-vl-72b-instruct" in hits
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(type="chat"), "known values: llm, image_generation"),
-    (dict(type="llm,chat"), "'chat'"),
-    (dict(features="vision"), "structured_outputs"),
-    (dict(modalities="3d"), "pdf"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(type="chat"), "known values: llm, image_generation"),
+        (dict(type="llm,chat"), "'chat'"),
+        (dict(features="vision"), "structured_outputs"),
+        (dict(modalities="3d"), "pdf"),
+    ],
+)
 def test_unknown_values_warn_naming_known_ones_and_match_nothing_extra(kwargs, message):
     # Policy (issue 9): warn with the known values, then filter by the same rule (no model has it).
     with pytest.warns(ahf.UnknownValueWarning, match="unknown") as caught:
@@ -141,10 +159,12 @@ def test_unknown_value_message_lists_values_present_in_the_frame():
 
 
 def test_undocumented_value_present_in_the_frame_is_accepted_without_a_warning():
-    frame = ahf.catalog_to_frame([
-        {"model_id": "a", "features": "interleaved,thinking", "input_modalities": "text,3d"},
-        {"model_id": "b", "features": "thinking"},
-    ])
+    frame = ahf.catalog_to_frame(
+        [
+            {"model_id": "a", "features": "interleaved,thinking", "input_modalities": "text,3d"},
+            {"model_id": "b", "features": "thinking"},
+        ]
+    )
     assert frame.aihub.filter(features="interleaved")["model_id"].tolist() == ["a"]
     assert frame.aihub.filter(modalities="3d,text")["model_id"].tolist() == ["a"]
     only_b = frame.aihub.filter(model="b")
@@ -152,13 +172,16 @@ def test_undocumented_value_present_in_the_frame_is_accepted_without_a_warning()
         assert len(only_b.aihub.filter(features="interleaved")) == 0
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    (dict(model=3), TypeError),
-    (dict(type=5), TypeError),
-    (dict(min_context="1000"), TypeError),
-    (dict(max_input_price=True), TypeError),
-    (dict(max_input_price=float("nan")), ValueError),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(model=3), TypeError),
+        (dict(type=5), TypeError),
+        (dict(min_context="1000"), TypeError),
+        (dict(max_input_price=True), TypeError),
+        (dict(max_input_price=float("nan")), ValueError),
+    ],
+)
 def test_bad_argument_types_raise_clearly(kwargs, error):
     with pytest.raises(error):
         SNAPSHOT.aihub.filter(**kwargs)
@@ -177,12 +200,15 @@ def test_empty_result_keeps_the_schema():
     assert empty.aihub.sort("coding").dtypes.equals(SNAPSHOT.dtypes)
 
 
-@pytest.mark.parametrize("bound, column, raw", [
-    ("min_context", "context_length", lambda r: ref.limit(r, "context_length")),
-    ("min_output", "max_output", lambda r: ref.limit(r, "max_output")),
-    ("max_input_price", "input_usd_per_1m", lambda r: ref.price(r, "input")),
-    ("max_output_price", "output_usd_per_1m", lambda r: ref.price(r, "output")),
-])
+@pytest.mark.parametrize(
+    "bound, column, raw",
+    [
+        ("min_context", "context_length", lambda r: ref.limit(r, "context_length")),
+        ("min_output", "max_output", lambda r: ref.limit(r, "max_output")),
+        ("max_input_price", "input_usd_per_1m", lambda r: ref.price(r, "input")),
+        ("max_output_price", "output_usd_per_1m", lambda r: ref.price(r, "output")),
+    ],
+)
 def test_missing_limits_and_prices_never_meet_a_bound(bound, column, raw):
     # The loosest possible bound keeps exactly the models whose value is known.
     loosest = 0 if bound.startswith("min") else 1e12
@@ -193,10 +219,12 @@ def test_missing_limits_and_prices_never_meet_a_bound(bound, column, raw):
 
 
 def test_missing_price_never_matches_in_a_frame_with_nas():
-    frame = ahf.catalog_to_frame([
-        {"model_id": "known", "pricing": {"input": 1, "output": 2}, "context_length": 1000},
-        {"model_id": "unknown", "pricing": {}, "context_length": 0},
-    ])
+    frame = ahf.catalog_to_frame(
+        [
+            {"model_id": "known", "pricing": {"input": 1, "output": 2}, "context_length": 1000},
+            {"model_id": "unknown", "pricing": {}, "context_length": 0},
+        ]
+    )
     assert frame.aihub.filter(max_input_price=100)["model_id"].tolist() == ["known"]
     assert frame.aihub.filter(min_context=0)["model_id"].tolist() == ["known"]
 
@@ -204,8 +232,10 @@ def test_missing_price_never_matches_in_a_frame_with_nas():
 def test_frame_without_flag_columns_filters_the_same():
     full = SNAPSHOT.aihub.filter(modalities="text,image", features="thinking,tools")
     slim = SNAPSHOT.drop(columns=["has_thinking", "has_tools", "accepts_image"])
-    assert slim.aihub.filter(modalities="text,image", features="thinking,tools")["model_id"].tolist() \
+    assert (
+        slim.aihub.filter(modalities="text,image", features="thinking,tools")["model_id"].tolist()
         == full["model_id"].tolist()
+    )
 
 
 def test_frame_without_a_bound_column_errors_clearly():
@@ -233,8 +263,7 @@ def test_list_column_with_comma_strings_is_rejected():
 # --- sort semantics -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key, column", [("model_ratio", "input_usd_per_1m"),
-                                         ("context_length", "context_length")])
+@pytest.mark.parametrize("key, column", [("model_ratio", "input_usd_per_1m"), ("context_length", "context_length")])
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_sort_is_stable_with_missing_last(key, column, order):
     # Shuffle first, so that "stable" means "keeps the current order", not "index order".
@@ -242,7 +271,7 @@ def test_sort_is_stable_with_missing_last(key, column, order):
     result = shuffled.aihub.sort(key, order=order)
     values = result[column]
     known = values.notna().to_numpy()
-    assert not known[np.argmax(~known):].any() if (~known).any() else True  # missing all last
+    assert not known[np.argmax(~known) :].any() if (~known).any() else True  # missing all last
     present = values[known].to_numpy(dtype=float)
     assert (np.diff(present) >= 0).all() if order == "asc" else (np.diff(present) <= 0).all()
     # Ties (and the missing block) keep the shuffled order.
@@ -272,8 +301,22 @@ def test_coding_puts_coding_models_first_and_ignores_order():
 
 
 def test_coding_rule_in_python_and_arrow_agree():
-    texts = [*IDS, *SNAPSHOT["model_name"].dropna(), "encoder", "codec", "Codestral-2501", "x_code",
-             "gpt5codex", "CODING", "barcode", "code", "decode-v1", "my coder", "codex-", "coderx"]
+    texts = [
+        *IDS,
+        *SNAPSHOT["model_name"].dropna(),
+        "encoder",
+        "codec",
+        "Codestral-2501",
+        "x_code",
+        "gpt5codex",
+        "CODING",
+        "barcode",
+        "code",
+        "decode-v1",
+        "my coder",
+        "codex-",
+        "coderx",
+    ]
     frame = pd.DataFrame({"model_id": pd.array(texts, dtype="string")})
     python = [bool(filters.CODING_PATTERN.search(t)) for t in texts]
     words = [ref.is_coding({"model_id": t}) for t in texts]
@@ -281,8 +324,10 @@ def test_coding_rule_in_python_and_arrow_agree():
 
 
 def test_sort_key_is_case_insensitive():
-    assert SNAPSHOT.aihub.sort(" Context_Length ", order="DESC")["model_id"].tolist() == \
-        SNAPSHOT.aihub.sort("context_length", order="desc")["model_id"].tolist()
+    assert (
+        SNAPSHOT.aihub.sort(" Context_Length ", order="DESC")["model_id"].tolist()
+        == SNAPSHOT.aihub.sort("context_length", order="desc")["model_id"].tolist()
+    )
 
 
 def test_sort_by_any_scalar_column():
@@ -290,16 +335,20 @@ def test_sort_by_any_scalar_column():
     assert result["output_usd_per_1m"].iloc[0] == SNAPSHOT["output_usd_per_1m"].max()
 
 
-@pytest.mark.parametrize("by, order, match", [
-    ("price", "asc", "unknown sort key"),
-    ("features", "asc", "list column"),
-    ("price_tiers", "asc", "not comparable"),
-    ("context_length", "up", "unknown sort order"),
-])
+@pytest.mark.parametrize(
+    "by, order, match",
+    [
+        ("price", "asc", "unknown sort key"),
+        ("features", "asc", "list column"),
+        ("price_tiers", "asc", "not comparable"),
+        ("context_length", "up", "unknown sort order"),
+    ],
+)
 def test_bad_sort_arguments_raise_clearly(by, order, match):
     frame = SNAPSHOT.copy()
-    frame["price_tiers"] = pd.array([[{"input": float(i), "tier": {"size": 1}}] for i in range(len(frame))],
-                                    dtype=object)
+    frame["price_tiers"] = pd.array(
+        [[{"input": float(i), "tier": {"size": 1}}] for i in range(len(frame))], dtype=object
+    )
     with pytest.raises(ValueError, match=match):
         frame.aihub.sort(by, order=order)
 
@@ -330,10 +379,14 @@ def test_input_price_is_twice_the_model_ratio(load_json):
     For the ids in both, ``pricing.input == 2 x modelRatio`` for the large majority (the rest
     changed price between the two dates), so sorting by input price is sorting by model ratio.
     """
-    ratios = {m["id"]: m["metadata"].get("modelRatio")
-              for m in load_json("publicproviderconf_dist_aihubmix_2025-10-03_1f3772f2.json")["models"]}
-    prices = {m["id"]: ((m.get("metadata") or {}).get("pricing") or {}).get("input")
-              for m in load_json("publicproviderconf_dist_aihubmix_2025-11-11_13ba31c9.json")["models"]}
+    ratios = {
+        m["id"]: m["metadata"].get("modelRatio")
+        for m in load_json("publicproviderconf_dist_aihubmix_2025-10-03_1f3772f2.json")["models"]
+    }
+    prices = {
+        m["id"]: ((m.get("metadata") or {}).get("pricing") or {}).get("input")
+        for m in load_json("publicproviderconf_dist_aihubmix_2025-11-11_13ba31c9.json")["models"]
+    }
     common = [i for i in ratios if i in prices and ratios[i] is not None and prices[i] is not None]
     holds = [i for i in common if math.isclose(prices[i], 2 * ratios[i], rel_tol=1e-9, abs_tol=1e-12)]
     share = len(holds) / len(common)
@@ -349,22 +402,55 @@ def test_input_price_is_twice_the_model_ratio(load_json):
 
 
 def test_cli_models_flags_match_reference():
-    command = [sys.executable, "-m", "aihubmix_frame", "models", "--type", "t2t",
-               "--features", "thinking,tool", "--min-context", "200000", "--max-input-price", "1",
-               "--min-output", "32000", "--max-output-price", "5",
-               "--sort", "model_ratio", "--order", "desc", "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "aihubmix_frame",
+        "models",
+        "--type",
+        "t2t",
+        "--features",
+        "thinking,tool",
+        "--min-context",
+        "200000",
+        "--max-input-price",
+        "1",
+        "--min-output",
+        "32000",
+        "--max-output-price",
+        "5",
+        "--sort",
+        "model_ratio",
+        "--order",
+        "desc",
+        "--format",
+        "json",
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    expected = ref.select(RECORDS, type="t2t", features="thinking,tool", min_context=200000,
-                          max_input_price=1, min_output=32000, max_output_price=5,
-                          sort_by="model_ratio", sort_order="desc")
+    expected = ref.select(
+        RECORDS,
+        type="t2t",
+        features="thinking,tool",
+        min_context=200000,
+        max_input_price=1,
+        min_output=32000,
+        max_output_price=5,
+        sort_by="model_ratio",
+        sort_order="desc",
+    )
     assert expected
     assert [row["model_id"] for row in json.loads(done.stdout)] == expected
 
 
 def test_cli_unknown_value_is_a_warning_not_a_traceback():
-    done = subprocess.run([sys.executable, "-m", "aihubmix_frame", "models", "--offline", "--type", "chat"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "models", "--offline", "--type", "chat"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "warning: unknown type 'chat'" in done.stderr and "Traceback" not in done.stderr
     assert "0 models" in done.stderr + done.stdout
@@ -373,8 +459,10 @@ def test_cli_unknown_value_is_a_warning_not_a_traceback():
 @given(st.lists(st.sampled_from(["thinking", "Tool", "tool_calling", "web"]), min_size=1, max_size=4))
 @settings(max_examples=25, deadline=None)
 def test_list_and_comma_string_are_the_same_query(values):
-    assert SNAPSHOT.aihub.filter(features=values)["model_id"].tolist() == \
-        SNAPSHOT.aihub.filter(features=",".join(values))["model_id"].tolist()
+    assert (
+        SNAPSHOT.aihub.filter(features=values)["model_id"].tolist()
+        == SNAPSHOT.aihub.filter(features=",".join(values))["model_id"].tolist()
+    )
 
 
 def test_object_columns_of_python_lists_filter_the_same():
@@ -388,5 +476,4 @@ def test_object_columns_of_python_lists_filter_the_same():
     expected = ref.select(RECORDS, **params)
     assert expected
     assert plain.aihub.filter(**params)["model_id"].tolist() == expected
-    assert plain.aihub.sort("coding")["model_id"].tolist() == \
-        SNAPSHOT.aihub.sort("coding")["model_id"].tolist()
+    assert plain.aihub.sort("coding")["model_id"].tolist() == SNAPSHOT.aihub.sort("coding")["model_id"].tolist()

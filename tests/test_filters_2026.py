@@ -36,14 +36,24 @@ def records(draw):
             record["release_date"] = day.isoformat()
         if draw(st.booleans()) and draw(st.booleans()):
             record["retire_stage"] = "deprecated"
-        record["pricing"] = draw(st.sampled_from([{"input": 0, "output": 0}, {"input": 1, "output": 2},
-                                                  {"input": 0, "output": 1}, {}]))
+        record["pricing"] = draw(
+            st.sampled_from([{"input": 0, "output": 0}, {"input": 1, "output": 2}, {"input": 0, "output": 1}, {}])
+        )
         out.append(record)
     return out
 
 
-def reference(raw, *, vendor=None, output_modalities=None, open_weights=None, released_after=None,
-              released_before=None, include_deprecated=None, include_free=None):
+def reference(
+    raw,
+    *,
+    vendor=None,
+    output_modalities=None,
+    open_weights=None,
+    released_after=None,
+    released_before=None,
+    include_deprecated=None,
+    include_free=None,
+):
     """Plain Python over the raw records: the documented meaning of each parameter."""
     kept = []
     for r in raw:
@@ -69,15 +79,18 @@ def reference(raw, *, vendor=None, output_modalities=None, open_weights=None, re
     return kept
 
 
-QUERIES = st.fixed_dictionaries({}, optional={
-    "vendor": st.lists(st.sampled_from(["openai", "ANTHROPIC", "deepseek"]), min_size=1, max_size=2, unique=True),
-    "output_modalities": st.lists(st.sampled_from(MODALITIES), min_size=1, max_size=2, unique=True),
-    "open_weights": st.booleans(),
-    "released_after": st.dates(dt.date(2024, 1, 1), dt.date(2026, 11, 30)).map(dt.date.isoformat),
-    "released_before": st.dates(dt.date(2024, 1, 1), dt.date(2026, 11, 30)).map(dt.date.isoformat),
-    "include_deprecated": st.booleans(),
-    "include_free": st.booleans(),
-})
+QUERIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "vendor": st.lists(st.sampled_from(["openai", "ANTHROPIC", "deepseek"]), min_size=1, max_size=2, unique=True),
+        "output_modalities": st.lists(st.sampled_from(MODALITIES), min_size=1, max_size=2, unique=True),
+        "open_weights": st.booleans(),
+        "released_after": st.dates(dt.date(2024, 1, 1), dt.date(2026, 11, 30)).map(dt.date.isoformat),
+        "released_before": st.dates(dt.date(2024, 1, 1), dt.date(2026, 11, 30)).map(dt.date.isoformat),
+        "include_deprecated": st.booleans(),
+        "include_free": st.booleans(),
+    },
+)
 
 
 @given(records(), QUERIES)
@@ -89,10 +102,17 @@ def test_field_filters_equal_the_plain_python_reference(raw, params):
 
 
 def test_the_accessor_keeps_deprecated_models_unless_asked_and_cheapest_leaves_them_out():
-    frame = ahf.catalog_to_frame([
-        {"model_id": "old", "types": "llm", "retire_stage": "deprecated", "pricing": {"input": 0.1, "output": 0.1}},
-        {"model_id": "new", "types": "llm", "pricing": {"input": 1, "output": 2}},
-    ])
+    frame = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "old",
+                "types": "llm",
+                "retire_stage": "deprecated",
+                "pricing": {"input": 0.1, "output": 0.1},
+            },
+            {"model_id": "new", "types": "llm", "pricing": {"input": 1, "output": 2}},
+        ]
+    )
     assert frame.aihub.filter(type="llm")["model_id"].tolist() == ["old", "new"]  # server parity
     assert frame.aihub.filter(include_deprecated=False)["model_id"].tolist() == ["new"]
     assert frame.aihub.cheapest(5)["model_id"].tolist() == ["new"]
@@ -100,22 +120,27 @@ def test_the_accessor_keeps_deprecated_models_unless_asked_and_cheapest_leaves_t
 
 
 def test_load_catalog_applies_the_field_filters_locally_after_the_server(server, cache_dir):
-    server.set_payload([
-        {"model_id": "a", "types": "llm", "vendor": "openai", "release_date": "2026-05-01"},
-        {"model_id": "b", "types": "llm", "vendor": "zhipu", "release_date": "2025-05-01"},
-        {"model_id": "c", "types": "video", "vendor": "openai", "release_date": "2026-06-01"},
-    ])
+    server.set_payload(
+        [
+            {"model_id": "a", "types": "llm", "vendor": "openai", "release_date": "2026-05-01"},
+            {"model_id": "b", "types": "llm", "vendor": "zhipu", "release_date": "2025-05-01"},
+            {"model_id": "c", "types": "video", "vendor": "openai", "release_date": "2026-06-01"},
+        ]
+    )
     frame = ahf.load_catalog(type="llm", vendor="OpenAI", released_after="2026-01-01", base_url=server.url)
     assert frame["model_id"].tolist() == ["a"]
     assert server.requests[-1].query == {"type": "llm"}  # only the server's own parameters are sent
 
 
-@pytest.mark.parametrize("bad, error", [
-    (dict(open_weights="yes"), TypeError),
-    (dict(released_after="last tuesday"), ValueError),
-    (dict(vendor=5), TypeError),
-    (dict(include_free=1), TypeError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (dict(open_weights="yes"), TypeError),
+        (dict(released_after="last tuesday"), ValueError),
+        (dict(vendor=5), TypeError),
+        (dict(include_free=1), TypeError),
+    ],
+)
 def test_bad_field_filter_values_are_clear_errors(snapshot, bad, error):
     with pytest.raises(error):
         snapshot.aihub.filter(**bad)

@@ -36,9 +36,15 @@ def assert_schema(frame: pd.DataFrame) -> None:
 # --- the worked example of DESIGN.md section 3 ----------------------------------------------------
 
 WORKED = {
-    "model_id": "doubao-x", "desc": "", "types": "t2t", "features": "Thinking，tools,tool",
-    "input_modalities": "text, image", "max_output": 0, "context_length": "256000",
-    "pricing": {"input": 0.8, "output": 2}, "vendor": "ByteDance",
+    "model_id": "doubao-x",
+    "desc": "",
+    "types": "t2t",
+    "features": "Thinking，tools,tool",
+    "input_modalities": "text, image",
+    "max_output": 0,
+    "context_length": "256000",
+    "pricing": {"input": 0.8, "output": 2},
+    "vendor": "ByteDance",
 }
 
 
@@ -112,8 +118,9 @@ def test_snapshot_counts_match_an_independent_count_of_the_raw_json(snapshot, sn
     assert int((snapshot["input_modalities"].list.len() == 0).sum()) == 339
     assert int(snapshot["desc"].isna().sum()) == sum(1 for r in records if not (r["desc"] or "").strip())
     for feature in schema.FEATURES:
-        expected = sum(1 for r in records
-                       if feature in {schema.FEATURE_ALIASES.get(t, t) for t in raw_tokens(r["features"])})
+        expected = sum(
+            1 for r in records if feature in {schema.FEATURE_ALIASES.get(t, t) for t in raw_tokens(r["features"])}
+        )
         assert int(snapshot[f"has_{feature}"].sum()) == expected, feature
     with_cache_read = sum(1 for r in records if "cache_read" in r["pricing"])
     assert int(snapshot["cache_read_usd_per_1m"].notna().sum()) == with_cache_read == 353
@@ -182,9 +189,11 @@ def test_2026_09_excerpts_keep_tiers_reasoning_and_map_aliases(load_json):
 def test_legacy_type_codes_from_the_2025_10_website_file(load_json):
     raw = load_json("publicproviderconf_dist_aihubmix_2025-10-03_1f3772f2.json")
     # The website endpoint of 2025-10 sent legacy codes (t2t, t2i, t2v, reranking) as lists.
-    records = [{"model_id": m["id"], "types": m["metadata"]["typeHints"],
-                "features": m["metadata"].get("features")}
-               for m in raw["models"] if m["metadata"].get("typeHints")]
+    records = [
+        {"model_id": m["id"], "types": m["metadata"]["typeHints"], "features": m["metadata"].get("features")}
+        for m in raw["models"]
+        if m["metadata"].get("typeHints")
+    ]
     legacy_in_input = {t for r in records for t in r["types"] if t in schema.TYPE_ALIASES}
     assert legacy_in_input == {"t2t", "t2i", "t2v", "reranking"}
     frame = ahf.catalog_to_frame(records)
@@ -208,11 +217,16 @@ def test_catwalk_raw_fields_csv_round_through_the_normaliser(data_path):
 
     with data_path("catwalk_aihubmix_2026-08-21_as_raw_fields.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    records = [{
-        "model_id": r["model_id"], "model_name": r["model_name"],
-        "context_length": r["context_length"], "max_output": r["max_output_if_recoverable"],
-        "pricing": {key: r[f"pricing_{key}"] for key in ("input", "output", "cache_read", "cache_write")},
-    } for r in rows]
+    records = [
+        {
+            "model_id": r["model_id"],
+            "model_name": r["model_name"],
+            "context_length": r["context_length"],
+            "max_output": r["max_output_if_recoverable"],
+            "pricing": {key: r[f"pricing_{key}"] for key in ("input", "output", "cache_read", "cache_write")},
+        }
+        for r in rows
+    ]
     frame = ahf.catalog_to_frame(records)
     assert len(frame) == len(rows) == 284
     assert frame["input_usd_per_1m"].notna().all()
@@ -224,11 +238,19 @@ def test_catwalk_raw_fields_csv_round_through_the_normaliser(data_path):
 
 
 def test_lists_and_numeric_strings_are_accepted():
-    frame = ahf.catalog_to_frame([{
-        "model_id": "a", "types": ["LLM", "search"], "features": ["tool_calling", " web "],
-        "input_modalities": ["Text", "text", "pdf"], "max_output": "8192", "context_length": 128000.0,
-        "pricing": {"input": "0.5", "output": 1, "cache_read": "0.05"},
-    }])
+    frame = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "a",
+                "types": ["LLM", "search"],
+                "features": ["tool_calling", " web "],
+                "input_modalities": ["Text", "text", "pdf"],
+                "max_output": "8192",
+                "context_length": 128000.0,
+                "pricing": {"input": "0.5", "output": 1, "cache_read": "0.05"},
+            }
+        ]
+    )
     r = frame.iloc[0]
     assert r["types"] == ["llm", "search"]
     assert r["features"] == ["function_calling", "web"]
@@ -286,12 +308,22 @@ def test_bad_payload_shapes_raise_schema_error(payload):
 
 
 def test_unknown_fields_and_pricing_keys_are_kept_not_dropped():
-    frame = ahf.catalog_to_frame([
-        {"model_id": "a", "launch_day": "2026-01-01", "pricing": {"input": 1, "output": 2, "per_image": 0.04}},
-        {"model_id": "b", "stage": 2, "has_thinking": "yes"},
-    ])
-    assert list(frame.columns[len(EXPECTED_COLUMNS):]) == [
-        "launch_day", "stage", "has_thinking_raw", "pricing_per_image"]
+    frame = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "a",
+                "launch_day": "2026-01-01",
+                "pricing": {"input": 1, "output": 2, "per_image": 0.04},
+            },
+            {"model_id": "b", "stage": 2, "has_thinking": "yes"},
+        ]
+    )
+    assert list(frame.columns[len(EXPECTED_COLUMNS) :]) == [
+        "launch_day",
+        "stage",
+        "has_thinking_raw",
+        "pricing_per_image",
+    ]
     assert frame.loc[0, "launch_day"] == "2026-01-01" and pd.isna(frame.loc[1, "launch_day"])
     assert frame.loc[1, "stage"] == 2
     assert frame.loc[0, "pricing_per_image"] == 0.04
@@ -305,10 +337,21 @@ def test_duplicate_ids_warn_and_keep_every_row():
 
 
 def test_tiers_are_sorted_by_size_and_numbers_normalised():
-    frame = ahf.catalog_to_frame([{"model_id": "t", "pricing": {"input": 1, "output": 2, "tiers": [
-        {"input": "3", "output": 6, "tier": {"size": "200000", "type": "context"}},
-        {"input": 2, "output": 4, "tier": {"size": 100000, "type": "context"}},
-    ]}}])
+    frame = ahf.catalog_to_frame(
+        [
+            {
+                "model_id": "t",
+                "pricing": {
+                    "input": 1,
+                    "output": 2,
+                    "tiers": [
+                        {"input": "3", "output": 6, "tier": {"size": "200000", "type": "context"}},
+                        {"input": 2, "output": 4, "tier": {"size": 100000, "type": "context"}},
+                    ],
+                },
+            }
+        ]
+    )
     tiers = frame.loc[0, "price_tiers"]
     assert [t["tier"]["size"] for t in tiers] == [100000, 200000]
     assert tiers[1]["input"] == 3.0

@@ -12,12 +12,33 @@ import aihubmix_frame as ahf
 from aihubmix_frame import schema
 from aihubmix_frame.errors import SchemaError
 
-json_scalars = st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text(max_size=12)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+json_scalars = (
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False) | st.text(max_size=12)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 
-token = st.sampled_from(["llm", "t2t", "Thinking", "tool", " web ", "", "ocr", "text", "IMAGE", "pdf",
-                         "tool_calling", "reasoning", "search", "x-new"])
+token = st.sampled_from(
+    [
+        "llm",
+        "t2t",
+        "Thinking",
+        "tool",
+        " web ",
+        "",
+        "ocr",
+        "text",
+        "IMAGE",
+        "pdf",
+        "tool_calling",
+        "reasoning",
+        "search",
+        "x-new",
+    ]
+)
 token_text = st.lists(token, max_size=5).map(lambda parts: st_join(parts))
 
 
@@ -26,23 +47,44 @@ def st_join(parts):
 
 
 list_field = token_text | st.lists(token, max_size=4) | json_values
-number = (st.integers(0, 10**7) | st.floats(0, 1e4, allow_nan=False)
-          | st.integers(0, 10**6).map(str) | json_values)
-pricing = st.fixed_dictionaries({}, optional={
-    "input": number, "output": number, "cache_read": number, "cache_write": number,
-    "tiers": st.lists(st.fixed_dictionaries({"input": number, "tier": st.fixed_dictionaries(
-        {"size": number, "type": st.just("context")})}), max_size=2) | json_values,
-    "per_image": json_values,
-}) | json_values
+number = st.integers(0, 10**7) | st.floats(0, 1e4, allow_nan=False) | st.integers(0, 10**6).map(str) | json_values
+pricing = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "input": number,
+            "output": number,
+            "cache_read": number,
+            "cache_write": number,
+            "tiers": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "input": number,
+                        "tier": st.fixed_dictionaries({"size": number, "type": st.just("context")}),
+                    }
+                ),
+                max_size=2,
+            )
+            | json_values,
+            "per_image": json_values,
+        },
+    )
+    | json_values
+)
 
 records = st.fixed_dictionaries(
     {"model_id": st.text(min_size=1, max_size=20) | json_values},
     optional={
         "desc": st.text(max_size=10) | json_values,
         "model_name": st.text(max_size=10) | json_values,
-        "types": list_field, "features": list_field, "input_modalities": list_field,
-        "max_output": number, "context_length": number, "pricing": pricing,
-        "vendor": json_values, "release_date": json_values,
+        "types": list_field,
+        "features": list_field,
+        "input_modalities": list_field,
+        "max_output": number,
+        "context_length": number,
+        "pricing": pricing,
+        "vendor": json_values,
+        "release_date": json_values,
     },
 )
 

@@ -14,20 +14,43 @@ import aihubmix_frame as ahf
 from aihubmix_frame.http.verdict import judge_body
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
     st.sampled_from(["llm", "t2t", "thinking，tools", "text,image", "0", "", " ", "1e400", "NaN", "\ud800"]),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                      st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                      max_leaves=8)
-FIELDS = st.sampled_from(["model_id", "desc", "types", "features", "input_modalities", "max_output",
-                          "context_length", "pricing", "vendor", "release_date", "reasoning", "variant_of"])
-PRICING = st.dictionaries(st.sampled_from(["input", "output", "cache_read", "cache_write", "tiers", "x"]),
-                          VALUES, max_size=5)
-RECORDS = st.builds(lambda fields, pricing, model_id: {**fields, "pricing": pricing, "model_id": model_id},
-                    st.dictionaries(FIELDS, VALUES, max_size=6), PRICING,
-                    st.one_of(st.text(min_size=1, max_size=10), VALUES))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=8,
+)
+FIELDS = st.sampled_from(
+    [
+        "model_id",
+        "desc",
+        "types",
+        "features",
+        "input_modalities",
+        "max_output",
+        "context_length",
+        "pricing",
+        "vendor",
+        "release_date",
+        "reasoning",
+        "variant_of",
+    ]
+)
+PRICING = st.dictionaries(
+    st.sampled_from(["input", "output", "cache_read", "cache_write", "tiers", "x"]), VALUES, max_size=5
+)
+RECORDS = st.builds(
+    lambda fields, pricing, model_id: {**fields, "pricing": pricing, "model_id": model_id},
+    st.dictionaries(FIELDS, VALUES, max_size=6),
+    PRICING,
+    st.one_of(st.text(min_size=1, max_size=10), VALUES),
+)
 ENVELOPES = st.one_of(
     st.builds(lambda data: {"data": data, "success": True, "message": ""}, st.lists(RECORDS, max_size=5)),
     st.dictionaries(st.sampled_from(["data", "success", "message"]), VALUES, max_size=3),
@@ -63,8 +86,11 @@ def test_arbitrary_bytes_are_a_malformed_verdict_not_a_crash(content):
 
 
 @given(st.lists(RECORDS, min_size=1, max_size=4))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 def test_fuzzed_catalogs_through_the_server_load_or_fall_back(server, cache_dir, records):
     server.set_payload({"data": records, "success": True, "message": ""})
     with warnings.catch_warnings():

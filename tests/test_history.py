@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers_publicproviderconf import FETCHED_AT, envelope, load_dist, provenance
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
 from aihubmix_frame.errors import HistoryWarning, NotACatalogError
 from aihubmix_frame.store import content_hash, record_fetch
-from helpers_publicproviderconf import FETCHED_AT, envelope, load_dist, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("2025-10-03", "2025-11-11", "2026-07-02")
@@ -42,7 +43,11 @@ def test_record_keeps_one_snapshot_per_distinct_content(tmp_path, versions):
     first = ledger.record(versions["2025-10-03"])
     assert first.parent == tmp_path / "ledger" and first.suffix == ".parquet"
     refetched = versions["2025-10-03"].copy()
-    refetched.attrs["aihubmix"] = {**refetched.attrs["aihubmix"], "fetched_at": "2025-10-04T00:00:00Z", "etag": "x"}
+    refetched.attrs["aihubmix"] = {
+        **refetched.attrs["aihubmix"],
+        "fetched_at": "2025-10-04T00:00:00Z",
+        "etag": "x",
+    }
     assert ledger.record(refetched) is None  # attrs differ, content does not
     assert ledger.record(versions["2025-10-03"].iloc[::-1]) is None  # nor does a re-sorted fetch
     assert ledger.record(versions["2025-11-11"]) is not None
@@ -71,7 +76,7 @@ def test_load_stacks_every_snapshot_with_its_utc_time(history, versions):
 def test_diff_walks_the_snapshots_and_counts_match_the_raw_files(history, versions):
     changes = history.diff()
     ids = {v: {m["id"] for m in load_dist(v)["models"]} for v in VERSIONS}
-    for older, newer in zip(VERSIONS, VERSIONS[1:]):
+    for older, newer in itertools.pairwise(VERSIONS):
         step = changes[changes["snapshot_at"] == pd.Timestamp(FETCHED_AT[newer])]
         assert set(step.loc[step["change"] == "added", "model_id"]) == ids[newer] - ids[older]
         assert set(step.loc[step["change"] == "removed", "model_id"]) == ids[older] - ids[newer]
@@ -104,9 +109,13 @@ def test_price_history_is_the_raw_prices_over_time(history):
     assert list(zip(series["input_usd_per_1m"], series["output_usd_per_1m"])) == expected
     assert series["input_usd_per_1m"].iloc[-1] == 2.5  # USD per 1M tokens
 
-    gone = next(iter({m["id"] for m in load_dist("2025-10-03")["models"]}
-                     - {m["id"] for m in load_dist("2025-11-11")["models"]}
-                     - {m["id"] for m in load_dist("2026-07-02")["models"]}))
+    gone = next(
+        iter(
+            {m["id"] for m in load_dist("2025-10-03")["models"]}
+            - {m["id"] for m in load_dist("2025-11-11")["models"]}
+            - {m["id"] for m in load_dist("2026-07-02")["models"]}
+        )
+    )
     assert history.price_history(gone)["snapshot_at"].tolist() == [pd.Timestamp(FETCHED_AT["2025-10-03"])]
     with pytest.raises(LookupError, match="case-sensitive: did you mean \\['gpt-4o'\\]"):
         history.price_history("GPT-4o")
@@ -126,8 +135,10 @@ def test_asof_gives_the_catalog_as_it_was(history, versions):
 
 def test_hostile_ids_never_escape_the_folder(tmp_path):
     hostile = ["../../escape", "/etc/passwd", "a/b:c", "..", ".", "C:\\x", "nul\x00byte", "~root", "*?<>|"]
-    frame = ahf.catalog_to_frame([{"model_id": i, "pricing": {"input": n, "output": n}} for n, i in enumerate(hostile)],
-                                 provenance={"fetched_at": "2026-07-02T00:00:00Z"})
+    frame = ahf.catalog_to_frame(
+        [{"model_id": i, "pricing": {"input": n, "output": n}} for n, i in enumerate(hostile)],
+        provenance={"fetched_at": "2026-07-02T00:00:00Z"},
+    )
     folder = tmp_path / "deep" / "ledger"
     ledger = ahf.CatalogHistory(folder)
     path = ledger.record(frame)
@@ -240,7 +251,10 @@ def test_a_subset_snapshot_is_compared_only_on_its_models(tmp_path, snapshot_pay
     assert len(then) == len(full) and then["model_id"].tolist() == full["model_id"].tolist()
     assert then.loc[then["model_id"] == "gpt-4o", "input_usd_per_1m"].tolist() == [2.0]
     assert schema.is_complete_catalog(then)
-    assert then.attrs["aihubmix"]["updated_by_subsets"] == ["2026-07-03T00:00:00+00:00", "2026-07-04T00:00:00+00:00"]
+    assert then.attrs["aihubmix"]["updated_by_subsets"] == [
+        "2026-07-03T00:00:00+00:00",
+        "2026-07-04T00:00:00+00:00",
+    ]
     pd.testing.assert_frame_equal(ledger.asof("2026-07-02T12:00:00Z"), full, check_exact=True)
 
     # the next full fetch: the price seen in the subset is not reported twice; a real removal is
@@ -254,7 +268,12 @@ def test_a_subset_snapshot_is_compared_only_on_its_models(tmp_path, snapshot_pay
     summary = ledger.summary()
     assert summary["models"].tolist() == [len(full), len(llm), len(tools), len(full) - 1]
     assert summary["subset"].tolist() == [False, True, True, False]
-    assert summary[["added", "removed", "changed"]].values.tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0], [0, 1, 0]]
+    assert summary[["added", "removed", "changed"]].values.tolist() == [
+        [0, 0, 0],
+        [0, 0, 1],
+        [0, 0, 0],
+        [0, 1, 0],
+    ]
 
     stacked = ledger.load()
     assert len(stacked) == 2 * len(full) - 1 + len(llm) + len(tools)
@@ -295,11 +314,17 @@ def test_files_of_the_previous_version_still_read(tmp_path, versions):
 
 def test_record_fetch_hook_for_load_catalog(tmp_path, snapshot):
     fetched = snapshot.copy()
-    fetched.attrs["aihubmix"] = {**snapshot.attrs["aihubmix"], "source": "network",
-                                 "fetched_at": "2026-11-25T08:00:00Z", "params": {}}
+    fetched.attrs["aihubmix"] = {
+        **snapshot.attrs["aihubmix"],
+        "source": "network",
+        "fetched_at": "2026-11-25T08:00:00Z",
+        "params": {},
+    }
     path = record_fetch(fetched, tmp_path / "h")
     assert path is not None and record_fetch(fetched, tmp_path / "h") is None
-    assert ahf.CatalogHistory(tmp_path / "h").snapshots["snapshot_at"].tolist() == [pd.Timestamp("2026-11-25T08:00:00Z")]
+    assert ahf.CatalogHistory(tmp_path / "h").snapshots["snapshot_at"].tolist() == [
+        pd.Timestamp("2026-11-25T08:00:00Z")
+    ]
 
     # a subset is skipped with a warning, whatever its params say (here: none at all)
     with pytest.warns(HistoryWarning, match=f"a filtered catalog \\({int(fetched['has_tools'].sum())} models"):
@@ -332,8 +357,9 @@ def test_empty_history(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_history_lists_snapshots_and_one_models_prices(history, tmp_path):
@@ -342,7 +368,11 @@ def test_cli_history_lists_snapshots_and_one_models_prices(history, tmp_path):
     table = pd.read_csv(__import__("io").StringIO(done.stdout))
     assert table["models"].tolist() == [len(load_dist(v)["models"]) for v in VERSIONS]
     ids = {v: {m["id"] for m in load_dist(v)["models"]} for v in VERSIONS}
-    assert table["added"].tolist() == [0, len(ids["2025-11-11"] - ids["2025-10-03"]), len(ids["2026-07-02"] - ids["2025-11-11"])]
+    assert table["added"].tolist() == [
+        0,
+        len(ids["2025-11-11"] - ids["2025-10-03"]),
+        len(ids["2026-07-02"] - ids["2025-11-11"]),
+    ]
     assert table["removed"].tolist()[1] == len(ids["2025-10-03"] - ids["2025-11-11"])
 
     done = run_cli("history", str(history.folder), "--model", "gpt-4o")

@@ -55,8 +55,16 @@ pytestmark = pytest.mark.slow  # real processes / a cluster: `pytest -m 'not slo
 
 def race(script: str, argument_lists: list[list[str]], go: Path) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    children = [subprocess.Popen([sys.executable, "-c", script, *arguments], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=env) for arguments in argument_lists]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *arguments],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for arguments in argument_lists
+    ]
     time.sleep(0.5)  # let them import; those not ready yet still race each other
     go.write_text("go")
     results = []
@@ -86,8 +94,11 @@ def test_racing_processes_with_distinct_contents_get_distinct_ordered_sequences(
     folder = tmp_path / "history"
     ahf.CatalogHistory(folder)
     same_second = "2026-11-25T08:00:00Z"
-    results = race(RECORD, [[str(folder), str(tmp_path / "go"), str(i), same_second] for i in range(PROCESSES)],
-                   tmp_path / "go")
+    results = race(
+        RECORD,
+        [[str(folder), str(tmp_path / "go"), str(i), same_second] for i in range(PROCESSES)],
+        tmp_path / "go",
+    )
     assert all(r["path"] for r in results) and len(snapshot_names(folder)) == PROCESSES
     history = ahf.CatalogHistory(folder)
     listed = history.snapshots
@@ -105,8 +116,7 @@ def test_processes_loading_with_history_share_one_cache_and_one_ledger(tmp_path)
     folder, cache = tmp_path / "history", tmp_path / "cache"
     with CatalogServer(max_age=300) as server:
         expected = ahf.load_catalog(base_url=server.url, cache_dir=tmp_path / "own-cache")["model_id"].tolist()[:5]
-        results = race(LOAD, [[server.url, str(cache), str(folder), str(tmp_path / "go")]] * PROCESSES,
-                       tmp_path / "go")
+        results = race(LOAD, [[server.url, str(cache), str(folder), str(tmp_path / "go")]] * PROCESSES, tmp_path / "go")
     assert all(r["rows"] == 804 and r["ids"] == expected and r["source"] != "snapshot" for r in results)
     assert not any(r["history_warnings"] for r in results)
     assert len(snapshot_names(folder)) == 1

@@ -30,9 +30,16 @@ def two_snapshots(folder: Path) -> tuple[ahf.CatalogHistory, list[Path]]:
 
 
 def every_method(history: ahf.CatalogHistory) -> dict:
-    return {"len": len(history), "repr": repr(history), "snapshots": len(history.snapshots),
-            "load": len(history.load()), "summary": len(history.summary()), "diff": len(history.diff()),
-            "asof": len(history.asof("2026-08-01")), "prices": history.price_history("gpt-4o")["input_usd_per_1m"].tolist()}
+    return {
+        "len": len(history),
+        "repr": repr(history),
+        "snapshots": len(history.snapshots),
+        "load": len(history.load()),
+        "summary": len(history.summary()),
+        "diff": len(history.diff()),
+        "asof": len(history.asof("2026-08-01")),
+        "prices": history.price_history("gpt-4o")["input_usd_per_1m"].tolist(),
+    }
 
 
 GOOD = {"len": 2, "snapshots": 2, "load": 1608, "summary": 2, "diff": 1, "asof": 804, "prices": [2.5, 2.0]}
@@ -89,16 +96,28 @@ def tamper(path: Path, how: str) -> None:
         return
     if how == "no model_id":
         table = table.drop(["model_id"])
-    raw = {"not json": b"{not json", "a list": b"[1, 2]", "no keys": b"{}",
-           "no index": json.dumps({k: v for k, v in document.items() if k != "index"}).encode(),
-           "mistyped codec": json.dumps({**document, "columns": {"model_id": {"kind": 5}}}).encode(),
-           "index column gone": json.dumps({**document, "index": {"kind": "column", "column": "nope"}}).encode(),
-           "no model_id": json.dumps(document).encode()}[how]
+    raw = {
+        "not json": b"{not json",
+        "a list": b"[1, 2]",
+        "no keys": b"{}",
+        "no index": json.dumps({k: v for k, v in document.items() if k != "index"}).encode(),
+        "mistyped codec": json.dumps({**document, "columns": {"model_id": {"kind": 5}}}).encode(),
+        "index column gone": json.dumps({**document, "index": {"kind": "column", "column": "nope"}}).encode(),
+        "no model_id": json.dumps(document).encode(),
+    }[how]
     pq.write_table(table.replace_schema_metadata({**meta, b"aihubmix_frame": raw}), path)
 
 
-HOW = ["not json", "a list", "no keys", "no index", "mistyped codec", "index column gone", "truncated file",
-       "no model_id"]
+HOW = [
+    "not json",
+    "a list",
+    "no keys",
+    "no index",
+    "mistyped codec",
+    "index column gone",
+    "truncated file",
+    "no model_id",
+]
 
 
 @pytest.mark.parametrize("how", HOW)
@@ -126,7 +145,10 @@ def test_a_tampered_snapshot_is_skipped_with_a_warning_naming_it(tmp_path, how):
 def test_asof_with_only_damaged_snapshots_is_a_lookup_error(tmp_path):
     history, paths = two_snapshots(tmp_path / "h")
     tamper(paths[0], "not json")
-    with pytest.warns(HistoryWarning, match="cannot be read"), pytest.raises(LookupError, match="no readable"):
+    with (
+        pytest.warns(HistoryWarning, match="cannot be read"),
+        pytest.raises(LookupError, match="no readable"),
+    ):
         history.asof("2026-07-05")
 
 
@@ -134,8 +156,13 @@ def test_the_cli_prints_a_damaged_snapshot_as_one_warning_line(tmp_path):
     _, paths = two_snapshots(tmp_path / "h")
     tamper(paths[0], "no keys")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-m", "aihubmix_frame", "history", str(tmp_path / "h")],
-                         capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "history", str(tmp_path / "h")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert run.returncode == 0 and "Traceback" not in run.stderr
     warned = [line for line in run.stderr.splitlines() if "cannot be read" in line]
     assert len(warned) == 1 and paths[0].name in warned[0]

@@ -25,8 +25,7 @@ def test_live_fetches_build_a_price_history(tmp_path):
         gpt4o["pricing"]["input"] = 2.0
         changed["data"] = [r for r in changed["data"] if r["model_id"] != "gpt-5"]
         server.set_payload(changed)
-        second = ahf.load_catalog(base_url=server.url, cache_dir=cache_dir, history=history_dir,
-                                  refresh=True)
+        second = ahf.load_catalog(base_url=server.url, cache_dir=cache_dir, history=history_dir, refresh=True)
         assert second.attrs["aihubmix"]["source"] == "network"
 
     history = ahf.CatalogHistory(history_dir)

@@ -7,20 +7,25 @@ import logging
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers_http import cache_bytes, model_ids, secret_forms
 
 import aihubmix_frame as ahf
 from aihubmix_frame import schema
+from aihubmix_frame.errors import (
+    APIError,
+    AuthenticationError,
+    NotFoundError,
+    OfflineError,
+    StaleCatalogWarning,
+)
 from aihubmix_frame.http.cache import cached_session, redaction_list
 from aihubmix_frame.http.maintenance import cache_info
-from aihubmix_frame.errors import (APIError, AuthenticationError, NotFoundError, OfflineError,
-                                   StaleCatalogWarning)
 from aihubmix_frame.testing import CatalogServer
-from helpers_http import cache_bytes, model_ids, secret_forms
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = "/api/v1/models"
@@ -109,7 +114,7 @@ def test_provenance_keys_are_complete_json_and_never_the_key(server, cache_dir):
     assert provenance["price_unit"] == schema.PRICE_UNIT
     fetched = datetime.fromisoformat(provenance["fetched_at"])
     assert fetched.utcoffset().total_seconds() == 0
-    assert abs((datetime.now(timezone.utc) - fetched).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - fetched).total_seconds()) < 60
     text = json.dumps(frame.attrs) + repr(ahf.fetch_catalog(type="llm", base_url=server.url))
     assert "sk-provenance-secret" not in text
 
@@ -117,18 +122,23 @@ def test_provenance_keys_are_complete_json_and_never_the_key(server, cache_dir):
 # --- server-side filters ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [
-    {"type": "llm", "features": "thinking,tools"},
-    {"type": "t2t", "modalities": "text，image", "sort_by": "model_ratio"},
-    {"features": ["Tool", "web"], "sort_by": "context_length", "sort_order": "DESC"},
-    {"model": "claude", "sort_by": "coding"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "llm", "features": "thinking,tools"},
+        {"type": "t2t", "modalities": "text，image", "sort_by": "model_ratio"},
+        {"features": ["Tool", "web"], "sort_by": "context_length", "sort_order": "DESC"},
+        {"model": "claude", "sort_by": "coding"},
+    ],
+)
 def test_filters_go_to_the_server_and_match_the_local_accessor(server, cache_dir, snapshot, params):
     frame = load(server, **params)
     sent = server.requests[-1].query
     expected_query = ahf.CatalogQuery.parse(**params).to_params()
     assert sent == expected_query and sent  # normalised: lower case, aliases applied, commas joined
-    local = snapshot.aihub.filter(**{k: v for k, v in params.items() if k in ("type", "modalities", "features", "model")})
+    local = snapshot.aihub.filter(
+        **{k: v for k, v in params.items() if k in ("type", "modalities", "features", "model")}
+    )
     if "sort_by" in params:
         local = local.aihub.sort(params["sort_by"], order=params.get("sort_order", "asc").lower())
     assert model_ids(frame) == model_ids(local)
@@ -147,9 +157,11 @@ def test_wrong_types_and_orders_fail_before_any_request(server, cache_dir):
 
 def test_unknown_values_warn_with_a_hint_and_are_still_sent(server, cache_dir):
     # The catalog gains types and features over time: the package warns but lets the server judge.
-    with pytest.warns(ahf.UnknownValueWarning, match=r"'lmm' \(did you mean 'llm'\?\)"):
-        with pytest.raises(ahf.APIError, match="400"):
-            load(server, type="lmm")
+    with (
+        pytest.warns(ahf.UnknownValueWarning, match=r"'lmm' \(did you mean 'llm'\?\)"),
+        pytest.raises(ahf.APIError, match="400"),
+    ):
+        load(server, type="lmm")
     assert server.requests[-1].query == {"type": "lmm"}
     server.set_payload([{"model_id": "m1", "types": "music"}, {"model_id": "m2", "types": "llm"}])
     with pytest.warns(ahf.UnknownValueWarning, match="'music'"):
@@ -189,8 +201,12 @@ def test_nothing_cached_and_down_gives_the_snapshot_filtered_locally(server, cac
     with pytest.warns(StaleCatalogWarning, match=r"bundled.*2026-07-02.*days old"):
         frame = load(server, type="llm", features="thinking", sort_by="context_length", sort_order="desc")
     assert source(frame) == "snapshot"
-    assert frame.attrs["aihubmix"]["params"] == {"type": "llm", "features": "thinking",
-                                                 "sort_by": "context_length", "sort_order": "desc"}
+    assert frame.attrs["aihubmix"]["params"] == {
+        "type": "llm",
+        "features": "thinking",
+        "sort_by": "context_length",
+        "sort_order": "desc",
+    }
     expected = snapshot.aihub.filter(type="llm", features="thinking").aihub.sort("context_length", order="desc")
     assert model_ids(frame) == model_ids(expected)
     assert cache_info(cache_dir=cache_dir)["responses"] == 0
@@ -284,9 +300,16 @@ def test_fetch_catalog_raises_offline_error_when_there_is_nothing_to_fall_back_o
         ahf.fetch_catalog(base_url=server.url)
 
 
-@pytest.mark.parametrize("status, error", [(400, APIError), (401, AuthenticationError),
-                                           (403, AuthenticationError), (404, NotFoundError),
-                                           (418, APIError)])
+@pytest.mark.parametrize(
+    "status, error",
+    [
+        (400, APIError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (418, APIError),
+    ],
+)
 def test_4xx_raise_api_errors_with_the_servers_message(server, cache_dir, status, error):
     load(server)  # even a cached copy does not hide a client error
     server.fail_next(1, status=status, message="the server's own words")
@@ -330,8 +353,20 @@ def test_environment_variables_choose_server_key_and_cache(server, tmp_path, mon
 SECRET = "sk-Zq9SECRETkeyValue4242"
 
 
-@pytest.mark.parametrize("header", ["Authorization", "authorization", "AUTHORIZATION", "aUtHoRiZaTiOn",
-                                    "X-Api-Key", "x-api-key", "X-API-KEY", "api-key", "Api-Key"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization",
+        "authorization",
+        "AUTHORIZATION",
+        "aUtHoRiZaTiOn",
+        "X-Api-Key",
+        "x-api-key",
+        "X-API-KEY",
+        "api-key",
+        "Api-Key",
+    ],
+)
 def test_the_api_key_is_in_no_byte_of_the_cache_whatever_the_header_case(server, cache_dir, header):
     session = cached_session(cache_dir=cache_dir)
     session.headers[header] = f"Bearer {SECRET}" if "auth" in header.lower() else SECRET
@@ -370,7 +405,7 @@ def test_api_key_argument_is_sent_as_bearer_and_not_stored(server, cache_dir):
 
 def test_redaction_list_covers_every_letter_case():
     names = redaction_list()
-    assert len([n for n in names if n.lower() == "authorization"]) == 2 ** 13
+    assert len([n for n in names if n.lower() == "authorization"]) == 2**13
     assert {"x-api-key", "X-API-KEY", "x-ApI-kEy", "API_KEY", "Token", "KEY"} <= names
 
 
@@ -378,9 +413,8 @@ def test_requests_cache_logs_no_tracebacks(short_server, cache_dir, caplog, cloc
     load(short_server)
     clock.shift(1.5)  # past max-age=1, without sleeping
     short_server.down()
-    with caplog.at_level(logging.DEBUG, logger="requests_cache"):
-        with pytest.warns(StaleCatalogWarning):
-            load(short_server)
+    with caplog.at_level(logging.DEBUG, logger="requests_cache"), pytest.warns(StaleCatalogWarning):
+        load(short_server)
     records = [r for r in caplog.records if r.name.startswith("requests_cache")]
     assert records, "requests-cache logged nothing: the test would prove nothing"
     assert all(r.exc_info is None for r in records)
@@ -407,9 +441,16 @@ def test_two_processes_loading_at_once_through_one_cache_both_succeed(server, ca
     server.delay = 0.3  # both requests are in flight together: both miss, both write
     go = tmp_path / "go"
     ready = [tmp_path / f"ready-{n}" for n in range(2)]
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(cache_dir), str(r), str(go)],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for r in ready]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, server.url, str(cache_dir), str(r), str(go)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ready
+    ]
     deadline = time.monotonic() + 90
     while not all(r.exists() for r in ready) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -440,8 +481,18 @@ def test_a_plain_requests_session_works_without_a_cache(server, cache_dir):
 
 
 def test_frames_of_the_same_body_are_independent_copies(cache_dir):
-    records = [{"model_id": "tiered", "types": "llm", "pricing": {"input": 1, "output": 2, "tiers": [
-        {"input": 2, "output": 4, "tier": {"size": 1000, "type": "context"}}]}, "options": {"a": [1]}}]
+    records = [
+        {
+            "model_id": "tiered",
+            "types": "llm",
+            "pricing": {
+                "input": 1,
+                "output": 2,
+                "tiers": [{"input": 2, "output": 4, "tier": {"size": 1000, "type": "context"}}],
+            },
+            "options": {"a": [1]},
+        }
+    ]
     with CatalogServer(records) as server:
         first = load(server)
         first.loc[0, "input_usd_per_1m"] = 99.0
@@ -482,7 +533,7 @@ def test_refresh_of_a_copy_without_validator_is_a_plain_cache_hit(cache_dir):
     hits = []
 
     class NoETag(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -12,10 +12,21 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "aihubmix_frame"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
-MAX_LINES = 400
+# 400 lines of hand-wrapped code before the formatter; ruff format spreads long calls over lines
+# (about 20 % more), so the same size of concept now reads as up to 500.
+MAX_LINES = 500
 #: The ground floor and the pure layers may not reach up into the wings or the faces.
-PURE = ("frame.py", "schema.py", "query.py", "keywords.py", "errors.py", "_version.py", "values.py", "envelope.py")
-UPPER = ("http", "store", "pricing", "accessor", "widgets", "cli", "plot", "testing", "loader")
+PURE = (
+    "frame.py",
+    "schema.py",
+    "query.py",
+    "keywords.py",
+    "errors.py",
+    "_version.py",
+    "values.py",
+    "envelope.py",
+)
+UPPER = ("http", "store", "pricing", "usage", "accessor", "widgets", "cli", "plot", "testing", "loader")
 
 
 def _name(path: Path) -> str:
@@ -42,9 +53,22 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def test_the_package_has_the_documented_shape():
-    for part in ("query.py", "frame.py", "schema.py", "errors.py", "_version.py", "loader.py",
-                 "http/client.py", "http/cache.py", "filters.py", "search.py", "accessor.py",
-                 "widgets", "cli", "testing"):
+    for part in (
+        "query.py",
+        "frame.py",
+        "schema.py",
+        "errors.py",
+        "_version.py",
+        "loader.py",
+        "http/client.py",
+        "http/cache.py",
+        "filters.py",
+        "search.py",
+        "accessor.py",
+        "widgets",
+        "cli",
+        "testing",
+    ):
         assert (PACKAGE / part).exists() or (PACKAGE / f"{part}.py").exists(), part
 
 
@@ -59,22 +83,30 @@ BENCHMARKS = sorted((PACKAGE.parent / "benchmarks").glob("*.py"))
 
 @pytest.mark.parametrize("path", MODULES + BENCHMARKS, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_no_module_imports_a_private_name_from_another(path):
-    private = [(module, name) for module, names in _imports(path) if module.startswith("aihubmix_frame")
-               for name in names if name.startswith("_") and not name.startswith("__")]
+    private = [
+        (module, name)
+        for module, names in _imports(path)
+        if module.startswith("aihubmix_frame")
+        for name in names
+        if name.startswith("_") and not name.startswith("__")
+    ]
     assert not private, f"{path.name} imports private names {private}; make them public or move them"
 
 
 @pytest.mark.parametrize("path", [PACKAGE / name for name in PURE], ids=lambda p: p.name)
 def test_pure_layers_import_nothing_from_the_wings_or_faces(path):
-    upward = [module for module, _ in _imports(path)
-              if module.startswith("aihubmix_frame.")
-              and module.split(".")[1] in UPPER]
+    upward = [
+        module for module, _ in _imports(path) if module.startswith("aihubmix_frame.") and module.split(".")[1] in UPPER
+    ]
     assert not upward, f"{path.name} imports {upward}: a lower layer may not import an upper one"
 
 
 def test_no_module_imports_the_version_back_from_the_package():
-    offenders = [_name(p) for p in MODULES
-                 if any(module == "aihubmix_frame" and "__version__" in names for module, names in _imports(p))]
+    offenders = [
+        _name(p)
+        for p in MODULES
+        if any(module == "aihubmix_frame" and "__version__" in names for module, names in _imports(p))
+    ]
     assert not offenders, f"import __version__ from aihubmix_frame._version in {offenders}"
 
 
@@ -86,6 +118,9 @@ def test_the_layout_checks_can_fail(tmp_path):
     global PACKAGE
     saved, PACKAGE = PACKAGE, tmp_path / "aihubmix_frame"
     try:
-        assert _imports(bad) == [("aihubmix_frame.http.cache", ["_secret"]), ("aihubmix_frame", ["__version__"])]
+        assert _imports(bad) == [
+            ("aihubmix_frame.http.cache", ["_secret"]),
+            ("aihubmix_frame", ["__version__"]),
+        ]
     finally:
         PACKAGE = saved

@@ -6,20 +6,31 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
-from aihubmix_frame.http.cache import cached_session
-from aihubmix_frame.http.maintenance import cache_info
 from aihubmix_frame.errors import AuthenticationError, NotFoundError, OfflineError, SchemaError
+from aihubmix_frame.http.cache import cached_session
 from aihubmix_frame.http.legacy import fetch_legacy_models
+from aihubmix_frame.http.maintenance import cache_info
 from aihubmix_frame.testing import CatalogServer
 
-ODD_IDS = ["org/model:free@v1(beta)", "Qwen/Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b-instruct",
-           "gpt-4o", "a b+c"]
+ODD_IDS = [
+    "org/model:free@v1(beta)",
+    "Qwen/Qwen2.5-VL-72B-Instruct",
+    "qwen2.5-vl-72b-instruct",
+    "gpt-4o",
+    "a b+c",
+]
 
 
 @pytest.fixture
 def odd_server():
-    records = [{"model_id": model_id, "vendor": "Org" if "/" in model_id else None,
-                "release_date": "2025-03-01" if model_id == "gpt-4o" else None} for model_id in ODD_IDS]
+    records = [
+        {
+            "model_id": model_id,
+            "vendor": "Org" if "/" in model_id else None,
+            "release_date": "2025-03-01" if model_id == "gpt-4o" else None,
+        }
+        for model_id in ODD_IDS
+    ]
     with CatalogServer(records) as server:
         yield server
 
@@ -62,7 +73,7 @@ def test_get_legacy_model_quotes_ids_exactly(odd_server, model_id):
 
 def test_ids_that_differ_only_in_case_are_different_models(odd_server):
     assert ahf.get_legacy_model("qwen2.5-vl-72b-instruct", base_url=odd_server.url)["id"] == "qwen2.5-vl-72b-instruct"
-    with pytest.raises(NotFoundError, match="QWEN2.5-VL-72B-INSTRUCT"):
+    with pytest.raises(NotFoundError, match=r"QWEN2\.5-VL-72B-INSTRUCT"):
         ahf.get_legacy_model("QWEN2.5-VL-72B-INSTRUCT", base_url=odd_server.url)
 
 

@@ -55,7 +55,7 @@ def test_explode_rejects_scalar_columns(snapshot):
 
 def test_accessor_refuses_frames_that_are_not_catalogs():
     with pytest.raises(AttributeError, match="catalog frame"):
-        pd.DataFrame({"a": [1]}).aihub
+        _ = pd.DataFrame({"a": [1]}).aihub
 
 
 def test_accessor_never_mutates_its_input(snapshot):
@@ -63,6 +63,6 @@ def test_accessor_never_mutates_its_input(snapshot):
     attrs_before = {k: dict(v) for k, v in snapshot.attrs.items()}
     snapshot.aihub.explode("features")
     snapshot.aihub.filter(type="llm").aihub.sort("context_length", order="desc")
-    snapshot.aihub.features
+    _ = snapshot.aihub.features
     pd.testing.assert_frame_equal(snapshot, before)
     assert snapshot.attrs == attrs_before

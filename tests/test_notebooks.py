@@ -28,8 +28,13 @@ def _python(source: str) -> str:
 
 def test_the_tutorials_are_all_there():
     names = {path.name for path in NOTEBOOKS}
-    assert {"01_explore_catalog.ipynb", "02_live_catalog.ipynb", "03_history_and_diffs.ipynb",
-            "04_workload_costs.ipynb", "app.ipynb"} <= names
+    assert {
+        "01_explore_catalog.ipynb",
+        "02_live_catalog.ipynb",
+        "03_history_and_diffs.ipynb",
+        "04_workload_costs.ipynb",
+        "app.ipynb",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -50,8 +55,17 @@ def test_no_bare_asserts_and_no_headless_backend(path):
 
 
 def test_the_checks_can_fail(tmp_path):
-    bad = {"cells": [{"cell_type": "code", "source": "%matplotlib inline\nassert 1 == 1", "outputs": [{}],
-                      "execution_count": 1, "metadata": {}}]}
+    bad = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "%matplotlib inline\nassert 1 == 1",
+                "outputs": [{}],
+                "execution_count": 1,
+                "metadata": {},
+            }
+        ]
+    }
     path = tmp_path / "bad.ipynb"
     path.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(AssertionError):
@@ -65,7 +79,8 @@ def test_the_app_notebook_is_the_one_the_package_ships():
 
     shipped = app_notebook().read_bytes()
     assert shipped == (ROOT / "notebooks" / "app.ipynb").read_bytes(), (
-        "notebooks/app.ipynb and aihubmix_frame/apps/app.ipynb differ: copy one onto the other")
+        "notebooks/app.ipynb and aihubmix_frame/apps/app.ipynb differ: copy one onto the other"
+    )
 
 
 def test_notebook_01_draws_charts_and_shows_widgets(tmp_path):
@@ -74,9 +89,15 @@ def test_notebook_01_draws_charts_and_shows_widgets(tmp_path):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(ROOT / "notebooks" / "01_explore_catalog.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    mimes = [mime for cell in notebook.cells if cell.cell_type == "code"
-             for output in cell.outputs for mime in output.get("data", {})]
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    mimes = [
+        mime
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        for mime in output.get("data", {})
+    ]
     assert mimes.count("image/png") >= 1, f"no chart among the outputs: {sorted(set(mimes))}"
     assert mimes.count(WIDGET_VIEW) >= 1, f"no widget view among the outputs: {sorted(set(mimes))}"

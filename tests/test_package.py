@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_import_stays_light():
-    code = ("import sys, aihubmix_frame; heavy = ('ipywidgets', 'dask', 'matplotlib', 'requests_cache'); "
-            "print([m for m in heavy if m in sys.modules])")
+    code = (
+        "import sys, aihubmix_frame; heavy = ('ipywidgets', 'dask', 'matplotlib', 'requests_cache'); "
+        "print([m for m in heavy if m in sys.modules])"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 

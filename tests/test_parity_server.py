@@ -8,12 +8,11 @@ strings (comma lists joined); only valid values are drawn (an unknown one is a 4
 from __future__ import annotations
 
 import pytest
+from helpers_parity import IDS, filter_sort_params
 from hypothesis import HealthCheck, given, settings
 
 import aihubmix_frame as ahf
-from helpers_parity import IDS, filter_sort_params
-
-from aihubmix_frame import testing  # noqa: E402
+from aihubmix_frame import testing
 
 SERVER_FILTERS = ("type", "modalities", "features", "model")
 
@@ -48,8 +47,11 @@ def test_server_serves_the_snapshot(server, cache_dir):
     assert server_ids(server, cache_dir, {}) == IDS
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(params=filter_sort_params(server=True))
 def test_server_parity(server, cache_dir, params):
     assert server_ids(server, cache_dir, params) == local_ids(params)
@@ -62,9 +64,11 @@ def test_unknown_value_is_refused_by_both_sides(server, cache_dir):
     assert answer.status_code == 400
     assert answer.json() == {"success": False, "message": "Invalid request parameter format"}
     # The client warns, still sends it (new values appear over time) and the server's 400 is an APIError.
-    with pytest.warns(ahf.UnknownValueWarning, match="unknown type 'chat'"):
-        with pytest.raises(ahf.APIError, match="HTTP 400"):
-            ahf.load_catalog(type="chat", base_url=server.url, cache_dir=cache_dir)
+    with (
+        pytest.warns(ahf.UnknownValueWarning, match="unknown type 'chat'"),
+        pytest.raises(ahf.APIError, match="HTTP 400"),
+    ):
+        ahf.load_catalog(type="chat", base_url=server.url, cache_dir=cache_dir)
     assert server.requests[-1].query == {"type": "chat"}
     with pytest.warns(ahf.UnknownValueWarning, match="unknown type 'chat'"):
         assert len(ahf.load_snapshot().aihub.filter(type="chat")) == 0

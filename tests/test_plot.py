@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-import aihubmix_frame as ahf  # noqa: E402
-from aihubmix_frame.placeholders import free_price_mask, placeholder_price_mask  # noqa: E402
+import aihubmix_frame as ahf
+from aihubmix_frame.placeholders import free_price_mask, placeholder_price_mask
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +27,11 @@ def _saved(ax, tmp_path, name):
 
 def _points(ax, kind=None):
     """Offsets of the model scatters (gid models:<kind>:<category>), sorted."""
-    found = [c.get_offsets() for c in ax.collections
-             if (c.get_gid() or "").startswith("models:" + (f"{kind}:" if kind else ""))]
+    found = [
+        c.get_offsets()
+        for c in ax.collections
+        if (c.get_gid() or "").startswith("models:" + (f"{kind}:" if kind else ""))
+    ]
     return np.array(sorted(map(tuple, np.concatenate(found)))) if found else np.empty((0, 2))
 
 
@@ -45,8 +48,9 @@ def test_price_map_draws_every_priced_model_where_its_prices_are(snapshot, tmp_p
     # Placeholder and free models are their own collections, x and hollow.
     assert len(_points(ax, "placeholder")) == int((placeholder_price_mask(snapshot) & priced).sum()) > 0
     assert len(_points(ax, "free")) == int((free_price_mask(snapshot) & priced).sum()) > 0
-    legend_texts = [t.get_text() for legend in [ax.get_legend(), *ax.artists] if legend is not None
-                    for t in legend.get_texts()]
+    legend_texts = [
+        t.get_text() for legend in [ax.get_legend(), *ax.artists] if legend is not None for t in legend.get_texts()
+    ]
     assert any("placeholder" in t for t in legend_texts) and any("free" in t for t in legend_texts)
     assert any("price 0" in t for t in legend_texts)
     assert "USD per 1M tokens" in ax.get_xlabel() and "USD per 1M tokens" in ax.get_ylabel()
@@ -82,8 +86,10 @@ def test_context_map_plots_price_against_context(snapshot, tmp_path):
 
 
 def _bars(ax):
-    widths = {part: [p.get_width() for p in ax.patches if p.get_gid() == f"cost:{part}"]
-              for part in ("input", "cache", "output")}
+    widths = {
+        part: [p.get_width() for p in ax.patches if p.get_gid() == f"cost:{part}"]
+        for part in ("input", "cache", "output")
+    }
     return {k: np.array(v) for k, v in widths.items()}
 
 
@@ -93,7 +99,9 @@ def test_cost_bars_stack_input_cache_and_output_of_cheapest(snapshot, tmp_path):
     _saved(ax, tmp_path, "cost_bars")
     bars = _bars(ax)
     assert np.allclose(bars["input"], costs["input_cost_usd"].to_numpy(dtype=float))
-    assert np.allclose(bars["cache"], (costs["cache_read_cost_usd"] + costs["cache_write_cost_usd"]).to_numpy(dtype=float))
+    assert np.allclose(
+        bars["cache"], (costs["cache_read_cost_usd"] + costs["cache_write_cost_usd"]).to_numpy(dtype=float)
+    )
     assert np.allclose(bars["output"], costs["output_cost_usd"].to_numpy(dtype=float))
     assert np.allclose(bars["input"] + bars["cache"] + bars["output"], costs["total_cost_usd"].to_numpy(dtype=float))
     assert [t.get_text() for t in ax.get_yticklabels()] == costs["model_id"].tolist()
@@ -110,14 +118,22 @@ def test_cost_bars_take_the_cost_table_and_the_accessor_form(snapshot):
 
 
 def test_cost_bars_sum_a_costed_log_and_a_summary_per_model(snapshot):
-    log = pd.DataFrame({"model_id": ["gpt-4o", "gpt-5", "gpt-4o", "no-such-model"],
-                        "timestamp": pd.to_datetime(["2026-07-01", "2026-07-01", "2026-07-02", "2026-07-02"]),
-                        "input_tokens": [10_000, 20_000, 30_000, 5], "output_tokens": [1_000, 2_000, 3_000, 5],
-                        "cache_read_tokens": [5_000, 0, 10_000, 0]})
+    log = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o", "gpt-5", "gpt-4o", "no-such-model"],
+            "timestamp": pd.to_datetime(["2026-07-01", "2026-07-01", "2026-07-02", "2026-07-02"]),
+            "input_tokens": [10_000, 20_000, 30_000, 5],
+            "output_tokens": [1_000, 2_000, 3_000, 5],
+            "cache_read_tokens": [5_000, 0, 10_000, 0],
+        }
+    )
     with pytest.warns(ahf.UnknownModelWarning):
         costed = ahf.estimate_cost(snapshot, log, cache_read_tokens="cache_read_tokens")
-    by_model = costed.dropna(subset=["total_cost_usd"]).groupby("model_id")[
-        ["input_cost_usd", "cache_read_cost_usd", "output_cost_usd", "total_cost_usd"]].sum()
+    by_model = (
+        costed.dropna(subset=["total_cost_usd"])
+        .groupby("model_id")[["input_cost_usd", "cache_read_cost_usd", "output_cost_usd", "total_cost_usd"]]
+        .sum()
+    )
     by_model = by_model.sort_values("total_cost_usd", ascending=False)  # logs: largest spend first
     for table in (costed, ahf.summarize_cost(costed, freq="D")):
         ax = ahf.plot.cost_bars(table)
@@ -177,7 +193,9 @@ def test_feature_matrix_shows_each_models_features_and_truncates(snapshot, tmp_p
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert [t.get_text() for t in ax.get_yticklabels()] == claude["model_id"].tolist()
     assert np.array_equal(drawn[:, labels.index("thinking")].astype(bool), claude["has_thinking"].to_numpy(dtype=bool))
-    assert np.array_equal(drawn[:, labels.index("in: image")].astype(bool), claude["accepts_image"].to_numpy(dtype=bool))
+    assert np.array_equal(
+        drawn[:, labels.index("in: image")].astype(bool), claude["accepts_image"].to_numpy(dtype=bool)
+    )
     ax = snapshot.aihub.plot.feature_matrix(max_models=10)
     assert len(ax.get_yticklabels()) == 10 and "first 10 of 804" in ax.get_title()
     with pytest.raises(ValueError, match="max_models"):

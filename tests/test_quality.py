@@ -15,8 +15,14 @@ from aihubmix_frame.errors import FieldValueWarning
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
-BASE = {"types": "llm", "features": "thinking", "input_modalities": "text", "max_output": 1000,
-        "context_length": 8000, "pricing": {"input": 1, "output": 2}}
+BASE = {
+    "types": "llm",
+    "features": "thinking",
+    "input_modalities": "text",
+    "max_output": 1000,
+    "context_length": 8000,
+    "pricing": {"input": 1, "output": 2},
+}
 
 
 def model(model_id: str, **fields) -> dict:
@@ -28,47 +34,113 @@ def model(model_id: str, **fields) -> dict:
 
 #: check -> (records that must be reported as ``flagged``, records that must not be).
 CASES = {
-    "tools_vs_function_calling": ([model("flagged", features="tools"), model("flagged", features="function_calling")],
-                                  [model("clean", features="tools,function_calling")]),
-    "reasoning_vs_thinking": ([model("flagged", reasoning=False), model("flagged", features="tools", reasoning=True)],
-                              [model("clean", reasoning=True), model("clean", features="", reasoning=None)]),
-    "tool_call_vs_features": ([model("flagged", tool_call=True), model("flagged", features="tools", tool_call=False)],
-                              [model("clean", features="function_calling", tool_call=True)]),
-    "cache_read_not_cheaper": ([model("flagged", pricing={"input": 1, "output": 2, "cache_read": 1})],
-                               [model("clean", pricing={"input": 1, "output": 2, "cache_read": 0.1}),
-                                model("clean", pricing={"input": 0, "output": 0, "cache_read": 0})]),
-    "cache_write_below_input": ([model("flagged", pricing={"input": 1, "output": 2, "cache_write": 0.5})],
-                                [model("clean", pricing={"input": 1, "output": 2, "cache_write": 1.25})]),
-    "placeholder_price": ([model("flagged", types="video", pricing={"input": 2, "output": 0})],
-                          [model("clean", types="llm", pricing={"input": 2, "output": 0})]),
-    "free_model": ([model("flagged", pricing={"input": 0, "output": 0})],
-                   [model("clean", pricing={"input": 0, "output": 1})]),
+    "tools_vs_function_calling": (
+        [model("flagged", features="tools"), model("flagged", features="function_calling")],
+        [model("clean", features="tools,function_calling")],
+    ),
+    "reasoning_vs_thinking": (
+        [model("flagged", reasoning=False), model("flagged", features="tools", reasoning=True)],
+        [model("clean", reasoning=True), model("clean", features="", reasoning=None)],
+    ),
+    "tool_call_vs_features": (
+        [model("flagged", tool_call=True), model("flagged", features="tools", tool_call=False)],
+        [model("clean", features="function_calling", tool_call=True)],
+    ),
+    "cache_read_not_cheaper": (
+        [model("flagged", pricing={"input": 1, "output": 2, "cache_read": 1})],
+        [
+            model("clean", pricing={"input": 1, "output": 2, "cache_read": 0.1}),
+            model("clean", pricing={"input": 0, "output": 0, "cache_read": 0}),
+        ],
+    ),
+    "cache_write_below_input": (
+        [model("flagged", pricing={"input": 1, "output": 2, "cache_write": 0.5})],
+        [model("clean", pricing={"input": 1, "output": 2, "cache_write": 1.25})],
+    ),
+    "placeholder_price": (
+        [model("flagged", types="video", pricing={"input": 2, "output": 0})],
+        [model("clean", types="llm", pricing={"input": 2, "output": 0})],
+    ),
+    "free_model": (
+        [model("flagged", pricing={"input": 0, "output": 0})],
+        [model("clean", pricing={"input": 0, "output": 1})],
+    ),
     "output_cheaper_than_input": ([model("flagged", pricing={"input": 2, "output": 1})], [model("clean")]),
     "max_output_unknown": ([model("flagged", max_output=0)], [model("clean")]),
-    "max_output_not_below_context": ([model("flagged", max_output=8000), model("flagged", max_output=9000)],
-                                     [model("clean"), model("clean", max_output=0)]),
-    "case_twin": ([model("flagged"), model("FLAGGED")], [model("clean"), model("Clean", pricing={"input": 9, "output": 9})]),
-    "case_twin_price": ([model("flagged"), model("FLAGGED", pricing={"input": 9, "output": 9})],
-                        [model("clean"), model("CLEAN")]),
+    "max_output_not_below_context": (
+        [model("flagged", max_output=8000), model("flagged", max_output=9000)],
+        [model("clean"), model("clean", max_output=0)],
+    ),
+    "case_twin": (
+        [model("flagged"), model("FLAGGED")],
+        [model("clean"), model("Clean", pricing={"input": 9, "output": 9})],
+    ),
+    "case_twin_price": (
+        [model("flagged"), model("FLAGGED", pricing={"input": 9, "output": 9})],
+        [model("clean"), model("CLEAN")],
+    ),
     "empty_types": ([model("flagged", types="")], [model("clean")]),
     "empty_features": ([model("flagged", features=" ， ")], [model("clean")]),
     "empty_input_modalities": ([model("flagged", input_modalities="")], [model("clean")]),
     "unknown_type": ([model("flagged", types="llm,hologram")], [model("clean", types="ocr,t2t")]),
-    "unknown_feature": ([model("flagged", features="thinking,telepathy")], [model("clean", features="tool,reasoning")]),
+    "unknown_feature": (
+        [model("flagged", features="thinking,telepathy")],
+        [model("clean", features="tool,reasoning")],
+    ),
     "deprecated": ([model("flagged", retire_stage="deprecated")], [model("clean", retire_stage=None)]),
     "tiers_not_increasing": (
-        [model("flagged", pricing={"input": 1, "output": 2, "tiers": [{"input": 0.5, "tier": {"size": 1000}}]}),
-         model("flagged", pricing={"input": 1, "output": 2, "tiers": [{"input": 3, "tier": {"size": 1000}},
-                                                                      {"input": 2, "tier": {"size": 2000}}]}),
-         model("flagged", pricing={"input": 1, "output": 2, "tiers": [{"input": 2, "tier": {"size": 1000}},
-                                                                      {"input": 3, "tier": {"size": 1000}}]})],
-        [model("clean", pricing={"input": 1, "output": 2, "tiers": [{"input": 2, "output": 3, "tier": {"size": 1000}},
-                                                                    {"input": 3, "tier": {"size": 2000}}]})]),
-    "variant_of_unlisted": ([model("flagged", variant_of="nowhere")], [model("clean", variant_of="base"), model("base")]),
-    "variant_of_loop": ([model("flagged", variant_of="FLAGGED"), model("FLAGGED", variant_of="flagged"),
-                         model("flagged-self", variant_of="flagged-self")],
-                        [model("clean", variant_of="base"), model("base")]),
-    "unreadable_value": ([model("flagged", release_date="2026-02-30")], [model("clean", release_date="2026-02-28")]),
+        [
+            model(
+                "flagged",
+                pricing={"input": 1, "output": 2, "tiers": [{"input": 0.5, "tier": {"size": 1000}}]},
+            ),
+            model(
+                "flagged",
+                pricing={
+                    "input": 1,
+                    "output": 2,
+                    "tiers": [{"input": 3, "tier": {"size": 1000}}, {"input": 2, "tier": {"size": 2000}}],
+                },
+            ),
+            model(
+                "flagged",
+                pricing={
+                    "input": 1,
+                    "output": 2,
+                    "tiers": [{"input": 2, "tier": {"size": 1000}}, {"input": 3, "tier": {"size": 1000}}],
+                },
+            ),
+        ],
+        [
+            model(
+                "clean",
+                pricing={
+                    "input": 1,
+                    "output": 2,
+                    "tiers": [
+                        {"input": 2, "output": 3, "tier": {"size": 1000}},
+                        {"input": 3, "tier": {"size": 2000}},
+                    ],
+                },
+            )
+        ],
+    ),
+    "variant_of_unlisted": (
+        [model("flagged", variant_of="nowhere")],
+        [model("clean", variant_of="base"), model("base")],
+    ),
+    "variant_of_loop": (
+        [
+            model("flagged", variant_of="FLAGGED"),
+            model("FLAGGED", variant_of="flagged"),
+            model("flagged-self", variant_of="flagged-self"),
+        ],
+        [model("clean", variant_of="base"), model("base")],
+    ),
+    "unreadable_value": (
+        [model("flagged", release_date="2026-02-30")],
+        [model("clean", release_date="2026-02-28")],
+    ),
 }
 
 
@@ -128,7 +200,15 @@ def test_selection_by_severity_and_check_and_bad_names(snapshot):
 FEATURE_ALIASES = {"tool": "tools", "tool_calling": "function_calling", "reasoning": "thinking"}
 TYPE_ALIASES = {"t2t": "llm", "t2i": "image_generation", "t2v": "video", "reranking": "rerank"}
 KNOWN_TYPES = {"llm", "image_generation", "video", "tts", "stt", "embedding", "rerank", "ocr", "search"}
-KNOWN_FEATURES = {"thinking", "tools", "function_calling", "web", "deepsearch", "long_context", "structured_outputs"}
+KNOWN_FEATURES = {
+    "thinking",
+    "tools",
+    "function_calling",
+    "web",
+    "deepsearch",
+    "long_context",
+    "structured_outputs",
+}
 
 
 def tokens(text, aliases=None):

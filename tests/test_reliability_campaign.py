@@ -28,8 +28,14 @@ def campaign_module():
 @pytest.fixture(scope="module")
 def figures():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.reliability", "--scale", "small", "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.reliability", "--scale", "small", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     found = json.loads(done.stdout)
     assert done.returncode == (1 if found["problems"] else 0)
@@ -44,8 +50,17 @@ def test_fuzzed_payloads_give_frames_or_library_errors(figures):
 
 def test_every_fault_kind_is_survived(figures):
     faults = figures["faults"]
-    for kind in ("gzip_bomb", "trickle", "echo_key", "redirect_login", "server down", "cache: garbage file",
-                 "cache: folder is a file", "history: symlink loop", "history: tampered metadata"):
+    for kind in (
+        "gzip_bomb",
+        "trickle",
+        "echo_key",
+        "redirect_login",
+        "server down",
+        "cache: garbage file",
+        "cache: folder is a file",
+        "history: symlink loop",
+        "history: tampered metadata",
+    ):
         assert kind in faults
     unsurvived = {name: f["failures"] for name, f in faults.items() if f["survived"] != f["injected"]}
     assert not unsurvived
@@ -73,12 +88,20 @@ def test_pricing_memory_is_measured(figures):
 def test_the_secret_scan_finds_the_key_in_every_form(tmp_path):
     campaign = campaign_module()
     secret = campaign.SECRET.encode()
-    planted = {"raw.sqlite": b"x" + secret + b"y", "b64.sqlite-wal": base64.b64encode(b"Bearer " + secret),
-               "shifted.parquet": base64.b64encode(b"{\"k\": \"" + secret + b"\"}"), "clean.log": b"nothing here"}
+    planted = {
+        "raw.sqlite": b"x" + secret + b"y",
+        "b64.sqlite-wal": base64.b64encode(b"Bearer " + secret),
+        "shifted.parquet": base64.b64encode(b'{"k": "' + secret + b'"}'),
+        "clean.log": b"nothing here",
+    }
     for name, data in planted.items():
         (tmp_path / name).write_bytes(data)
     found = campaign.scan_for_secrets(tmp_path)
-    assert found["files"] == 4 and sorted(found["where"]) == ["b64.sqlite-wal", "raw.sqlite", "shifted.parquet"]
+    assert found["files"] == 4 and sorted(found["where"]) == [
+        "b64.sqlite-wal",
+        "raw.sqlite",
+        "shifted.parquet",
+    ]
 
 
 def test_the_table_is_written_between_the_markers(tmp_path, monkeypatch):

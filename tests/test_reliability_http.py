@@ -92,8 +92,15 @@ def test_the_client_repr_never_shows_the_key():
 
 # --- the good copy is sacred ------------------------------------------------------------------------
 
-BAD_BODIES = ["invalid_record", "empty_data", "deep_json", "huge_price", "lone_surrogate", "login_page",
-              "redirect_login"]
+BAD_BODIES = [
+    "invalid_record",
+    "empty_data",
+    "deep_json",
+    "huge_price",
+    "lone_surrogate",
+    "login_page",
+    "redirect_login",
+]
 
 
 @pytest.mark.parametrize("kind", BAD_BODIES)
@@ -189,8 +196,13 @@ def test_a_corrupt_cache_file_is_moved_aside_and_loading_goes_on(server, cache_d
     data = path.read_bytes()
     for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         companion.unlink(missing_ok=True)
-    path.write_bytes({"garbage": b"this is not sqlite " * 500, "truncated": data[: len(data) // 3],
-                      "zeroed header": b"\0" * 100 + data[100:]}[damage])
+    path.write_bytes(
+        {
+            "garbage": b"this is not sqlite " * 500,
+            "truncated": data[: len(data) // 3],
+            "zeroed header": b"\0" * 100 + data[100:],
+        }[damage]
+    )
     with pytest.warns(ahf.CacheWarning, match=str(path)):
         frame = load(server)
     assert source(frame) == "network" and len(frame) == 804
@@ -219,8 +231,10 @@ def test_a_cache_folder_that_is_a_file_is_bypassed(server, tmp_path):
     assert source(offline) == "snapshot"
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root reads and writes a mode-000 folder anyway; the file-is-a-folder case covers it")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root reads and writes a mode-000 folder anyway; the file-is-a-folder case covers it",
+)
 def test_an_unreadable_cache_folder_is_bypassed(server, tmp_path):  # pragma: no cover - needs non-root
     folder = tmp_path / "locked-out"
     folder.mkdir(mode=0)
@@ -247,8 +261,8 @@ def test_a_write_lock_held_by_another_process_is_waited_for_a_bounded_time(serve
         started = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fresh = load(server, force_refresh=True)   # must write: waits, then goes on without the cache
-            offline = load(server, offline=True)       # reads: WAL readers are not blocked
+            fresh = load(server, force_refresh=True)  # must write: waits, then goes on without the cache
+            offline = load(server, offline=True)  # reads: WAL readers are not blocked
         assert time.monotonic() - started < 60, "bounded, not the holder's 120 s"
         assert source(fresh) == "network" and len(fresh) == 804 and len(offline) == 804
         assert any(issubclass(w.category, ahf.CacheWarning) and "locked" in str(w.message) for w in caught)
@@ -271,9 +285,19 @@ def test_cli_cache_clear_and_info_on_a_corrupt_file(cache_dir):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"garbage" * 1000)
     env = {**os.environ, "AIHUBMIX_CACHE_DIR": str(cache_dir)}
-    info = subprocess.run([sys.executable, "-m", "aihubmix_frame", "cache", "info"], capture_output=True,
-                          text=True, env=env, timeout=120)
+    info = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "cache", "info"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert info.returncode == 0 and "problem:" in info.stdout and "Traceback" not in info.stderr
-    cleared = subprocess.run([sys.executable, "-m", "aihubmix_frame", "cache", "clear"], capture_output=True,
-                             text=True, env=env, timeout=120)
+    cleared = subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", "cache", "clear"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert cleared.returncode == 0 and "Traceback" not in cleared.stderr, cleared.stderr

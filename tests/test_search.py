@@ -38,7 +38,7 @@ def test_typo_sonet_finds_every_sonnet_before_anything_else():
     assert len(sonnets) >= 5
     hits = SNAPSHOT.aihub.search("sonet", limit=None)
     assert set(sonnets) <= set(hits["model_id"])
-    assert set(hits["model_id"].iloc[:len(sonnets)]) == set(sonnets)
+    assert set(hits["model_id"].iloc[: len(sonnets)]) == set(sonnets)
 
 
 @pytest.mark.parametrize("text", ["claude opus", "Claude-Opus", "opus claude", "claude_opus"])
@@ -48,28 +48,29 @@ def test_words_and_separators_do_not_matter(text):
     assert set(hits["model_id"]) == set(family)
 
 
-@pytest.mark.parametrize("text, first", [
-    ("deepsek r1", "DeepSeek-R1"),
-    ("GPT-4o", "gpt-4o"),
-    ("embeding 3", "embedding-3"),
-    ("wizard coder", "WizardLM/WizardCoder-Python-34B-V1.0"),
-    ("llama3 8b 8192 (33)", "llama3-8b-8192(33)"),
-])
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("deepsek r1", "DeepSeek-R1"),
+        ("GPT-4o", "gpt-4o"),
+        ("embeding 3", "embedding-3"),
+        ("wizard coder", "WizardLM/WizardCoder-Python-34B-V1.0"),
+        ("llama3 8b 8192 (33)", "llama3-8b-8192(33)"),
+    ],
+)
 def test_typos_and_special_characters(text, first):
     assert SNAPSHOT.aihub.search(text)["model_id"].iloc[0] == first
 
 
 def test_ids_that_differ_only_in_separators_tie_in_server_order():
     hits = SNAPSHOT.aihub.search("claude-3-haiku@20240307", limit=2)
-    assert hits["model_id"].tolist() == [i for i in IDS if i.startswith("claude-3-haiku") and
-                                         i.endswith("20240307")]
+    assert hits["model_id"].tolist() == [i for i in IDS if i.startswith("claude-3-haiku") and i.endswith("20240307")]
     assert hits["score"].tolist() == [100.0, 100.0]
 
 
 def test_model_name_and_description_are_searched():
     named = SNAPSHOT[SNAPSHOT["model_name"] == "Kimi For Coding (free)"]
-    assert SNAPSHOT.aihub.search("Kimi For Coding (free)", limit=1)["model_id"].iloc[0] == \
-        named["model_id"].iloc[0]
+    assert SNAPSHOT.aihub.search("Kimi For Coding (free)", limit=1)["model_id"].iloc[0] == named["model_id"].iloc[0]
     # A word found only in descriptions still finds models, ranked under id/name matches.
     only_desc = SNAPSHOT.aihub.search("multilingual", limit=None)
     assert len(only_desc) > 0
@@ -120,15 +121,18 @@ def test_blank_text_is_an_error(text):
         SNAPSHOT.aihub.search(text)
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    (dict(text=None), TypeError),
-    (dict(text=5), TypeError),
-    (dict(text="gpt", limit=0), ValueError),
-    (dict(text="gpt", limit=-1), ValueError),
-    (dict(text="gpt", limit=True), TypeError),
-    (dict(text="gpt", limit=2.5), TypeError),
-    (dict(text="gpt", min_score=101), ValueError),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(text=None), TypeError),
+        (dict(text=5), TypeError),
+        (dict(text="gpt", limit=0), ValueError),
+        (dict(text="gpt", limit=-1), ValueError),
+        (dict(text="gpt", limit=True), TypeError),
+        (dict(text="gpt", limit=2.5), TypeError),
+        (dict(text="gpt", min_score=101), ValueError),
+    ],
+)
 def test_bad_arguments(kwargs, error):
     with pytest.raises(error):
         SNAPSHOT.aihub.search(**kwargs)
@@ -151,11 +155,12 @@ def test_every_exact_id_is_found_first_or_tied_first(model_id, transform):
 
 
 def test_rapidfuzz_is_imported_only_when_searching():
-    code = ("import sys, aihubmix_frame as ahf; df = ahf.load_snapshot(); "
-            "df.aihub.filter(type='llm'); assert 'rapidfuzz' not in sys.modules; "
-            "df.aihub.search('gpt'); assert 'rapidfuzz' in sys.modules; print('ok')")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "import sys, aihubmix_frame as ahf; df = ahf.load_snapshot(); "
+        "df.aihub.filter(type='llm'); assert 'rapidfuzz' not in sys.modules; "
+        "df.aihub.search('gpt'); assert 'rapidfuzz' in sys.modules; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 
@@ -164,8 +169,9 @@ def test_rapidfuzz_is_imported_only_when_searching():
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aihubmix_frame", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_search_table():
@@ -187,8 +193,10 @@ def test_cli_search_json_with_filters_matches_the_api():
     assert [r["score"] for r in rows] == expected["score"].tolist()
 
 
-@pytest.mark.parametrize("args, message", [(["search", "  "], "nothing to search for"),
-                                           (["search", "gpt", "--limit", "0"], "limit must be")])
+@pytest.mark.parametrize(
+    "args, message",
+    [(["search", "  "], "nothing to search for"), (["search", "gpt", "--limit", "0"], "limit must be")],
+)
 def test_cli_search_errors_are_clear(args, message):
     done = run_cli(*args)
     assert done.returncode == 2

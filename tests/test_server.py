@@ -30,7 +30,7 @@ def test_envelope_and_cache_headers(server, snapshot_payload):
     assert server.requests[-1].body_bytes == len(response.content)
 
 
-@pytest.mark.parametrize("form", ['{etag}', 'W/{etag}', '"other", {etag}', '*'])
+@pytest.mark.parametrize("form", ["{etag}", "W/{etag}", '"other", {etag}', "*"])
 def test_matching_if_none_match_gives_304_without_body(server, form):
     etag = get(server).headers["ETag"]
     response = get(server, headers={"If-None-Match": form.format(etag=etag)})
@@ -78,8 +78,14 @@ PARITY_CASES = [
     {"sort_by": "coding"},
     {"sort_by": "coding", "sort_order": "desc", "type": "llm"},
     {"sort_by": "order", "sort_order": "desc", "features": "web"},
-    {"type": "llm", "modalities": "text,image", "features": "thinking", "model": "gpt",
-     "sort_by": "context_length", "sort_order": "desc"},
+    {
+        "type": "llm",
+        "modalities": "text,image",
+        "features": "thinking",
+        "model": "gpt",
+        "sort_by": "context_length",
+        "sort_order": "desc",
+    },
 ]
 
 
@@ -105,26 +111,56 @@ def test_parity_on_ties_missing_values_and_odd_records():
     records = [
         {"model_id": "a", "types": "llm", "context_length": 8000, "pricing": {"input": 1, "output": 1}},
         {"model_id": "b-coder", "types": ["t2t"], "context_length": 0, "pricing": {"input": 1, "output": 2}},
-        {"model_id": "c", "types": "llm,search", "context_length": "8000", "pricing": {"input": 0.5, "output": 1}},
-        {"model_id": "d", "model_name": "Codestral mini", "types": "", "features": "reasoning",
-         "pricing": {"input": 2, "output": 2}},
-        {"model_id": "E", "types": "llm", "context_length": 4000, "features": "tool_calling，web",
-         "pricing": {"input": 1, "output": 0}},
+        {
+            "model_id": "c",
+            "types": "llm,search",
+            "context_length": "8000",
+            "pricing": {"input": 0.5, "output": 1},
+        },
+        {
+            "model_id": "d",
+            "model_name": "Codestral mini",
+            "types": "",
+            "features": "reasoning",
+            "pricing": {"input": 2, "output": 2},
+        },
+        {
+            "model_id": "E",
+            "types": "llm",
+            "context_length": 4000,
+            "features": "tool_calling，web",
+            "pricing": {"input": 1, "output": 0},
+        },
     ]
     frame = ahf.catalog_to_frame(records)
-    for params in [{"sort_by": key, "sort_order": order} for key in
-                   ("model_ratio", "context_length", "coding", "order") for order in ("asc", "desc")] + [
-            {"type": "llm"}, {"features": "thinking"}, {"features": "function_calling,web"}, {"model": "e"}]:
+    for params in [
+        {"sort_by": key, "sort_order": order}
+        for key in ("model_ratio", "context_length", "coding", "order")
+        for order in ("asc", "desc")
+    ] + [{"type": "llm"}, {"features": "thinking"}, {"features": "function_calling,web"}, {"model": "e"}]:
         assert [r["model_id"] for r in query_records(records, params)] == local_query(frame, params), params
     # ties keep catalog order in both directions; missing context (0 / absent) always last
-    assert [r["model_id"] for r in query_records(records, {"sort_by": "context_length", "sort_order": "desc"})] \
-        == ["a", "c", "E", "b-coder", "d"]
+    assert [r["model_id"] for r in query_records(records, {"sort_by": "context_length", "sort_order": "desc"})] == [
+        "a",
+        "c",
+        "E",
+        "b-coder",
+        "d",
+    ]
 
 
-@pytest.mark.parametrize("params", [
-    {"type": "lmm"}, {"features": "flying"}, {"modalities": "smell"}, {"type": "llm,nonsense"},
-    {"sort_by": "price"}, {"sort_order": "up"}, {"sort_by": "coding", "sort_order": "sideways"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "lmm"},
+        {"features": "flying"},
+        {"modalities": "smell"},
+        {"type": "llm,nonsense"},
+        {"sort_by": "price"},
+        {"sort_order": "up"},
+        {"sort_by": "coding", "sort_order": "sideways"},
+    ],
+)
 def test_invalid_values_answer_400_and_the_local_side_warns_or_refuses(server, snapshot, params):
     response = get(server, params=params)
     assert response.status_code == 400
@@ -137,8 +173,10 @@ def test_invalid_values_answer_400_and_the_local_side_warns_or_refuses(server, s
         assert hits == (local_query(snapshot, {"type": "llm"}) if params == {"type": "llm,nonsense"} else [])
     else:
         with pytest.raises(ValueError):  # a sort key or order the frame cannot apply
-            local_query(snapshot, {"sort_by": "order", **params} if "sort_order" in params and "sort_by" not in params
-                        else params)
+            local_query(
+                snapshot,
+                {"sort_by": "order", **params} if "sort_order" in params and "sort_by" not in params else params,
+            )
 
 
 def test_repeated_and_empty_parameters(server, snapshot):
@@ -258,12 +296,26 @@ def test_custom_payload_and_repr():
         CatalogServer({"nope": 1})
 
 
-@pytest.mark.parametrize("needle", ["i", "I", "İ", "ı", "k", "\u212a", "ß", "SS", "ẞ", "ſ", "σ", "ς",
-                                    "ΐ", "\u1fd3", "ﬅ", "ǅ", "Ǆ", "stra"])
+@pytest.mark.parametrize(
+    "needle",
+    ["i", "I", "İ", "ı", "k", "\u212a", "ß", "SS", "ẞ", "ſ", "σ", "ς", "ΐ", "\u1fd3", "ﬅ", "ǅ", "Ǆ", "stra"],
+)
 def test_model_substring_is_python_lower_on_both_sides(needle):
     """The rule is `needle.lower() in model_id.lower()`, on the server and in the vectorised filter."""
-    ids = ["İstanbul", "ılık", "Kelvin\u212a", "straße", "STRASSE", "ſtraẞe", "ΣΟΦΙΑ-ς", "ΐ-model",
-           "\u1fd3-model", "ﬆ-model", "ǆ-model", "plain"]
+    ids = [
+        "İstanbul",
+        "ılık",
+        "Kelvin\u212a",
+        "straße",
+        "STRASSE",
+        "ſtraẞe",
+        "ΣΟΦΙΑ-ς",
+        "ΐ-model",
+        "\u1fd3-model",
+        "ﬆ-model",
+        "ǆ-model",
+        "plain",
+    ]
     records = [{"model_id": model_id} for model_id in ids]
     frame = ahf.catalog_to_frame(records)
     served = [r["model_id"] for r in query_records(records, {"model": needle})]

@@ -15,10 +15,19 @@ import pytest
 import requests
 
 import aihubmix_frame.testing as testing
-from aihubmix_frame.testing import CATALOG_PATH, FAULT_KINDS, FAULT_OPTIONS, LOGIN_PATH, MOVED_PATH, CatalogServer
+from aihubmix_frame.testing import (
+    CATALOG_PATH,
+    FAULT_KINDS,
+    FAULT_OPTIONS,
+    LOGIN_PATH,
+    MOVED_PATH,
+    CatalogServer,
+)
 
-RECORDS = [{"model_id": "gpt-x", "types": "llm", "pricing": {"input": 1.25, "output": 10}},
-           {"model_id": "img-y", "types": "image_generation", "pricing": {"input": 2, "output": 0}}]
+RECORDS = [
+    {"model_id": "gpt-x", "types": "llm", "pricing": {"input": 1.25, "output": 10}},
+    {"model_id": "img-y", "types": "image_generation", "pricing": {"input": 2, "output": 0}},
+]
 KEY = "sk-fault-test-0123456789"
 MIB = 1 << 20
 
@@ -82,21 +91,24 @@ def test_every_fault_kind_and_option_is_in_the_docstring_table():
     assert set(FAULT_KINDS) == set(FAULT_OPTIONS)
 
 
-@pytest.mark.parametrize("kind, options, error, match", [
-    ("teapot", {}, ValueError, "unknown fault kind 'teapot'; valid kinds: redirect"),
-    ("redirect", {"status": 303}, ValueError, "status must be one of 301, 302, 307, 308"),
-    ("redirect", {"to": "http://example.com"}, ValueError, "loopback"),
-    ("redirect", {"to": 42}, TypeError, "CatalogServer or a base URL"),
-    ("gzip_bomb", {"mb": 10_000}, ValueError, "mb must be between"),
-    ("gzip_bomb", {"content": "lead"}, ValueError, "'json' or 'zeros'"),
-    ("deep_json", {"depth": 2}, ValueError, "depth must be between"),
-    ("deep_json", {"depth": 10.5}, TypeError, "depth must be an int"),
-    ("trickle", {"seconds": 3600}, ValueError, "seconds must be between"),
-    ("retry_after", {"value": "1\r\nSet-Cookie: x"}, ValueError, "one-line string"),
-    ("invalid_record", {"record": object()}, TypeError, "not JSON serializable"),
-    ("empty_data", {"size": 1}, TypeError, "unknown option"),
-    ("echo_key", {"status": 403}, ValueError, "401, 500, 200"),
-])
+@pytest.mark.parametrize(
+    "kind, options, error, match",
+    [
+        ("teapot", {}, ValueError, "unknown fault kind 'teapot'; valid kinds: redirect"),
+        ("redirect", {"status": 303}, ValueError, "status must be one of 301, 302, 307, 308"),
+        ("redirect", {"to": "http://example.com"}, ValueError, "loopback"),
+        ("redirect", {"to": 42}, TypeError, "CatalogServer or a base URL"),
+        ("gzip_bomb", {"mb": 10_000}, ValueError, "mb must be between"),
+        ("gzip_bomb", {"content": "lead"}, ValueError, "'json' or 'zeros'"),
+        ("deep_json", {"depth": 2}, ValueError, "depth must be between"),
+        ("deep_json", {"depth": 10.5}, TypeError, "depth must be an int"),
+        ("trickle", {"seconds": 3600}, ValueError, "seconds must be between"),
+        ("retry_after", {"value": "1\r\nSet-Cookie: x"}, ValueError, "one-line string"),
+        ("invalid_record", {"record": object()}, TypeError, "not JSON serializable"),
+        ("empty_data", {"size": 1}, TypeError, "unknown option"),
+        ("echo_key", {"status": 403}, ValueError, "401, 500, 200"),
+    ],
+)
 def test_bad_kinds_and_options_are_refused_when_armed(small, kind, options, error, match):
     with pytest.raises(error, match=match):
         small.fault_next(kind, **options)
@@ -116,7 +128,15 @@ def test_faults_queue_in_order_apply_to_the_catalog_path_only_and_reset_clears_t
     assert [get(small).json()["data"] for _ in range(2)] == [[], []]
     assert get(small).headers["Content-Type"].startswith("text/html")
     assert len(get(small).json()["data"]) == 2  # all served: back to normal
-    assert [r.fault for r in small.requests] == ["fail", None, None, "empty_data", "empty_data", "login_page", None]
+    assert [r.fault for r in small.requests] == [
+        "fail",
+        None,
+        None,
+        "empty_data",
+        "empty_data",
+        "login_page",
+        None,
+    ]
     small.fault_next("empty_data", n=5)
     small.reset()
     assert small.pending_faults == [] and len(get(small).json()["data"]) == 2
@@ -156,15 +176,16 @@ def test_redirect_to_another_path_on_the_same_server(small, status):
     assert followed.status_code == 200 and [r["model_id"] for r in followed.json()["data"]] == ["gpt-x"]
     assert [urlsplit(r.url).path for r in followed.history] == [CATALOG_PATH]
     assert [(r.path, r.status, r.fault) for r in small.requests[-2:]] == [
-        (CATALOG_PATH, status, "redirect"), (MOVED_PATH, 200, None)]
+        (CATALOG_PATH, status, "redirect"),
+        (MOVED_PATH, 200, None),
+    ]
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_redirect_to_another_server_logs_the_headers_that_server_received(small, status):
     with CatalogServer([{"model_id": "elsewhere", "types": "llm"}]) as other:
         small.fault_next("redirect", status=status, to=other)
-        moved = get(small, params={"type": "llm"}, allow_redirects=False,
-                    headers={"Authorization": f"Bearer {KEY}"})
+        moved = get(small, params={"type": "llm"}, allow_redirects=False, headers={"Authorization": f"Bearer {KEY}"})
         assert moved.status_code == status
         assert moved.headers["Location"] == f"{other.url}{CATALOG_PATH}?type=llm"
         assert small.requests[-1].header("Authorization") == f"Bearer {KEY}"
@@ -174,7 +195,11 @@ def test_redirect_to_another_server_logs_the_headers_that_server_received(small,
         followed = get(small, params={"type": "llm"}, headers={"Authorization": f"Bearer {KEY}", "X-Trace": "t1"})
         assert [r["model_id"] for r in followed.json()["data"]] == ["elsewhere"]
         received = other.requests[-1]
-        assert (received.path, received.query, received.header("X-Trace")) == (CATALOG_PATH, {"type": "llm"}, "t1")
+        assert (received.path, received.query, received.header("X-Trace")) == (
+            CATALOG_PATH,
+            {"type": "llm"},
+            "t1",
+        )
         assert received.header("Authorization") is None  # requests drops it when the port changes
 
         # A client that forwards the header to the Location: the second host's log records it.
@@ -244,7 +269,11 @@ def test_gzip_bomb_is_small_on_the_wire_and_inflates_to_the_configured_size(smal
     else:
         payload = json.loads(inflated)
         assert payload["success"] is True and len(payload["data"]) > 50_000
-        assert payload["data"][0] == {"model_id": "filler", "types": "llm", "pricing": {"input": 1, "output": 1}}
+        assert payload["data"][0] == {
+            "model_id": "filler",
+            "types": "llm",
+            "pricing": {"input": 1, "output": 1},
+        }
     assert small.requests[-1].body_bytes == len(body)
 
 

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
-import aihubmix_frame as ahf  # noqa: E402
+import aihubmix_frame as ahf
 
 
 def _picker(frame, plot=False, **kwargs):
@@ -35,10 +35,12 @@ def test_model_picker_follows_every_control(snapshot):
     picker.model.value = "gpt"
     expected = snapshot.aihub.filter(type="llm", features="thinking,tools", modalities="image", model="gpt")
     assert picker.result["model_id"].tolist() == expected["model_id"].tolist()
-    assert seen == [len(snapshot.aihub.filter(type="llm")),
-                    len(snapshot.aihub.filter(type="llm", features="thinking,tools")),
-                    len(snapshot.aihub.filter(type="llm", features="thinking,tools", modalities="image")),
-                    len(expected)]
+    assert seen == [
+        len(snapshot.aihub.filter(type="llm")),
+        len(snapshot.aihub.filter(type="llm", features="thinking,tools")),
+        len(snapshot.aihub.filter(type="llm", features="thinking,tools", modalities="image")),
+        len(expected),
+    ]
 
     picker.sort_by.value = "model_ratio"
     ranked = expected.aihub.sort("model_ratio")
@@ -55,15 +57,35 @@ def test_model_picker_follows_every_control(snapshot):
 
 
 def test_model_picker_takes_initial_values_and_recomputes_once(snapshot):
-    picker = _picker(snapshot, type="llm", features="thinking", modalities=["image"], model="claude",
-                     min_context=100_000, max_input_price=10.0, include_free=False,
-                     sort_by="context_length", sort_order="desc", rows=5)
+    picker = _picker(
+        snapshot,
+        type="llm",
+        features="thinking",
+        modalities=["image"],
+        model="claude",
+        min_context=100_000,
+        max_input_price=10.0,
+        include_free=False,
+        sort_by="context_length",
+        sort_order="desc",
+        rows=5,
+    )
     assert picker.recomputes == 1
-    expected = snapshot.aihub.filter(type="llm", features="thinking", modalities="image", model="claude",
-                                     min_context=100_000, max_input_price=10.0, include_free=False
-                                     ).aihub.sort("context_length", order="desc")
+    expected = snapshot.aihub.filter(
+        type="llm",
+        features="thinking",
+        modalities="image",
+        model="claude",
+        min_context=100_000,
+        max_input_price=10.0,
+        include_free=False,
+    ).aihub.sort("context_length", order="desc")
     assert picker.result["model_id"].tolist() == expected["model_id"].tolist() and len(expected) > 0
-    assert (picker.type.value, picker.features.value, picker.sort_order.value) == ("llm", ("thinking",), "desc")
+    assert (picker.type.value, picker.features.value, picker.sort_order.value) == (
+        "llm",
+        ("thinking",),
+        "desc",
+    )
     seen = []
     picker.on_change(seen.append)
     with picker.hold():
@@ -84,8 +106,9 @@ def test_model_picker_refuses_initial_values_the_catalog_lacks(snapshot):
 
 
 def test_model_picker_code_and_query_reproduce_the_result(snapshot):
-    picker = _picker(snapshot, type="llm", features="tools", max_input_price=2.0, min_context=64_000,
-                     include_free=False)
+    picker = _picker(
+        snapshot, type="llm", features="tools", max_input_price=2.0, min_context=64_000, include_free=False
+    )
     df = snapshot  # noqa: F841 - the name .code refers to
     assert eval(picker.code, {"df": snapshot})["model_id"].tolist() == picker.result["model_id"].tolist()
     assert picker.query.apply(snapshot)["model_id"].tolist() == picker.result["model_id"].tolist()
@@ -116,7 +139,7 @@ def test_model_picker_formats_units_and_lists_and_shows_one_page(snapshot):
     assert "gpt-4o" in shown and "$2.50 / 1M" in shown and "$10.00 / 1M" in shown
     assert f"{int(row['context_length'].iloc[0]):,} tokens" in shown
     assert "[" not in re.sub(r"<[^>]+>", "", shown)  # lists as text, never ['llm']
-    assert "llm" in shown and "thinking, tools" in picker.table.value or "tools" in picker.table.value
+    assert ("llm" in shown and "thinking, tools" in picker.table.value) or "tools" in picker.table.value
     assert picker.picked.value == "gpt-4o" and len(picker.picked.options) == 7
     position = picker.result["model_id"].tolist().index("gpt-4o")
     assert picker.page.value == position // 7 + 1
@@ -203,11 +226,14 @@ def test_model_picker_price_map_follows_the_filters(snapshot):
     picker = _picker(snapshot, plot=True, type="llm", features="thinking")
     first = picker.plot.value
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    drawn = np.concatenate([c.get_offsets() for c in picker.plot_figure.axes[0].collections
-                            if (c.get_gid() or "").startswith("models:")])
+    drawn = np.concatenate(
+        [c.get_offsets() for c in picker.plot_figure.axes[0].collections if (c.get_gid() or "").startswith("models:")]
+    )
     priced = picker.result.dropna(subset=["input_usd_per_1m", "output_usd_per_1m"])
     assert len(drawn) == len(priced)
-    assert sorted(drawn[:, 0][drawn[:, 0] > 1e-3]) == sorted(priced["input_usd_per_1m"][priced["input_usd_per_1m"] > 1e-3].astype(float))
+    assert sorted(drawn[:, 0][drawn[:, 0] > 1e-3]) == sorted(
+        priced["input_usd_per_1m"][priced["input_usd_per_1m"] > 1e-3].astype(float)
+    )
     picker.model.value = "claude"
     assert picker.plot.value != first and picker.plotted["model_id"].tolist() == picker.result["model_id"].tolist()
 
@@ -243,12 +269,24 @@ def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
     assert (explorer.result["total_cost_usd"] > 0).all()
     explorer.requests.value = 1000
     per_request = snapshot.aihub.cheapest(10, 50_000, 2_000, 40_000, type="llm", include_free=False)
-    assert explorer.result["total_cost_usd"].round(9).tolist() == (per_request["total_cost_usd"] * 1000).round(9).tolist()
+    assert (
+        explorer.result["total_cost_usd"].round(9).tolist() == (per_request["total_cost_usd"] * 1000).round(9).tolist()
+    )
 
     explorer.modalities.value = ("image",)
     explorer.min_context.value = 200_000
-    narrowed = snapshot.aihub.cheapest(10, 50_000, 2_000, 40_000, 0, 1000, type="llm", include_free=False,
-                                       modalities="image", min_context=200_000)
+    narrowed = snapshot.aihub.cheapest(
+        10,
+        50_000,
+        2_000,
+        40_000,
+        0,
+        1000,
+        type="llm",
+        include_free=False,
+        modalities="image",
+        min_context=200_000,
+    )
     assert explorer.result["model_id"].tolist() == narrowed["model_id"].tolist() and len(narrowed) > 0
 
 
@@ -257,8 +295,10 @@ def test_cost_explorer_bars_show_the_result(snapshot):
     explorer.include_free.value = False
     ax = explorer.plot_figure.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == explorer.result["model_id"].tolist()
-    widths = sum(np.array([p.get_width() for p in ax.patches if p.get_gid() == f"cost:{part}"])
-                 for part in ("input", "cache", "output"))
+    widths = sum(
+        np.array([p.get_width() for p in ax.patches if p.get_gid() == f"cost:{part}"])
+        for part in ("input", "cache", "output")
+    )
     assert np.allclose(widths, explorer.result["total_cost_usd"].to_numpy(dtype=float))
     assert explorer.plot.value[:4] == b"\x89PNG"
 

@@ -44,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     # --- live catalog: serve, cache ---
     serve = commands.add_parser("serve", help="serve the catalog API on 127.0.0.1 (demos, notebooks)")
     serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (0 = any free port)")
-    serve.add_argument("--payload", default=None,
-                       help="JSON file with the catalog envelope to serve (default: the bundled snapshot)")
+    serve.add_argument(
+        "--payload",
+        default=None,
+        help="JSON file with the catalog envelope to serve (default: the bundled snapshot)",
+    )
     serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age in seconds")
     serve.set_defaults(handler=cmd_serve)
     cache = commands.add_parser("cache", help="inspect or clear the HTTP cache")
@@ -69,14 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="a local price history: snapshots, or one model's prices")
     history.add_argument("folder", metavar="FOLDER")
-    history.add_argument("--model", metavar="ID", dest="model_id",
-                         help="price history of this exact (case-sensitive) model id")
-    history.add_argument("--record", action="store_true",
-                         help="first record the current catalog (if it changed since the last snapshot)")
+    history.add_argument(
+        "--model", metavar="ID", dest="model_id", help="price history of this exact (case-sensitive) model id"
+    )
+    history.add_argument(
+        "--record",
+        action="store_true",
+        help="first record the current catalog (if it changed since the last snapshot)",
+    )
     add_source_arguments(history)
     history.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    history.set_defaults(handler=cmd_history, type=None, modalities=None, features=None, model=None,
-                         sort=None, order="asc")
+    history.set_defaults(
+        handler=cmd_history, type=None, modalities=None, features=None, model=None, sort=None, order="asc"
+    )
     return parser
 
 

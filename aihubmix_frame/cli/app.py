@@ -15,12 +15,17 @@ __all__ = ["add_app_parser", "cmd_app", "voila_argv"]
 def add_app_parser(commands: Any) -> None:
     """Register ``app`` on the ``aihubmix-frame`` subcommands."""
     app = commands.add_parser(
-        "app", help="serve the model picker, cost explorer and price map as a web page (Voilà)",
+        "app",
+        help="serve the model picker, cost explorer and price map as a web page (Voilà)",
         description="Serve the catalog explorer (aihubmix_frame/apps/app.ipynb) with Voilà on 127.0.0.1. "
-                    "Needs the app extra: pip install 'aihubmix-frame[app]'.")
+        "Needs the app extra: pip install 'aihubmix-frame[app]'.",
+    )
     app.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
-    app.add_argument("--offline", action="store_true",
-                     help="use the bundled snapshot (default: the live catalog, with its cache and fallbacks)")
+    app.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the bundled snapshot (default: the live catalog, with its cache and fallbacks)",
+    )
     app.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     app.set_defaults(handler=cmd_app)
 

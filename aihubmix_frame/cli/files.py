@@ -38,8 +38,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     catalog_file_format(args.file, writing=True)  # a bad name fails before anything is fetched
     if os.path.isdir(args.file):
-        raise IsADirectoryError(f"cannot write {args.file!r}: it is a folder; pass a file name such as "
-                                f"{os.path.join(args.file, 'catalog.parquet')!r}")
+        raise IsADirectoryError(
+            f"cannot write {args.file!r}: it is a folder; pass a file name such as "
+            f"{os.path.join(args.file, 'catalog.parquet')!r}"
+        )
     folder = os.path.dirname(args.file) or "."
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"the folder {folder!r} does not exist; create it first")
@@ -56,8 +58,7 @@ def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
     import json
 
     if fmt == "json":
-        out.write(json_text(json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")))
-                  + "\n")
+        out.write(json_text(json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))) + "\n")
     elif fmt == "table" and frame.empty:
         out.write("(nothing to show)\n")
     elif fmt == "table":
@@ -75,9 +76,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     changes = diff_catalogs(old, new)
     _write_changes(changes, args.format, sys.stdout)
     counts = diff_counts(changes)
-    print(f"{len(old)} -> {len(new)} models: {counts['added']} added, {counts['removed']} removed, "
-          f"{counts['changed']} changed ({counts['field_changes']} field changes); prices in "
-          f"{schema.PRICE_UNIT}", file=sys.stderr)
+    print(
+        f"{len(old)} -> {len(new)} models: {counts['added']} added, {counts['removed']} removed, "
+        f"{counts['changed']} changed ({counts['field_changes']} field changes); prices in "
+        f"{schema.PRICE_UNIT}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -90,19 +94,23 @@ def cmd_history(args: argparse.Namespace) -> int:
         frame = load_for_cli(args)
         if not is_api_fetch(frame) and not args.offline:
             # the network path fell back to the bundled snapshot: that is not a new price observation
-            print("the catalog came from the bundled snapshot, not the API; nothing recorded "
-                  "(pass --offline to record the snapshot itself)", file=sys.stderr)
+            print(
+                "the catalog came from the bundled snapshot, not the API; nothing recorded "
+                "(pass --offline to record the snapshot itself)",
+                file=sys.stderr,
+            )
         else:
             try:
                 path = history.record(frame)
             except OSError as exc:
-                raise OSError(f"cannot record in the history folder {args.folder!r}: "
-                              f"{reason(exc) if exc.errno else exc}") from None
-            print(f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
-                  file=sys.stderr)
+                raise OSError(
+                    f"cannot record in the history folder {args.folder!r}: {reason(exc) if exc.errno else exc}"
+                ) from None
+            print(
+                f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
+                file=sys.stderr,
+            )
     table = history.price_history(args.model_id) if args.model_id is not None else history.summary()
     _write_changes(table, args.format, sys.stdout)
     print(f"{len(history)} snapshots in {args.folder}; prices in {schema.PRICE_UNIT}", file=sys.stderr)
     return 0
-
-

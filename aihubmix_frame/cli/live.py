@@ -26,9 +26,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.start()
     except OSError as exc:
         raise ValueError(f"cannot listen on 127.0.0.1:{args.port} ({exc}); try --port 0") from None
-    print(f"serving {len(server.records)} models at {server.url}/api/v1/models "
-          f"(legacy {server.url}/v1/models); pass --base-url {server.url} or set "
-          f"AIHUBMIX_BASE_URL={server.url}. Ctrl-C stops.", flush=True)
+    print(
+        f"serving {len(server.records)} models at {server.url}/api/v1/models "
+        f"(legacy {server.url}/v1/models); pass --base-url {server.url} or set "
+        f"AIHUBMIX_BASE_URL={server.url}. Ctrl-C stops.",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)
@@ -47,8 +50,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
     folder = Path(cache_info(cache_dir=args.cache_dir)["path"]).parent
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"the cache folder {str(folder)!r} is a file; pass --cache-dir FOLDER or set "
-                                 "AIHUBMIX_CACHE_DIR to a folder")
+        raise NotADirectoryError(
+            f"the cache folder {str(folder)!r} is a file; pass --cache-dir FOLDER or set AIHUBMIX_CACHE_DIR to a folder"
+        )
     if args.action == "clear":
         removed = clear_cache(cache_dir=args.cache_dir)
         print(f"removed {removed} cached response(s) from {cache_info(cache_dir=args.cache_dir)['path']}")
@@ -61,5 +65,3 @@ def cmd_cache(args: argparse.Namespace) -> int:
     if info.get("problem"):
         print(f"problem: {info['problem']} (run `aihubmix-frame cache clear` to start a new cache)")
     return 0
-
-

@@ -17,9 +17,21 @@ import pandas as pd
 from .. import schema
 from ..query import QUERY_PARAMETERS, SORT_PARAMETERS, CatalogQuery
 
-__all__ = ["TABLE_COLUMNS", "add_filter_arguments", "add_source_arguments", "query_from_args", "load_for_cli",
-           "describe_source", "render_table", "write_frame", "flat_text", "escape_controls", "json_text",
-           "port_number", "reason"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "add_filter_arguments",
+    "add_source_arguments",
+    "query_from_args",
+    "load_for_cli",
+    "describe_source",
+    "render_table",
+    "write_frame",
+    "flat_text",
+    "escape_controls",
+    "json_text",
+    "port_number",
+    "reason",
+]
 
 
 #: Columns of the human-readable table and their headers (units in the header).
@@ -59,8 +71,11 @@ def json_text(value, *, indent: int | None = 1) -> str:
     >>> print(json_text(["a\x1b", "b\x9b"], indent=None))
     ["a\u001b", "b\u009b"]
     """
-    return re.sub("[\x7f-\x9f]", lambda match: f"\\u{ord(match[0]):04x}",
-                  json.dumps(value, ensure_ascii=False, indent=indent))
+    return re.sub(
+        "[\x7f-\x9f]",
+        lambda match: f"\\u{ord(match[0]):04x}",
+        json.dumps(value, ensure_ascii=False, indent=indent),
+    )
 
 
 def port_number(text: str) -> int:
@@ -81,29 +96,62 @@ def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) 
     group.add_argument("--modalities", help="comma list of input modalities, all required, e.g. text,image")
     group.add_argument("--features", help="comma list of features, all required, e.g. thinking,tools")
     group.add_argument("--model", help="case-insensitive substring of the model id")
-    group.add_argument("--min-context", type=int, default=None, metavar="TOKENS",
-                       help="context window of at least TOKENS (unknown windows never match)")
-    group.add_argument("--min-output", type=int, default=None, metavar="TOKENS",
-                       help="max output of at least TOKENS (unknown limits never match)")
-    group.add_argument("--max-input-price", type=float, default=None, metavar="USD",
-                       help="input price of at most USD per 1M tokens (missing prices never match)")
-    group.add_argument("--max-output-price", type=float, default=None, metavar="USD",
-                       help="output price of at most USD per 1M tokens (missing prices never match)")
-    group.add_argument("--no-free", dest="include_free", action="store_const", const=False, default=None,
-                       help="leave out free models (every price 0 or absent)")
+    group.add_argument(
+        "--min-context",
+        type=int,
+        default=None,
+        metavar="TOKENS",
+        help="context window of at least TOKENS (unknown windows never match)",
+    )
+    group.add_argument(
+        "--min-output",
+        type=int,
+        default=None,
+        metavar="TOKENS",
+        help="max output of at least TOKENS (unknown limits never match)",
+    )
+    group.add_argument(
+        "--max-input-price",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="input price of at most USD per 1M tokens (missing prices never match)",
+    )
+    group.add_argument(
+        "--max-output-price",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="output price of at most USD per 1M tokens (missing prices never match)",
+    )
+    group.add_argument(
+        "--no-free",
+        dest="include_free",
+        action="store_const",
+        const=False,
+        default=None,
+        help="leave out free models (every price 0 or absent)",
+    )
     if sort:
-        group.add_argument("--sort", default=None,
-                           help="model_ratio (input price), context_length, coding, order, or a column")
+        group.add_argument(
+            "--sort",
+            default=None,
+            help="model_ratio (input price), context_length, coding, order, or a column",
+        )
         group.add_argument("--order", default="asc", choices=["asc", "desc"], help="sort order")
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """Where the catalog comes from: network through the cache, or the bundled snapshot."""
     parser.add_argument("--offline", action="store_true", help="use the bundled snapshot only")
-    parser.add_argument("--base-url", default=None,
-                        help="API base URL (default $AIHUBMIX_BASE_URL or https://aihubmix.com)")
-    parser.add_argument("--refresh", action="store_true",
-                        help="revalidate the cached catalog with the server (a 304 if unchanged)")
+    parser.add_argument(
+        "--base-url", default=None, help="API base URL (default $AIHUBMIX_BASE_URL or https://aihubmix.com)"
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="revalidate the cached catalog with the server (a 304 if unchanged)",
+    )
 
 
 def query_from_args(args: argparse.Namespace) -> CatalogQuery:
@@ -122,8 +170,7 @@ def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
     query = query_from_args(args)
     if getattr(args, "offline", False):
         return query.apply(load_snapshot())
-    return load_catalog(query=query, base_url=getattr(args, "base_url", None),
-                        refresh=getattr(args, "refresh", False))
+    return load_catalog(query=query, base_url=getattr(args, "base_url", None), refresh=getattr(args, "refresh", False))
 
 
 def describe_source(frame: pd.DataFrame) -> str:
@@ -132,9 +179,12 @@ def describe_source(frame: pd.DataFrame) -> str:
     if source == "snapshot":
         where = f"bundled snapshot of {provenance.get('snapshot_date')}"
     else:
-        label = {"network": "network", "cache": "HTTP cache",
-                 "revalidated": "HTTP cache, revalidated by the server",
-                 "stale": "stale HTTP cache (the server did not answer properly)"}.get(source, source)
+        label = {
+            "network": "network",
+            "cache": "HTTP cache",
+            "revalidated": "HTTP cache, revalidated by the server",
+            "stale": "stale HTTP cache (the server did not answer properly)",
+        }.get(source, source)
         where = f"{label} ({provenance.get('url') or '?'}, fetched {provenance.get('fetched_at')})"
     return escape_controls(f"{len(frame)} models from the {where}; prices in {schema.PRICE_UNIT}")
 
@@ -148,8 +198,9 @@ def flat_text(frame: pd.DataFrame, *, csv: bool = False) -> pd.DataFrame:
             flat[column] = [",".join(v) if isinstance(v, (list, tuple)) else "" for v in flat[column]]
     for column in flat.columns:
         if flat[column].dtype == object:
-            flat[column] = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                            for v in flat[column]]
+            flat[column] = [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in flat[column]
+            ]
         if flat[column].dtype == object or isinstance(flat[column].dtype, pd.StringDtype):
             flat[column] = flat[column].map(lambda v: escape_controls(v, csv=csv) if isinstance(v, str) else v)
     flat.columns = [escape_controls(c, csv=csv) if isinstance(c, str) else c for c in flat.columns]
@@ -168,8 +219,11 @@ def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) 
         if column in table.columns:
             table[column] = [f"{v:.4g}" if not pd.isna(v) else "-" for v in table[column]]
     table = table.rename(columns=columns)
-    placeholder = placeholder_price_mask(frame) if {"types", *schema.PRICE_COLUMNS[:2]} <= set(frame.columns) \
+    placeholder = (
+        placeholder_price_mask(frame)
+        if {"types", *schema.PRICE_COLUMNS[:2]} <= set(frame.columns)
         else np.zeros(len(frame), dtype=bool)
+    )
     if placeholder.any():
         table["note"] = ["placeholder price" if p else "" for p in placeholder]
     if table.empty:
@@ -209,5 +263,3 @@ def _write(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None
     else:
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
         out.write(json_text(records) + "\n")
-
-

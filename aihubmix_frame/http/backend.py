@@ -99,7 +99,8 @@ class BoundedSQLiteDict(SQLiteDict):
                     if time.monotonic() >= deadline:
                         raise CacheLockedError(
                             f"the HTTP cache {self.db_path} stayed locked by another process for "
-                            f"{self.lock_timeout:g} s; going on without it") from None
+                            f"{self.lock_timeout:g} s; going on without it"
+                        ) from None
                     time.sleep(0.01)
             try:
                 yield
@@ -118,8 +119,14 @@ class CatalogCache(SQLiteCache):
         BaseCache.__init__(self, cache_name=str(db_path), **kwargs)
         skwargs = {"serializer": serializer, **kwargs}
         self.responses = BoundedSQLiteDict(db_path, table_name="responses", lock_timeout=lock_timeout, **skwargs)
-        self.redirects = BoundedSQLiteDict(db_path, table_name="redirects", lock=self.responses._lock,
-                                           lock_timeout=lock_timeout, serializer=None, **kwargs)
+        self.redirects = BoundedSQLiteDict(
+            db_path,
+            table_name="redirects",
+            lock=self.responses._lock,
+            lock_timeout=lock_timeout,
+            serializer=None,
+            **kwargs,
+        )
 
     def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
         cache_key = cache_key or self.create_key(response.request)

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -31,7 +32,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,25 @@ from ..schema import SECRET_NAMES
 from .verdict import ResponseMemo, verdict_of
 
 __all__ = [
-    "CACHE_DIR_ENV", "CACHE_FILE", "DEFAULT_EXPIRE_AFTER", "LOCK_TIMEOUT_ENV", "CATALOG_PATH",
-    "cache_directory", "cache_path", "cache_files", "cached_session", "open_cache", "close_sessions",
-    "last_confirmed", "redaction_list", "store_only_good_catalogs", "sanitize_cache_headers",
-    "is_cached_session", "cache_key_of", "move_aside", "is_corruption",
+    "CACHE_DIR_ENV",
+    "CACHE_FILE",
+    "DEFAULT_EXPIRE_AFTER",
+    "LOCK_TIMEOUT_ENV",
+    "CATALOG_PATH",
+    "cache_directory",
+    "cache_path",
+    "cache_files",
+    "cached_session",
+    "open_cache",
+    "close_sessions",
+    "last_confirmed",
+    "redaction_list",
+    "store_only_good_catalogs",
+    "sanitize_cache_headers",
+    "is_cached_session",
+    "cache_key_of",
+    "move_aside",
+    "is_corruption",
 ]
 
 CACHE_DIR_ENV = "AIHUBMIX_CACHE_DIR"
@@ -64,8 +80,13 @@ CATALOG_PATH = "/api/v1/models"
 #: Proxy-Authorization would slow every cache lookup); our backend redacts any case anyway.
 _MAX_ENUMERATED_LETTERS = 13
 
-_LOGGERS = ("requests_cache", "requests_cache.session", "requests_cache.backends.sqlite",
-            "requests_cache.backends.base", "requests_cache.policy.actions")
+_LOGGERS = (
+    "requests_cache",
+    "requests_cache.session",
+    "requests_cache.backends.sqlite",
+    "requests_cache.backends.base",
+    "requests_cache.policy.actions",
+)
 _sessions: dict[tuple[int, str], Any] = {}
 _sessions_lock = threading.Lock()
 
@@ -218,12 +239,18 @@ def _new_session(path: Path, expire_after: int):
     # journal-mode switch to WAL, which SQLite reports without waiting on busy_timeout: retry.
     for attempt in range(6):
         try:
-            backend = CatalogCache(str(path), lock_timeout=lock_timeout, busy_timeout=busy_ms, wal=True,
-                                   serializer="json")
+            backend = CatalogCache(
+                str(path), lock_timeout=lock_timeout, busy_timeout=busy_ms, wal=True, serializer="json"
+            )
             session = CatalogSession(
-                backend=backend, cache_control=True, expire_after=expire_after, allowable_codes=(200,),
-                allowable_methods=("GET", "HEAD"), stale_if_error=True,
-                ignored_parameters=redaction_list(), filter_fn=store_only_good_catalogs,
+                backend=backend,
+                cache_control=True,
+                expire_after=expire_after,
+                allowable_codes=(200,),
+                allowable_methods=("GET", "HEAD"),
+                stale_if_error=True,
+                ignored_parameters=redaction_list(),
+                filter_fn=store_only_good_catalogs,
             )
             break
         except sqlite3.OperationalError as exc:
@@ -237,8 +264,7 @@ def _new_session(path: Path, expire_after: int):
     return session
 
 
-def cached_session(*, cache_dir: str | os.PathLike | None = None,
-                   expire_after: int = DEFAULT_EXPIRE_AFTER):
+def cached_session(*, cache_dir: str | os.PathLike | None = None, expire_after: int = DEFAULT_EXPIRE_AFTER):
     """The requests-cache session over the SQLite cache in ``cache_dir`` (one per process and file).
 
     ``expire_after`` applies only when the server sends no ``Cache-Control: max-age``. Raises what
@@ -267,13 +293,21 @@ def is_corruption(exc: BaseException) -> bool:
     """Is this the error of a file that is not (or no longer) a usable SQLite database?"""
     text = str(exc).lower()
     return isinstance(exc, sqlite3.DatabaseError) and any(
-        marker in text for marker in ("not a database", "malformed", "corrupt", "file is encrypted",
-                                      "disk image", "no such table"))
+        marker in text
+        for marker in (
+            "not a database",
+            "malformed",
+            "corrupt",
+            "file is encrypted",
+            "disk image",
+            "no such table",
+        )
+    )
 
 
 def move_aside(path: Path) -> Path:
     """Rename a broken cache file (and its WAL companions) to ``<name>.broken-<UTC time>``."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = path.with_name(f"{path.name}.broken-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         source = Path(f"{path}{suffix}")
@@ -290,20 +324,26 @@ def open_cache(*, cache_dir: str | os.PathLike | None = None):
     path = cache_path(cache_dir)
     try:
         return cached_session(cache_dir=cache_dir)
-    except Exception as exc:  # noqa: BLE001 - every fault of the cache file degrades, by design
+    except Exception as exc:
         if is_corruption(exc):
             close_sessions()
             try:
                 moved = move_aside(path)
                 session = cached_session(cache_dir=cache_dir)
-            except Exception as again:  # noqa: BLE001
+            except Exception as again:
                 exc = again
             else:
-                warn(f"the HTTP cache {path} was not a usable SQLite database ({exc}); it was moved to "
-                     f"{moved} and a new cache was started", CacheWarning)
+                warn(
+                    f"the HTTP cache {path} was not a usable SQLite database ({exc}); it was moved to "
+                    f"{moved} and a new cache was started",
+                    CacheWarning,
+                )
                 return session
-        warn(f"the HTTP cache {path} cannot be used ({type(exc).__name__}: {exc}); loading without it. "
-             f"Check the folder, or set {CACHE_DIR_ENV} to another one", CacheWarning)
+        warn(
+            f"the HTTP cache {path} cannot be used ({type(exc).__name__}: {exc}); loading without it. "
+            f"Check the folder, or set {CACHE_DIR_ENV} to another one",
+            CacheWarning,
+        )
         return None
 
 
@@ -313,10 +353,8 @@ def close_sessions() -> None:
         sessions = [s for (pid, _), s in _sessions.items() if pid == os.getpid()]
         _sessions.clear()
     for session in sessions:
-        try:
+        with contextlib.suppress(Exception):
             session.close()
-        except Exception:  # noqa: BLE001 - a broken file must not stop the others from closing
-            pass
 
 
 def last_confirmed(response: Any) -> datetime:
@@ -328,11 +366,11 @@ def last_confirmed(response: Any) -> datetime:
     if date:
         try:
             parsed = parsedate_to_datetime(date)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         except (TypeError, ValueError, IndexError, OverflowError):
             pass
-    created = getattr(response, "created_at", None) or datetime.now(timezone.utc)
-    return created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    created = getattr(response, "created_at", None) or datetime.now(UTC)
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
 
 
 def is_cached_session(session: Any) -> bool:

@@ -70,6 +70,7 @@ def is_cache_fault(exc: BaseException) -> bool:
         trace = trace.tb_next
     return False
 
+
 __all__ = [
     "CatalogClient",
     "fetch_catalog",
@@ -107,8 +108,9 @@ def resolve_base_url(base_url: str | None = None) -> str:
         raise TypeError(f"base_url must be a string such as {DEFAULT_BASE_URL!r}, got {url!r}")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"base_url {url!r} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL!r} "
-                         f"or the URL a CatalogServer prints")
+        raise ValueError(
+            f"base_url {url!r} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL!r} or the URL a CatalogServer prints"
+        )
     return url.strip().rstrip("/")
 
 
@@ -138,9 +140,16 @@ class CatalogClient:
     ('network', 'cache', {'type': 'llm'}, False)
     """
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None, session: Any = None,
-                 timeout: float = DEFAULT_TIMEOUT, retries: int = MAX_RETRIES,
-                 cache_dir: str | os.PathLike[str] | None = None):
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        session: Any = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = MAX_RETRIES,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ):
         self.base_url = resolve_base_url(base_url)
         self.timeout, self.retries = _check_settings(timeout, retries)
         self.cache_dir = cache_dir
@@ -152,8 +161,10 @@ class CatalogClient:
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
-        return (f"CatalogClient(base_url={self.base_url!r}, api_key=<{key}>, timeout={self.timeout}, "
-                f"retries={self.retries})")
+        return (
+            f"CatalogClient(base_url={self.base_url!r}, api_key=<{key}>, timeout={self.timeout}, "
+            f"retries={self.retries})"
+        )
 
     @property
     def session(self) -> Any:
@@ -170,8 +181,11 @@ class CatalogClient:
         from .cache import cache_path
 
         path = getattr(getattr(self._session, "cache", None), "db_path", None) or cache_path(self.cache_dir)
-        warn(f"the HTTP cache {path} failed ({type(exc).__name__}: {self.scrub(str(exc))}); going on "
-             f"without it. Run `aihubmix-frame cache clear` if it keeps happening", CacheWarning)
+        warn(
+            f"the HTTP cache {path} failed ({type(exc).__name__}: {self.scrub(str(exc))}); going on "
+            f"without it. Run `aihubmix-frame cache clear` if it keeps happening",
+            CacheWarning,
+        )
         self._session = plain_session()
 
     def auth_headers(self) -> dict[str, str]:
@@ -184,8 +198,14 @@ class CatalogClient:
     # --- the catalog ---------------------------------------------------------------------------
 
     @accepts_query(bounds=False)
-    def fetch(self, *, query: CatalogQuery, refresh: bool = False, force_refresh: bool = False,
-              offline: bool = False) -> RawCatalog:
+    def fetch(
+        self,
+        *,
+        query: CatalogQuery,
+        refresh: bool = False,
+        force_refresh: bool = False,
+        offline: bool = False,
+    ) -> RawCatalog:
         """``GET /api/v1/models`` through the HTTP cache: the raw JSON envelope and its provenance.
 
         The query's server part goes as query parameters (unknown values warn and are still sent).
@@ -203,7 +223,7 @@ class CatalogClient:
             return exchange.from_cache_only()
         try:
             return exchange.run(refresh=refresh, force_refresh=force_refresh)
-        except Exception as exc:  # noqa: BLE001 - only cache faults are handled; the rest re-raise
+        except Exception as exc:
             if not is_cache_fault(exc):
                 raise
             self.bypass_cache(exc)
@@ -225,22 +245,33 @@ class CatalogClient:
             # The answer depends on the key, and the cache key ignores it: neither read nor store.
             headers["Cache-Control"] = "no-store"
         try:
-            attempt = send(session, url, params=None, headers=headers, timeout=self.timeout,
-                           retries=self.retries, cache_kwargs={})
+            attempt = send(
+                session,
+                url,
+                params=None,
+                headers=headers,
+                timeout=self.timeout,
+                retries=self.retries,
+                cache_kwargs={},
+            )
         finally:
             if own:
                 session.close()
         response = attempt.response
         if response is None:
-            raise OfflineError(f"{attempt.failure} at {public}; the legacy endpoints have no cache or "
-                               "snapshot. Retry later or check base_url and your network.")
+            raise OfflineError(
+                f"{attempt.failure} at {public}; the legacy endpoints have no cache or "
+                "snapshot. Retry later or check base_url and your network."
+            )
         if response.status_code != 200:
             raise status_error(response.status_code, self.scrub(error_message(response)), public)
         try:
             return response.json()
         except ValueError:
-            raise SchemaError(f"{public} answered 200 with a body that is not JSON "
-                              f"({response.headers.get('Content-Type', 'unknown type')}); retry later") from None
+            raise SchemaError(
+                f"{public} answered 200 with a body that is not JSON "
+                f"({response.headers.get('Content-Type', 'unknown type')}); retry later"
+            ) from None
 
 
 class _CatalogExchange:
@@ -262,7 +293,7 @@ class _CatalogExchange:
         try:
             cached = self.session.cache.get_response(cache_key_of(self.session, self.url, self.params))
             verdict = verdict_of(cached, deep=False) if cached is not None else None
-        except Exception as exc:  # noqa: BLE001 - a broken cache is no cached copy
+        except Exception as exc:
             if not is_cache_fault(exc):
                 raise
             self.client.bypass_cache(exc)
@@ -270,40 +301,68 @@ class _CatalogExchange:
             return None
         return (cached, verdict.payload) if verdict is not None and verdict.ok else None
 
-    def _raw(self, response: Any, payload: dict | None, source: str, *, fetched_at: str | None = None,
-             reason: str | None = None, converted: tuple | None = None) -> RawCatalog:
+    def _raw(
+        self,
+        response: Any,
+        payload: dict | None,
+        source: str,
+        *,
+        fetched_at: str | None = None,
+        reason: str | None = None,
+        converted: tuple | None = None,
+    ) -> RawCatalog:
         from .cache import last_confirmed
 
         when = fetched_at or iso_utc(last_confirmed(response))
-        return RawCatalog(source=source, url=self.public, params=dict(self.params),
-                          etag=response.headers.get("ETag"), fetched_at=when, content=response.content,
-                          payload_parsed=payload, reason=reason, converted=converted)
+        return RawCatalog(
+            source=source,
+            url=self.public,
+            params=dict(self.params),
+            etag=response.headers.get("ETag"),
+            fetched_at=when,
+            content=response.content,
+            payload_parsed=payload,
+            reason=reason,
+            converted=converted,
+        )
 
     def _stale(self, cached: Any, payload: dict, reason: str) -> RawCatalog:
         from .cache import last_confirmed
 
         reason = self.client.scrub(reason)
         confirmed = last_confirmed(cached)
-        warn(f"{reason} at {self.public}; using the cached catalog last confirmed by the server "
-             f"{age_text(confirmed)} ago ({iso_utc(confirmed)}). Prices may have changed: retry later, "
-             f"or check base_url and your network.", StaleCatalogWarning)
+        warn(
+            f"{reason} at {self.public}; using the cached catalog last confirmed by the server "
+            f"{age_text(confirmed)} ago ({iso_utc(confirmed)}). Prices may have changed: retry later, "
+            f"or check base_url and your network.",
+            StaleCatalogWarning,
+        )
         return self._raw(cached, payload, "stale", reason=f"{reason} at {self.public}")
 
     def from_cache_only(self) -> RawCatalog:
         entry = self._cached()
         if entry is None:
-            raise OfflineError(f"offline=True and no cached catalog for {self.params or 'no filters'}; "
-                               "load it once online, or use load_snapshot()", reason="offline")
+            raise OfflineError(
+                f"offline=True and no cached catalog for {self.params or 'no filters'}; "
+                "load it once online, or use load_snapshot()",
+                reason="offline",
+            )
         cached, payload = entry
         return self._raw(cached, payload, "stale" if cached.is_expired else "cache")
 
     def run(self, *, refresh: bool, force_refresh: bool) -> RawCatalog:
         from .cache import is_cached_session
 
-        cache_kwargs = ({"refresh": refresh, "force_refresh": force_refresh}
-                        if is_cached_session(self.session) else {})
-        attempt = send(self.session, self.url, params=self.params, headers=self.client.auth_headers(),
-                       timeout=self.client.timeout, retries=self.client.retries, cache_kwargs=cache_kwargs)
+        cache_kwargs = {"refresh": refresh, "force_refresh": force_refresh} if is_cached_session(self.session) else {}
+        attempt = send(
+            self.session,
+            self.url,
+            params=self.params,
+            headers=self.client.auth_headers(),
+            timeout=self.client.timeout,
+            retries=self.client.retries,
+            cache_kwargs=cache_kwargs,
+        )
         last, response, failure = attempt.last, attempt.response, attempt.failure
         if last is not None and 400 <= last.status < 500 and last.status not in RETRY_STATUSES:
             raise status_error(last.status, self.client.scrub(last.message), self.public)
@@ -320,12 +379,18 @@ class _CatalogExchange:
                 # A cached copy comes back after a request only when that request failed
                 # (stale_if_error): it had expired, or refresh=True asked to revalidate it.
                 revalidatable = bool(response.headers.get("ETag") or response.headers.get("Last-Modified"))
-                asked_server = (response.is_expired or ((refresh or force_refresh) and revalidatable)
-                                or (last is not None and last.status != 200))
+                asked_server = (
+                    response.is_expired
+                    or ((refresh or force_refresh) and revalidatable)
+                    or (last is not None and last.status != 200)
+                )
                 if not asked_server:
                     return self._raw(response, verdict.payload, "cache")
-                reason = (last.describe() if last is not None
-                          else "the server did not answer (connection failed or timed out)")
+                reason = (
+                    last.describe()
+                    if last is not None
+                    else "the server did not answer (connection failed or timed out)"
+                )
                 return self._stale(response, verdict.payload, reason)
             if not force_refresh:
                 # An unreadable entry (a damaged row, another program's cache): drop it, ask again.
@@ -336,8 +401,13 @@ class _CatalogExchange:
             if response.status_code == 200:
                 verdict = verdict_of(response)
                 if verdict.ok:
-                    return self._raw(response, verdict.payload, "network", fetched_at=iso_utc(utc_now()),
-                                     converted=verdict.converted)
+                    return self._raw(
+                        response,
+                        verdict.payload,
+                        "network",
+                        fetched_at=iso_utc(utc_now()),
+                        converted=verdict.converted,
+                    )
                 self._forget_bad_entry()
                 failure = f"the server answered 200 with {verdict.problem}"
             elif 400 <= response.status_code < 500 and response.status_code not in RETRY_STATUSES:
@@ -349,9 +419,11 @@ class _CatalogExchange:
         reason = self.client.scrub(failure or "the request failed")
         if entry is not None:
             return self._stale(entry[0], entry[1], reason)
-        raise OfflineError(f"{reason} at {self.public}, and there is no cached copy of this query. Retry "
-                           f"later, check base_url and your network, or use load_snapshot().",
-                           reason=f"{reason} at {self.public}")
+        raise OfflineError(
+            f"{reason} at {self.public}, and there is no cached copy of this query. Retry "
+            f"later, check base_url and your network, or use load_snapshot().",
+            reason=f"{reason} at {self.public}",
+        )
 
     def _trusted_cache(self) -> bool:
         from .cache import store_only_good_catalogs
@@ -377,10 +449,19 @@ class _CatalogExchange:
 
 
 @accepts_query(bounds=False)
-def fetch_catalog(*, query: CatalogQuery, base_url: str | None = None, api_key: str | None = None,
-                  session: Any = None, refresh: bool = False, force_refresh: bool = False,
-                  offline: bool = False, timeout: float = DEFAULT_TIMEOUT,
-                  cache_dir: str | os.PathLike[str] | None = None, retries: int = MAX_RETRIES) -> RawCatalog:
+def fetch_catalog(
+    *,
+    query: CatalogQuery,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    session: Any = None,
+    refresh: bool = False,
+    force_refresh: bool = False,
+    offline: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    cache_dir: str | os.PathLike[str] | None = None,
+    retries: int = MAX_RETRIES,
+) -> RawCatalog:
     """``GET /api/v1/models`` through the HTTP cache: :meth:`CatalogClient.fetch` on a one-call client.
 
     >>> import tempfile
@@ -392,6 +473,12 @@ def fetch_catalog(*, query: CatalogQuery, base_url: str | None = None, api_key: 
     >>> first.source, again.source, first.params, len(first.payload["data"]) == len(again.payload["data"])
     ('network', 'cache', {'type': 'llm'}, True)
     """
-    client = CatalogClient(base_url=base_url, api_key=api_key, session=session, timeout=timeout,
-                           retries=retries, cache_dir=cache_dir)
+    client = CatalogClient(
+        base_url=base_url,
+        api_key=api_key,
+        session=session,
+        timeout=timeout,
+        retries=retries,
+        cache_dir=cache_dir,
+    )
     return client.fetch(query=query, refresh=refresh, force_refresh=force_refresh, offline=offline)

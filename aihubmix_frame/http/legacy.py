@@ -13,8 +13,13 @@ __all__ = ["fetch_legacy_models", "fetch_legacy_model", "LEGACY_PATH"]
 LEGACY_PATH = "/v1/models"
 
 
-def fetch_legacy_models(*, api_key: str | None = None, base_url: str | None = None, session: Any = None,
-                        timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+def fetch_legacy_models(
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    session: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict[str, Any]:
     """``GET /v1/models`` (OpenAI list format), uncached: the models your API key can use.
 
     >>> from aihubmix_frame.testing import CatalogServer
@@ -30,8 +35,14 @@ def fetch_legacy_models(*, api_key: str | None = None, base_url: str | None = No
     return body
 
 
-def fetch_legacy_model(model_id: str, *, api_key: str | None = None, base_url: str | None = None,
-                       session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+def fetch_legacy_model(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    session: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict[str, Any]:
     """``GET /v1/models/{model}``: one model in the OpenAI format (the id is URL-quoted).
 
     >>> from aihubmix_frame.testing import CatalogServer

@@ -9,6 +9,7 @@ request's start; a watchdog closes the connection at the deadline, so a blocked 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -19,8 +20,14 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-__all__ = ["BoundedAdapter", "BodyTooLargeError", "DEFAULT_MAX_BYTES", "MAX_BYTES_ENV",
-           "DEFAULT_DEADLINE", "bounded_limits"]
+__all__ = [
+    "BoundedAdapter",
+    "BodyTooLargeError",
+    "DEFAULT_MAX_BYTES",
+    "MAX_BYTES_ENV",
+    "DEFAULT_DEADLINE",
+    "bounded_limits",
+]
 
 #: Largest catalog body accepted, decoded (the real catalog is about 0.4 MB; 32 MB leaves room).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -42,8 +49,9 @@ def bounded_limits(max_bytes: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"the body size limit must be a whole number of bytes, got {value!r} "
-                         f"(max_bytes= or ${MAX_BYTES_ENV})") from None
+        raise ValueError(
+            f"the body size limit must be a whole number of bytes, got {value!r} (max_bytes= or ${MAX_BYTES_ENV})"
+        ) from None
     if number <= 0:
         raise ValueError(f"the body size limit must be positive, got {number}")
     return number
@@ -77,7 +85,9 @@ class BoundedAdapter(HTTPAdapter):
                 raise
             if time.monotonic() - started >= budget:
                 raise requests.Timeout(f"the answer took longer than {budget:g} s in all") from None
-            raise requests.ConnectionError(f"the connection broke while reading the body ({type(exc).__name__})") from None
+            raise requests.ConnectionError(
+                f"the connection broke while reading the body ({type(exc).__name__})"
+            ) from None
         finally:
             watchdog.cancel()
         response._content_consumed = True
@@ -85,16 +95,24 @@ class BoundedAdapter(HTTPAdapter):
 
     def _read(self, response: Any, started: float, budget: float) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes \
-                and not response.headers.get("Content-Encoding"):
-            raise BodyTooLargeError(f"the body is {int(declared):,} bytes, above the limit of "
-                                    f"{self.max_bytes:,} (max_bytes= or ${MAX_BYTES_ENV})")
+        if (
+            declared
+            and declared.isdigit()
+            and int(declared) > self.max_bytes
+            and not response.headers.get("Content-Encoding")
+        ):
+            raise BodyTooLargeError(
+                f"the body is {int(declared):,} bytes, above the limit of "
+                f"{self.max_bytes:,} (max_bytes= or ${MAX_BYTES_ENV})"
+            )
         chunks, size = [], 0
         for chunk in response.raw.stream(_CHUNK, decode_content=True):
             size += len(chunk)
             if size > self.max_bytes:
-                raise BodyTooLargeError(f"the body exceeded the limit of {self.max_bytes:,} bytes (decoded); "
-                                        f"raise it with max_bytes= or ${MAX_BYTES_ENV} if that is expected")
+                raise BodyTooLargeError(
+                    f"the body exceeded the limit of {self.max_bytes:,} bytes (decoded); "
+                    f"raise it with max_bytes= or ${MAX_BYTES_ENV} if that is expected"
+                )
             if time.monotonic() - started > budget:
                 raise requests.Timeout(f"the answer took longer than {budget:g} s in all")
             chunks.append(chunk)
@@ -115,7 +133,5 @@ def _close(response: Any) -> None:
     for sock in sockets:
         if sock is None:
             continue
-        try:
+        with contextlib.suppress(OSError):  # already closed: the read ends anyway
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:  # already closed: the read ends anyway
-            pass

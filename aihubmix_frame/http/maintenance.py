@@ -6,7 +6,15 @@ import os
 import sqlite3
 from typing import Any
 
-from .cache import cache_files, cache_path, cached_session, close_sessions, is_corruption, last_confirmed, move_aside
+from .cache import (
+    cache_files,
+    cache_path,
+    cached_session,
+    close_sessions,
+    is_corruption,
+    last_confirmed,
+    move_aside,
+)
 
 __all__ = ["cache_info", "clear_cache"]
 
@@ -23,15 +31,21 @@ def cache_info(*, cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     (False, 0, None)
     """
     path = cache_path(cache_dir)
-    info: dict[str, Any] = {"path": str(path), "exists": path.exists(), "size_bytes": 0,
-                            "responses": 0, "newest_fetch": None, "problem": None}
+    info: dict[str, Any] = {
+        "path": str(path),
+        "exists": path.exists(),
+        "size_bytes": 0,
+        "responses": 0,
+        "newest_fetch": None,
+        "problem": None,
+    }
     if not path.exists():
         return info
     info["size_bytes"] = sum(p.stat().st_size for p in cache_files(cache_dir))
     try:
         session = cached_session(cache_dir=cache_dir)
         responses = [r for r in session.cache.responses.values() if r is not None]
-    except Exception as exc:  # noqa: BLE001 - report a broken cache, never crash on it
+    except Exception as exc:
         info["problem"] = f"{type(exc).__name__}: {exc}"
         return info
     info["responses"] = len(responses)

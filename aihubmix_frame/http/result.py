@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,12 +25,12 @@ def public_url(url: str) -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso_utc(moment: datetime) -> str:
     """ISO-8601 in UTC, whole seconds."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def age_text(moment: datetime) -> str:
@@ -79,13 +79,20 @@ class RawCatalog:
     @property
     def provenance(self) -> dict[str, Any]:
         """The provenance keys of ``df.attrs["aihubmix"]`` (JSON-serialisable)."""
-        provenance = {"source": self.source, "url": self.url, "params": dict(self.params),
-                      "etag": self.etag, "fetched_at": self.fetched_at}
+        provenance = {
+            "source": self.source,
+            "url": self.url,
+            "params": dict(self.params),
+            "etag": self.etag,
+            "fetched_at": self.fetched_at,
+        }
         if self.reason is not None:
             provenance["fallback_reason"] = self.reason
         return provenance
 
     def __repr__(self) -> str:
         size = f"{len(self.content):,} bytes" if self.content is not None else "parsed"
-        return (f"RawCatalog(source={self.source!r}, url={self.url!r}, params={self.params!r}, "
-                f"etag={self.etag!r}, fetched_at={self.fetched_at!r}, body={size})")
+        return (
+            f"RawCatalog(source={self.source!r}, url={self.url!r}, params={self.params!r}, "
+            f"etag={self.etag!r}, fetched_at={self.fetched_at!r}, body={size})"
+        )

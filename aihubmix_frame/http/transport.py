@@ -5,15 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..errors import APIError, AuthenticationError, NotFoundError
 from .limits import BodyTooLargeError
 
-__all__ = ["Exchange", "Attempt", "send", "status_error", "error_message",
-           "RETRY_STATUSES", "MAX_RETRY_WAIT", "API_KEY_ENV"]
+__all__ = [
+    "Exchange",
+    "Attempt",
+    "send",
+    "status_error",
+    "error_message",
+    "RETRY_STATUSES",
+    "MAX_RETRY_WAIT",
+    "API_KEY_ENV",
+]
 
 API_KEY_ENV = "AIHUBMIX_API_KEY"
 RETRY_STATUSES = (429, 503)
@@ -37,11 +45,11 @@ class Exchange:
                 seconds = float(value)
             except ValueError:
                 try:
-                    seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+                    seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
                 except (TypeError, ValueError):
                     seconds = None
         if seconds is None or seconds != seconds:  # missing, unparseable or NaN
-            seconds = 0.5 * 2 ** attempt
+            seconds = 0.5 * 2**attempt
         return min(max(seconds, 0.0), MAX_RETRY_WAIT)
 
     def describe(self) -> str:
@@ -83,17 +91,31 @@ def status_error(status: int, message: str | None, url: str) -> APIError:
     detail = f": {message}" if message else ""
     if status in (401, 403):
         return AuthenticationError(
-            f"AIHubMix refused the API key (HTTP {status}{detail}) at {url}. Check api_key= or "
-            f"${API_KEY_ENV}.", status=status, url=url)
+            f"AIHubMix refused the API key (HTTP {status}{detail}) at {url}. Check api_key= or ${API_KEY_ENV}.",
+            status=status,
+            url=url,
+        )
     if status == 404:
-        return NotFoundError(f"not found (HTTP 404{detail}) at {url}. Check the model id or base_url.",
-                             status=status, url=url)
-    return APIError(f"AIHubMix answered HTTP {status}{detail} at {url}. Check the request parameters.",
-                    status=status, url=url)
+        return NotFoundError(
+            f"not found (HTTP 404{detail}) at {url}. Check the model id or base_url.", status=status, url=url
+        )
+    return APIError(
+        f"AIHubMix answered HTTP {status}{detail} at {url}. Check the request parameters.",
+        status=status,
+        url=url,
+    )
 
 
-def send(session: Any, url: str, *, params: Mapping[str, str] | None, headers: dict[str, str],
-         timeout: float, retries: int, cache_kwargs: Mapping[str, Any]) -> Attempt:
+def send(
+    session: Any,
+    url: str,
+    *,
+    params: Mapping[str, str] | None,
+    headers: dict[str, str],
+    timeout: float,
+    retries: int,
+    cache_kwargs: Mapping[str, Any],
+) -> Attempt:
     """GET with bounded retries on 429/503 (honouring Retry-After); never raises for HTTP status.
 
     A ``response`` hook records the answers straight from the network: requests-cache replaces a
@@ -114,8 +136,9 @@ def send(session: Any, url: str, *, params: Mapping[str, str] | None, headers: d
     for number in range(retries + 1):
         attempt.exchanges.clear()
         try:
-            attempt.response = session.get(url, params=dict(params or {}), headers=headers, timeout=timeout,
-                                           hooks=hooks, **cache_kwargs)
+            attempt.response = session.get(
+                url, params=dict(params or {}), headers=headers, timeout=timeout, hooks=hooks, **cache_kwargs
+            )
         except requests.Timeout:
             attempt.failure = f"no answer within {timeout} s"
             return attempt

@@ -51,8 +51,9 @@ def _is_filtered(url: str | None) -> bool:
     return any(query.get(name) for name in FILTER_PARAMETERS)
 
 
-def judge_body(content: bytes | None, content_type: str | None = None, *, deep: bool = True,
-               url: str | None = None) -> BodyVerdict:
+def judge_body(
+    content: bytes | None, content_type: str | None = None, *, deep: bool = True, url: str | None = None
+) -> BodyVerdict:
     """The verdict on one body of ``GET /api/v1/models`` (``url``: the request, for its filters).
 
     >>> judge_body(b'{"success": true, "data": [{"model_id": "m"}]}').kind
@@ -92,8 +93,9 @@ def judge_body(content: bytes | None, content_type: str | None = None, *, deep: 
             frame = catalog_to_frame(payload)
     except (AihubmixError, RecursionError) as exc:
         return BodyVerdict("malformed", f"an invalid catalog: {exc}", deep=True)
-    return BodyVerdict("catalog", None, payload, deep=True,
-                       converted=(frame, [(w.message, w.category) for w in caught]))
+    return BodyVerdict(
+        "catalog", None, payload, deep=True, converted=(frame, [(w.message, w.category) for w in caught])
+    )
 
 
 class ResponseMemo:
@@ -135,7 +137,11 @@ def verdict_of(response: Any, *, deep: bool = True) -> BodyVerdict:
     if verdict is None or (deep and not verdict.deep):
         headers = getattr(response, "headers", None) or {}
         request = getattr(response, "request", None)
-        verdict = judge_body(getattr(response, "content", None), headers.get("Content-Type"), deep=deep,
-                             url=getattr(request, "url", None) or getattr(response, "url", None))
+        verdict = judge_body(
+            getattr(response, "content", None),
+            headers.get("Content-Type"),
+            deep=deep,
+            url=getattr(request, "url", None) or getattr(response, "url", None),
+        )
         _VERDICTS.set(response, verdict)
     return verdict

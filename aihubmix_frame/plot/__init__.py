@@ -27,8 +27,17 @@ from .features import feature_matrix, feature_table
 from .history import price_history
 from .prices import context_map, price_map
 
-__all__ = ["CatalogPlots", "price_map", "context_map", "cost_bars", "cost_components", "price_history",
-           "feature_matrix", "feature_table", "pyplot"]
+__all__ = [
+    "CatalogPlots",
+    "price_map",
+    "context_map",
+    "cost_bars",
+    "cost_components",
+    "price_history",
+    "feature_matrix",
+    "feature_table",
+    "pyplot",
+]
 
 
 class CatalogPlots:
@@ -49,8 +58,15 @@ class CatalogPlots:
         """Models x features and modalities; see :func:`aihubmix_frame.plot.feature_matrix`."""
         return feature_matrix(self._frame, max_models=max_models, ax=ax)
 
-    def cost_bars(self, costs: pd.DataFrame | None = None, *, top: int = 15, order: str | None = None,
-                  ax: Any = None, **scenario: Any) -> Any:
+    def cost_bars(
+        self,
+        costs: pd.DataFrame | None = None,
+        *,
+        top: int = 15,
+        order: str | None = None,
+        ax: Any = None,
+        **scenario: Any,
+    ) -> Any:
         """Stacked cost bars of ``costs``; without it, of ``df.aihub.cheapest(top, **scenario)``
         (e.g. ``input_tokens=20_000, output_tokens=1_000, type="llm"``). See
         :func:`aihubmix_frame.plot.cost_bars`."""
@@ -60,7 +76,8 @@ class CatalogPlots:
             raise TypeError(f"pass either costs or the request shape {sorted(scenario)}, not both")
         return cost_bars(costs, top=top, order=order, ax=ax)
 
-    def price_history(self, history: Any, model_ids: str | Iterable[str], *, price: str = "input",
-                      ax: Any = None) -> Any:
+    def price_history(
+        self, history: Any, model_ids: str | Iterable[str], *, price: str = "input", ax: Any = None
+    ) -> Any:
         """Prices over time; see :func:`aihubmix_frame.plot.price_history`."""
         return price_history(history, model_ids, price=price, ax=ax)

@@ -9,8 +9,19 @@ import pandas as pd
 
 from .. import schema
 
-__all__ = ["pyplot", "axes_for", "PRICE_LABEL", "USD_LABEL", "TOKENS_LABEL", "log_floor",
-           "category_of", "CATEGORY_LIMIT", "OTHER", "check_catalog", "check_axes"]
+__all__ = [
+    "pyplot",
+    "axes_for",
+    "PRICE_LABEL",
+    "USD_LABEL",
+    "TOKENS_LABEL",
+    "log_floor",
+    "category_of",
+    "CATEGORY_LIMIT",
+    "OTHER",
+    "check_catalog",
+    "check_axes",
+]
 
 PRICE_LABEL = "USD per 1M tokens"
 USD_LABEL = "cost (USD)"
@@ -75,7 +86,7 @@ def category_of(frame: pd.DataFrame, color_by: str) -> tuple[np.ndarray, list[st
     labels = np.array(raw, dtype=object)
     counts = pd.Series(labels).value_counts(sort=True)
     if len(counts) > CATEGORY_LIMIT:
-        kept = list(counts.index[:CATEGORY_LIMIT - 1])
+        kept = list(counts.index[: CATEGORY_LIMIT - 1])
         labels = np.where(np.isin(labels, kept), labels, OTHER)
         return labels, [*kept, OTHER]
     return labels, list(counts.index)

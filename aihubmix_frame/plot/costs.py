@@ -11,14 +11,29 @@ from .axes import USD_LABEL, axes_for
 
 __all__ = ["cost_bars", "cost_components", "COST_PARTS", "REQUIRED_COST_COLUMNS"]
 
-REQUIRED_COST_COLUMNS: tuple[str, ...] = ("input_cost_usd", "cache_read_cost_usd", "cache_write_cost_usd",
-                                          "output_cost_usd", "total_cost_usd")
+REQUIRED_COST_COLUMNS: tuple[str, ...] = (
+    "input_cost_usd",
+    "cache_read_cost_usd",
+    "cache_write_cost_usd",
+    "output_cost_usd",
+    "total_cost_usd",
+)
 #: The three stacked parts, in drawing order, and their colours.
 COST_PARTS: tuple[str, ...] = ("input", "cache", "output")
 _COLORS = {"input": "#4c78a8", "cache": "#72b7b2", "output": "#f58518"}
 #: Columns of summarize_cost / estimate_cost that are not a label.
-_NOT_LABELS = {"period", "timestamp", "note", "rows", "unpriced_rows", "requests", "input_tokens",
-               "output_tokens", "cache_read_tokens", "cache_write_tokens"}
+_NOT_LABELS = {
+    "period",
+    "timestamp",
+    "note",
+    "rows",
+    "unpriced_rows",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+}
 
 
 def _label_column(costs: pd.DataFrame) -> str | None:
@@ -49,8 +64,11 @@ def cost_components(costs: Any, *, top: int = 15, order: str | None = None) -> p
         )
     missing = [c for c in REQUIRED_COST_COLUMNS if c not in costs.columns]
     if missing:
-        hint = (" This looks like a catalog: price it first, e.g. df.aihub.cost(input_tokens=2_000, "
-                "output_tokens=500)." if "input_usd_per_1m" in costs.columns else "")
+        hint = (
+            " This looks like a catalog: price it first, e.g. df.aihub.cost(input_tokens=2_000, output_tokens=500)."
+            if "input_usd_per_1m" in costs.columns
+            else ""
+        )
         raise ValueError(
             f"not a cost table: it lacks {', '.join(missing)}. Pass the output of df.aihub.cost, "
             f"df.aihub.cheapest, ahf.estimate_cost or ahf.summarize_cost.{hint}"
@@ -67,15 +85,20 @@ def cost_components(costs: Any, *, top: int = 15, order: str | None = None) -> p
             "cannot tell the rows of this cost table apart: it has no model_id and no text key column. "
             "Summarize with by='model_id' (or another text column), or pass one row (by=None)"
         )
-    parts = pd.DataFrame({
-        "label": costs[label].astype("string").fillna("(missing)").to_numpy(dtype=object)
-        if label is not None else np.array(["all requests"] * len(costs), dtype=object),
-        "input": costs["input_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
-        "cache": (costs["cache_read_cost_usd"].to_numpy(dtype=float, na_value=np.nan)
-                  + costs["cache_write_cost_usd"].to_numpy(dtype=float, na_value=np.nan)),
-        "output": costs["output_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
-        "total": costs["total_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
-    })
+    parts = pd.DataFrame(
+        {
+            "label": costs[label].astype("string").fillna("(missing)").to_numpy(dtype=object)
+            if label is not None
+            else np.array(["all requests"] * len(costs), dtype=object),
+            "input": costs["input_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
+            "cache": (
+                costs["cache_read_cost_usd"].to_numpy(dtype=float, na_value=np.nan)
+                + costs["cache_write_cost_usd"].to_numpy(dtype=float, na_value=np.nan)
+            ),
+            "output": costs["output_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
+            "total": costs["total_cost_usd"].to_numpy(dtype=float, na_value=np.nan),
+        }
+    )
     priced = ~np.isnan(parts["total"].to_numpy())
     left_out = int((~priced).sum())
     parts = parts[priced]
@@ -110,8 +133,7 @@ def cost_bars(costs: Any, *, top: int = 15, order: str | None = None, ax: Any = 
     left = np.zeros(len(parts))
     for part in COST_PARTS:
         widths = parts[part].to_numpy(dtype=float)
-        bars = ax.barh(positions, widths, left=left, color=_COLORS[part], label=f"{part} cost",
-                       height=0.7)
+        bars = ax.barh(positions, widths, left=left, color=_COLORS[part], label=f"{part} cost", height=0.7)
         for patch in bars.patches:
             patch.set_gid(f"cost:{part}")
         left = left + widths
@@ -119,8 +141,14 @@ def cost_bars(costs: Any, *, top: int = 15, order: str | None = None, ax: Any = 
     ax.invert_yaxis()  # the first row on top
     top_total = float(parts["total"].max()) if len(parts) else 0.0
     for y, total in zip(positions, parts["total"]):
-        ax.annotate(_usd(float(total)), (float(total), y), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=7.5)
+        ax.annotate(
+            _usd(float(total)),
+            (float(total), y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+        )
     ax.set_xlim(0, top_total * 1.18 if top_total > 0 else 1)
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -129,9 +157,17 @@ def cost_bars(costs: Any, *, top: int = 15, order: str | None = None, ax: Any = 
     ax.set_xlabel(USD_LABEL)
     left_out = parts.attrs["left_out"]
     first = "cheapest" if (order or ("asc" if "note" in costs.columns else "desc")) == "asc" else "largest"
-    ax.set_title(f"cost of {len(parts):,} rows (USD), {first} first"
-                 + (f"; {left_out:,} without a price left out" if left_out else ""), fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14 if len(parts) > 3 else -0.3), ncol=3, fontsize=8,
-              frameon=False)
+    ax.set_title(
+        f"cost of {len(parts):,} rows (USD), {first} first"
+        + (f"; {left_out:,} without a price left out" if left_out else ""),
+        fontsize=10,
+    )
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14 if len(parts) > 3 else -0.3),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     ax.grid(True, axis="x", alpha=0.25)
     return ax

@@ -25,8 +25,12 @@ def feature_table(frame: pd.DataFrame) -> pd.DataFrame:
     if "output_modalities" in frame.columns and frame["output_modalities"].notna().any():
         for modality in schema.OUTPUT_MODALITIES:
             columns[f"out: {modality}"] = np.array(
-                [isinstance(cell, (list, tuple, np.ndarray)) and modality in list(cell)
-                 for cell in frame["output_modalities"].astype(object)], dtype=bool)
+                [
+                    isinstance(cell, (list, tuple, np.ndarray)) and modality in list(cell)
+                    for cell in frame["output_modalities"].astype(object)
+                ],
+                dtype=bool,
+            )
     return pd.DataFrame(columns, index=pd.Index(frame["model_id"].astype(str).tolist(), name="model_id"))
 
 
@@ -43,18 +47,23 @@ def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, ax: Any = None)
         raise ValueError("feature_matrix: the frame has no models; loosen the filter")
     table = feature_table(frame.iloc[: int(max_models)])
     ax = axes_for(ax, (min(3 + 0.42 * table.shape[1], 12), min(2 + 0.22 * len(table), 16)))
-    ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto",
-              interpolation="nearest")
+    ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(table.shape[1]), labels=list(table.columns), rotation=60, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(table)), labels=list(table.index), fontsize=7 if len(table) > 30 else 8)
     ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(table) + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=0.8)
     ax.tick_params(which="minor", length=0)
-    note = (f"first {len(table)} of {len(frame):,} models (filter the frame, or pass max_models=)"
-            if len(frame) > len(table) else f"{len(table)} models")
+    note = (
+        f"first {len(table)} of {len(frame):,} models (filter the frame, or pass max_models=)"
+        if len(frame) > len(table)
+        else f"{len(table)} models"
+    )
     ax.set_title(f"features and modalities: {note}", fontsize=10)
     served = any(c.startswith("out: ") for c in table.columns)
-    ax.set_xlabel("feature / input modality (in:) / output modality (out:)" if served else
-                  "feature / input modality (in:); output modalities not served for these models")
+    ax.set_xlabel(
+        "feature / input modality (in:) / output modality (out:)"
+        if served
+        else "feature / input modality (in:); output modalities not served for these models"
+    )
     return ax

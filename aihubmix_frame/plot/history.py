@@ -29,8 +29,10 @@ def price_history(history: Any, model_ids: str | Iterable[str], *, price: str = 
     ``history.price_history``). Returns the Axes.
     """
     if not hasattr(history, "price_history") or not hasattr(history, "snapshots"):
-        raise ValueError(f"price_history takes a CatalogHistory, got {type(history).__name__}; "
-                         "build one with ahf.CatalogHistory(folder)")
+        raise ValueError(
+            f"price_history takes a CatalogHistory, got {type(history).__name__}; "
+            "build one with ahf.CatalogHistory(folder)"
+        )
     if price not in PRICE_KINDS:
         raise ValueError(f"price must be one of {', '.join(PRICE_KINDS)}, got {price!r}")
     ids = [model_ids] if isinstance(model_ids, str) else list(model_ids)
@@ -46,8 +48,14 @@ def price_history(history: Any, model_ids: str | Iterable[str], *, price: str = 
         values = series[column].to_numpy(dtype=float, na_value=np.nan).tolist()
         if end is not None and times and end > times[-1]:
             times, values = [*times, end], [*values, values[-1]]
-        line, = ax.plot(times, values, drawstyle="steps-post", marker="o", markevery=list(range(len(series))),
-                        label=model_id)
+        (line,) = ax.plot(
+            times,
+            values,
+            drawstyle="steps-post",
+            marker="o",
+            markevery=list(range(len(series))),
+            label=model_id,
+        )
         line.set_gid(f"history:{model_id}")
     ax.set_xlabel("snapshot time (UTC)")
     ax.set_ylabel(f"{price.replace('_', ' ')} price ({PRICE_LABEL})")

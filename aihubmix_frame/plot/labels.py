@@ -9,12 +9,17 @@ __all__ = ["place_labels", "merge_same_points"]
 
 # Offsets in points, tried in order until a label overlaps no label placed before it: close to the
 # point first, then rings further out (a leader line joins a label set apart to its point).
-_CANDIDATES = [(dx * ring, dy * ring) for ring in (1, 2, 3, 4, 5, 6, 8, 10, 12)
-               for dx, dy in ((6, 4), (6, -6), (-6, 4), (-6, -6), (0, 9), (0, -9), (9, 0), (-9, 0))]
+_CANDIDATES = [
+    (dx * ring, dy * ring)
+    for ring in (1, 2, 3, 4, 5, 6, 8, 10, 12)
+    for dx, dy in ((6, 4), (6, -6), (-6, 4), (-6, -6), (0, 9), (0, -9), (9, 0), (-9, 0))
+]
 
 
-def merge_same_points(points: Sequence[tuple[float, float]], texts: Sequence[str],
-                      ) -> tuple[list[tuple[float, float]], list[str]]:
+def merge_same_points(
+    points: Sequence[tuple[float, float]],
+    texts: Sequence[str],
+) -> tuple[list[tuple[float, float]], list[str]]:
     """One label per distinct point: the texts of models drawn on the same spot, one per line."""
     merged: dict[tuple[float, float], list[str]] = {}
     for point, text in zip(points, texts):
@@ -24,8 +29,13 @@ def merge_same_points(points: Sequence[tuple[float, float]], texts: Sequence[str
 
 def _annotate(ax: Any, text: str, xy: tuple[float, float], dx: float, dy: float, fontsize: float) -> Any:
     annotation = ax.annotate(
-        text, xy, xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-        ha="left" if dx > 0 else "right" if dx < 0 else "center", va="bottom" if dy > 0 else "top",
+        text,
+        xy,
+        xytext=(dx, dy),
+        textcoords="offset points",
+        fontsize=fontsize,
+        ha="left" if dx > 0 else "right" if dx < 0 else "center",
+        va="bottom" if dy > 0 else "top",
         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75),
         arrowprops=dict(arrowstyle="-", color="0.5", lw=0.5) if abs(dx) + abs(dy) > 12 else None,
     )
@@ -33,8 +43,9 @@ def _annotate(ax: Any, text: str, xy: tuple[float, float], dx: float, dy: float,
     return annotation
 
 
-def place_labels(ax: Any, points: Sequence[tuple[float, float]], texts: Sequence[str], *,
-                 fontsize: float = 7.5) -> list[Any]:
+def place_labels(
+    ax: Any, points: Sequence[tuple[float, float]], texts: Sequence[str], *, fontsize: float = 7.5
+) -> list[Any]:
     """Annotate each point with its text at the first offset where it stays inside the axes and
     overlaps no earlier label; models on the same spot share one label. A label with no free spot
     takes the first offset that stays inside the axes (it may then touch another)."""
@@ -53,8 +64,7 @@ def place_labels(ax: Any, points: Sequence[tuple[float, float]], texts: Sequence
         for dx, dy in _CANDIDATES:
             annotation = _annotate(ax, text, xy, dx, dy, fontsize)
             box = annotation.get_window_extent(renderer)
-            inside = (box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1
-                      and box.y0 >= axes_box.y0 and box.y1 <= axes_box.y1)
+            inside = box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0 and box.y1 <= axes_box.y1
             annotation.remove()
             if inside and not any(box.overlaps(other) for other in boxes):
                 chosen = (dx, dy)

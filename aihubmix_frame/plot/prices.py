@@ -38,14 +38,25 @@ def _zero_on_floor(values: np.ndarray, floor: float) -> np.ndarray:
     return np.where(values == 0, floor, values)
 
 
-def _scatter_groups(ax: Any, x: np.ndarray, y: np.ndarray, sizes: np.ndarray, labels: np.ndarray,
-                    categories: list[str], placeholder: np.ndarray, free: np.ndarray) -> None:
+def _scatter_groups(
+    ax: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    sizes: np.ndarray,
+    labels: np.ndarray,
+    categories: list[str],
+    placeholder: np.ndarray,
+    free: np.ndarray,
+) -> None:
     """One scatter per category and kind: real prices filled, free hollow, placeholder as x."""
     colors = _palette(len(categories))
     for category, color in zip(categories, colors):
         own = labels == category
-        for kind, mask in (("priced", own & ~placeholder & ~free), ("free", own & free),
-                           ("placeholder", own & placeholder)):
+        for kind, mask in (
+            ("priced", own & ~placeholder & ~free),
+            ("free", own & free),
+            ("placeholder", own & placeholder),
+        ):
             if not mask.any():
                 continue
             style: dict[str, Any] = dict(s=sizes[mask], alpha=0.75, linewidths=0.8)
@@ -67,20 +78,37 @@ def _palette(n: int) -> list[Any]:
     return [cmap(i % 10) for i in range(n)]
 
 
-def _legends(ax: Any, categories: list[str], color_by: str, extra: list[tuple[str, dict]],
-             sized: bool) -> None:
+def _legends(ax: Any, categories: list[str], color_by: str, extra: list[tuple[str, dict]], sized: bool) -> None:
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], ls="", marker="o", ms=7, color=c, label=name)
-               for name, c in zip(categories, _palette(len(categories)))]
-    first = ax.legend(handles=handles, title=color_by, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                      fontsize=8, title_fontsize=8, frameon=False)
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=7, color=c, label=name)
+        for name, c in zip(categories, _palette(len(categories)))
+    ]
+    first = ax.legend(
+        handles=handles,
+        title=color_by,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+    )
     ax.add_artist(first)
     marks = [Line2D([], [], label=label, **style) for label, style in extra]
     if sized:
-        marks += [Line2D([], [], ls="", marker="o", color="0.6",
-                         ms=float(np.sqrt(marker_sizes(np.array([float(c)]))[0])),
-                         label=f"context {c:,} tokens") for c in _SIZE_LEGEND]
+        marks += [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                color="0.6",
+                ms=float(np.sqrt(marker_sizes(np.array([float(c)]))[0])),
+                label=f"context {c:,} tokens",
+            )
+            for c in _SIZE_LEGEND
+        ]
     if marks:
         ax.legend(handles=marks, loc="lower left", bbox_to_anchor=(1.02, 0.0), fontsize=8, frameon=False)
 
@@ -120,8 +148,7 @@ def _floor_entry(drawn: bool) -> list[tuple[str, dict]]:
     return [("price 0 (drawn on the dashed floor line, tick 0)", dict(color="0.45", ls="--", lw=0.8))] if drawn else []
 
 
-def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: int = 8,
-              ax: Any = None) -> Any:
+def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: int = 8, ax: Any = None) -> Any:
     """Input against output price (USD per 1M tokens, log scales) of every priced model.
 
     Colour by ``color_by`` (``"type"``: a model's first type; ``"vendor"``), marker area by context
@@ -139,8 +166,7 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
     x_raw, y_raw = x_raw[priced], y_raw[priced]
     floor = min(log_floor(x_raw), log_floor(y_raw))
     x, y = _zero_on_floor(x_raw, floor), _zero_on_floor(y_raw, floor)
-    context = (_floats(shown, "context_length") if "context_length" in shown.columns
-               else np.full(len(shown), np.nan))
+    context = _floats(shown, "context_length") if "context_length" in shown.columns else np.full(len(shown), np.nan)
     labels, categories = category_of(shown, color_by)
     placeholder, free = placeholder_price_mask(shown), free_price_mask(shown)
     ax = axes_for(ax, (10, 6.5))
@@ -156,8 +182,10 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
     ax.set_xlabel(f"input price ({PRICE_LABEL}, log scale)")
     ax.set_ylabel(f"output price ({PRICE_LABEL}, log scale)")
     left_out = int((~priced).sum())
-    ax.set_title(f"{len(shown):,} models by price" + (f" ({left_out:,} without a price left out)" if left_out else ""),
-                 fontsize=10)
+    ax.set_title(
+        f"{len(shown):,} models by price" + (f" ({left_out:,} without a price left out)" if left_out else ""),
+        fontsize=10,
+    )
     ax.grid(True, which="major", alpha=0.25)
     _legends(ax, categories, color_by, extra, sized=True)
     if label_cheapest and len(shown):
@@ -199,9 +227,11 @@ def context_map(frame: pd.DataFrame, *, price: str = "input", color_by: str = "t
     ax.set_xlabel(f"context length ({TOKENS_LABEL}, log scale)")
     ax.set_ylabel(f"{price.replace('_', ' ')} price ({PRICE_LABEL}, log scale)")
     left_out = int((~known).sum())
-    ax.set_title(f"{len(shown):,} models by context length"
-                 + (f" ({left_out:,} without a context length or {price} price left out)" if left_out else ""),
-                 fontsize=10)
+    ax.set_title(
+        f"{len(shown):,} models by context length"
+        + (f" ({left_out:,} without a context length or {price} price left out)" if left_out else ""),
+        fontsize=10,
+    )
     ax.grid(True, which="major", alpha=0.25)
     _legends(ax, categories, color_by, extra, sized=False)
     return ax

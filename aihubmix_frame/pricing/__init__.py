@@ -5,19 +5,18 @@ One concept per module, lowest first: ``dask_adapter`` (dask frames, priced part
 columns and checks), ``kernel`` (the vectorised pricing kernel), ``columns`` (which log column is which), ``asof``
 (dated catalog versions and the as-of join), ``estimate`` (:func:`estimate_cost`), ``alternatives``
 (cheaper equivalents), ``repricing`` (:func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
-:func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`), ``usage`` (:func:`read_usage`: provider usage logs to a
-workload). Prices are USD per 1M tokens.
+:func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`). Usage logs are read by the ``usage`` wing
+(:func:`read_usage`). Prices are USD per 1M tokens.
 """
 
 from __future__ import annotations
 
 from .alternatives import alternatives
 from .estimate import EXCEEDS_COLUMN, REPRICED_PREFIX, estimate_cost
-from .repricing import CHEAPEST_EQUIVALENT, reprice
 from .kernel import COST_COLUMNS
+from .repricing import CHEAPEST_EQUIVALENT, reprice
 from .scenarios import NOTE_COLUMN, CacheBreakEven, cache_break_even, cheapest_models, scenario_cost
 from .summary import PERIOD_COLUMN, summarize_cost
-from .usage import USAGE_COLUMNS, read_usage
 from .table import CACHE_KINDS, KINDS, PER_TOKEN, PriceTable, is_catalog_frame, price_table, suggest_model_ids
 from .workload import TOKEN_COLUMNS, WorkloadSpec
 
@@ -27,8 +26,6 @@ __all__ = [
     "alternatives",
     "CHEAPEST_EQUIVALENT",
     "EXCEEDS_COLUMN",
-    "read_usage",
-    "USAGE_COLUMNS",
     "summarize_cost",
     "scenario_cost",
     "cheapest_models",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 
@@ -108,9 +109,13 @@ def alternatives(
         if column in chosen.columns:
             result[column] = chosen[column]
     result = result.sort_values("reference_cost_usd", kind="stable")
-    result.attrs = {"aihubmix": {"alternatives_of": model_id, "reference_request": {
-        "input_tokens": reference_input, "output_tokens": output_tokens},
-        "reference_cost_usd": None if math.isnan(own) else float(own), "min_context": None if math.isnan(need) else need,
-        "tools_equivalent": tools_equivalent}}
+    result.attrs = {
+        "aihubmix": {
+            "alternatives_of": model_id,
+            "reference_request": {"input_tokens": reference_input, "output_tokens": output_tokens},
+            "reference_cost_usd": None if math.isnan(own) else float(own),
+            "min_context": None if math.isnan(need) else need,
+            "tools_equivalent": tools_equivalent,
+        }
+    }
     return result
-

@@ -35,7 +35,7 @@ def _utc(value: Any, what: str) -> pd.Timestamp:
 
 
 def _frame_time(frame: pd.DataFrame, position: int) -> pd.Timestamp:
-    if SNAPSHOT_AT in frame.columns and len(frame) and frame[SNAPSHOT_AT].nunique() == 1:
+    if SNAPSHOT_AT in frame.columns and len(frame) and (frame[SNAPSHOT_AT] == frame[SNAPSHOT_AT].iloc[0]).all():
         return _utc(frame[SNAPSHOT_AT].iloc[0], f"version {position}'s {SNAPSHOT_AT}")
     fetched = (frame.attrs.get("aihubmix") or {}).get("fetched_at") if isinstance(frame.attrs, dict) else None
     if fetched is None:
@@ -63,8 +63,10 @@ def catalog_versions(history: Any) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
                 f"at= needs several dated catalogs; this frame has no {SNAPSHOT_AT!r} column. Pass a "
                 "CatalogHistory, {when: catalog}, [(when, catalog), ...] or CatalogHistory.load()"
             )
-        versions = [(_utc(t, SNAPSHOT_AT), part.drop(columns=[SNAPSHOT_AT]))
-                    for t, part in history.groupby(SNAPSHOT_AT, sort=True)]
+        versions = [
+            (_utc(t, SNAPSHOT_AT), part.drop(columns=[SNAPSHOT_AT]))
+            for t, part in history.groupby(SNAPSHOT_AT, sort=True)
+        ]
     elif isinstance(history, Mapping):
         versions = [(_utc(t, "version time"), frame) for t, frame in history.items()]
     elif isinstance(history, (list, tuple)):
@@ -84,8 +86,10 @@ def catalog_versions(history: Any) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
     versions.sort(key=lambda pair: pair[0])
     times = [when for when, _ in versions]
     if len(set(times)) != len(times):
-        raise ValueError(f"two catalog versions share a time ({sorted(t for t in times if times.count(t) > 1)[0]}); "
-                         "each version needs its own time")
+        raise ValueError(
+            f"two catalog versions share a time ({sorted(t for t in times if times.count(t) > 1)[0]}); "
+            "each version needs its own time"
+        )
     return versions
 
 
@@ -107,8 +111,10 @@ class AsOfTable:
 def asof_table(versions: list[tuple[pd.Timestamp, pd.DataFrame]], *, withhold: bool) -> AsOfTable:
     """Stack the versions into one :class:`PriceTable` (see the module docstring)."""
     frames = [frame.reset_index(drop=True) for _, frame in versions]
-    table = price_table(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
-                        needed_for="estimate_cost(history, log, at=...)")
+    table = price_table(
+        pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+        needed_for="estimate_cost(history, log, at=...)",
+    )
     if withhold:
         table = table.withhold_non_token()
     union: dict[str, int] = {}
@@ -124,8 +130,13 @@ def asof_table(versions: list[tuple[pd.Timestamp, pd.DataFrame]], *, withhold: b
             grid[version, union[ids[position]]] = offset + position
         offset += len(ids)
     times = np.array([when.tz_convert(None).as_unit("ns").value for when, _ in versions], dtype=np.int64)
-    return AsOfTable(table=table, times=times, labels=tuple(when.isoformat() for when, _ in versions),
-                     union_ids=pa.array(list(union), type=pa.large_string()), grid=grid.ravel())
+    return AsOfTable(
+        table=table,
+        times=times,
+        labels=tuple(when.isoformat() for when, _ in versions),
+        union_ids=pa.array(list(union), type=pa.large_string()),
+        grid=grid.ravel(),
+    )
 
 
 def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
@@ -140,19 +151,24 @@ def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
         try:
             series = pd.to_datetime(series, utc=True, format="ISO8601")
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"column {column!r} does not hold timestamps ({exc}); convert it with "
-                             f"pd.to_datetime(log[{column!r}], utc=True)") from None
+            raise ValueError(
+                f"column {column!r} does not hold timestamps ({exc}); convert it with "
+                f"pd.to_datetime(log[{column!r}], utc=True)"
+            ) from None
     index = pd.DatetimeIndex(series, copy=False)
     ticks = index.asi8  # UTC for tz-aware values, wall time (taken as UTC) for naive ones
     missing = ticks == np.iinfo(np.int64).min
     if missing.any():
-        raise ValueError(f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(missing))}; "
-                         "every request needs a time to be priced as of it: fill or drop those rows")
+        raise ValueError(
+            f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(missing))}; "
+            "every request needs a time to be priced as of it: fill or drop those rows"
+        )
     return ticks, index.unit
 
 
-def asof_source(asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns"
-                ) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray]]:
+def asof_source(
+    asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns"
+) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray]]:
     """(rows(lo, hi), unknown_names(lo, hi, mask), counts()): ``counts()[0]`` rows before the first
     version, then rows per version, gathered while the blocks are priced."""
     times = (asof.times // _NS_PER[unit]).astype(np.int64)  # versions in the log's unit: no copy of the log
@@ -175,6 +191,7 @@ def asof_source(asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str =
 
         def names_of(lo: int, hi: int, mask: np.ndarray) -> set:
             return set(pc.unique(array.slice(lo, hi - lo).filter(pa.array(mask))).to_pylist())
+
     width = asof.n_ids + 1
 
     seen: list[np.ndarray] = []  # list.append is atomic: blocks on several threads may add to it

@@ -31,9 +31,15 @@ CONVENTION_COLUMN = "input_includes_cache"
 #: cache write count. Breakdowns under a ``*_tokens_details`` / ``*TokensDetails`` parent (OpenAI's
 #: ``audio_tokens``, ``accepted_prediction_tokens``; Gemini's per-modality counts) are inside a
 #: priced count too, and never warned about.
-REDUNDANT_TOKEN_COLUMNS: frozenset[str] = frozenset({
-    "reasoning_tokens", "total_tokens", "totalTokenCount", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens",
-})
+REDUNDANT_TOKEN_COLUMNS: frozenset[str] = frozenset(
+    {
+        "reasoning_tokens",
+        "total_tokens",
+        "totalTokenCount",
+        "ephemeral_5m_input_tokens",
+        "ephemeral_1h_input_tokens",
+    }
+)
 
 # kind -> [(provider name, provider, convention: input includes cache)]
 _PROVIDER_NAMES: dict[str, list[tuple[str, str, bool | None]]] = {
@@ -43,8 +49,13 @@ _PROVIDER_NAMES: dict[str, list[tuple[str, str, bool | None]]] = {
     "cache_read": [("cached_tokens", "OpenAI", True), ("cache_read_input_tokens", "Anthropic", False)],
     "cache_write": [("cache_creation_input_tokens", "Anthropic", False)],
 }
-_CANONICAL = {"model_id": "model_id", "input": "input_tokens", "output": "output_tokens",
-              "cache_read": "cache_read_tokens", "cache_write": "cache_write_tokens"}
+_CANONICAL = {
+    "model_id": "model_id",
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+}
 
 
 @dataclass
@@ -63,8 +74,9 @@ class ColumnChoice:
         return {
             "columns": {_CANONICAL.get(k, k): v for k, v in self.names.items()} | {"requests": self.requests},
             "mapped_by_name": dict(self.mapped),
-            "input_includes_cache": (f"per row, column {self.convention_column!r}" if self.convention_column
-                                     else self.input_includes_cache),
+            "input_includes_cache": (
+                f"per row, column {self.convention_column!r}" if self.convention_column else self.input_includes_cache
+            ),
             "unused_token_columns": list(self.unused),
         }
 
@@ -78,8 +90,9 @@ def _is_breakdown(name: str) -> bool:
     return any(p.endswith("_tokens_details") or p.endswith("TokensDetails") for p in parents)
 
 
-def choose_columns(columns: Any, *, given: dict[str, str | None], requests: str | None,
-                   input_includes_cache: bool | None) -> ColumnChoice:
+def choose_columns(
+    columns: Any, *, given: dict[str, str | None], requests: str | None, input_includes_cache: bool | None
+) -> ColumnChoice:
     """Resolve the log's columns by the rule of the module docstring; ``ValueError`` for duplicates.
 
     >>> choice = choose_columns(["model", "prompt_tokens", "completion_tokens", "cached_tokens", "total_tokens"],
@@ -134,11 +147,23 @@ def choose_columns(columns: Any, *, given: dict[str, str | None], requests: str 
     else:
         inclusive = input_includes_cache
     used_set = set(used) | ({convention_column} if convention_column else set())
-    unused = [c for c in present if _looks_like_tokens(c) and c not in used_set
-              and c.rsplit(".", 1)[-1] not in REDUNDANT_TOKEN_COLUMNS and not _is_breakdown(c)]
-    return ColumnChoice(names=names, requests=requests, input_includes_cache=inclusive,
-                        convention_column=convention_column, mapped=mapped, providers=set(conventions),
-                        unused=unused)
+    unused = [
+        c
+        for c in present
+        if _looks_like_tokens(c)
+        and c not in used_set
+        and c.rsplit(".", 1)[-1] not in REDUNDANT_TOKEN_COLUMNS
+        and not _is_breakdown(c)
+    ]
+    return ColumnChoice(
+        names=names,
+        requests=requests,
+        input_includes_cache=inclusive,
+        convention_column=convention_column,
+        mapped=mapped,
+        providers=set(conventions),
+        unused=unused,
+    )
 
 
 def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
@@ -146,14 +171,18 @@ def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
     if choice.mapped:
         pairs = ", ".join(f"{column!r} as {canonical}" for canonical, column in choice.mapped.items())
         providers = " and ".join(sorted(choice.providers))
-        convention = ("input includes the cached tokens" if choice.input_includes_cache
-                      else "input excludes the cache reads and writes")
+        convention = (
+            "input includes the cached tokens"
+            if choice.input_includes_cache
+            else "input excludes the cache reads and writes"
+        )
         warnings.warn(
             f"estimate_cost read the log's columns by their {providers or 'provider'} names: {pairs} "
             f"(input_includes_cache={choice.input_includes_cache}: {convention}; reasoning_tokens is inside the "
             "output count and never added). Name the columns with the keyword options (input_tokens=..., "
             "cache_read_tokens=..., input_includes_cache=...) to make this explicit",
-            UsageColumnsWarning, stacklevel=stacklevel,
+            UsageColumnsWarning,
+            stacklevel=stacklevel,
         )
     if choice.unused:
         warnings.warn(
@@ -161,5 +190,6 @@ def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
             f"{[n for n in (*choice.names.values(), choice.requests) if n is not None]} are). If they hold "
             "billed tokens, name them with the keyword options (e.g. cache_read_tokens='...'); otherwise drop "
             "them to silence this",
-            UsageColumnsWarning, stacklevel=stacklevel,
+            UsageColumnsWarning,
+            stacklevel=stacklevel,
         )

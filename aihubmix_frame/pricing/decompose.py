@@ -21,8 +21,9 @@ def volume_columns(frame: pd.DataFrame, *, input_includes_cache: bool) -> dict[s
     """
     missing = [c for c in ("input_tokens", "output_tokens") if c not in frame.columns]
     if missing:
-        raise ValueError(f"price_volume=True needs the token columns {missing} (the canonical names); rename "
-                         "them before summarizing")
+        raise ValueError(
+            f"price_volume=True needs the token columns {missing} (the canonical names); rename them before summarizing"
+        )
 
     def counts(name: str) -> np.ndarray:
         if name not in frame.columns:
@@ -31,8 +32,11 @@ def volume_columns(frame: pd.DataFrame, *, input_includes_cache: bool) -> dict[s
 
     requests = counts("requests") if "requests" in frame.columns else np.ones(len(frame))
     read, write = counts("cache_read_tokens"), counts("cache_write_tokens")
-    inclusive = (frame["input_includes_cache"].to_numpy(dtype=bool) if "input_includes_cache" in frame.columns
-                 else np.full(len(frame), bool(input_includes_cache)))
+    inclusive = (
+        frame["input_includes_cache"].to_numpy(dtype=bool)
+        if "input_includes_cache" in frame.columns
+        else np.full(len(frame), bool(input_includes_cache))
+    )
     uncached = counts("input_tokens") - np.where(inclusive, read + write, 0)
     volumes = {"input": uncached, "cache_read": read, "cache_write": write, "output": counts("output_tokens")}
     return {_VOLUME.format(kind): volumes[kind] * requests for kind in KINDS}
@@ -52,8 +56,9 @@ def price_volume_effects(summary: pd.DataFrame, keys: list[str], period: str) ->
         cost = result[f"{kind}_cost_usd"].to_numpy(dtype=float, na_value=np.nan)
         volume = result.pop(_VOLUME.format(kind)).to_numpy(dtype=float)
         frame = pd.DataFrame({"cost": cost, "volume": volume}, index=result.index)
-        previous = (frame.groupby([result[k] for k in keys], sort=False, dropna=False).shift(1)
-                    if keys else frame.shift(1))
+        previous = (
+            frame.groupby([result[k] for k in keys], sort=False, dropna=False).shift(1) if keys else frame.shift(1)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             price_now = np.where(volume > 0, cost / volume, 0.0)
             prev_volume = previous["volume"].to_numpy(dtype=float)
@@ -61,9 +66,11 @@ def price_volume_effects(summary: pd.DataFrame, keys: list[str], period: str) ->
         volume_effect += (volume - prev_volume) * price_before
         price_effect += (price_now - price_before) * volume
     total = result["total_cost_usd"].to_numpy(dtype=float, na_value=np.nan)
-    previous_total = (pd.Series(total, index=result.index).groupby([result[k] for k in keys], sort=False,
-                                                                   dropna=False).shift(1)
-                      if keys else pd.Series(total, index=result.index).shift(1)).to_numpy(dtype=float)
+    previous_total = (
+        pd.Series(total, index=result.index).groupby([result[k] for k in keys], sort=False, dropna=False).shift(1)
+        if keys
+        else pd.Series(total, index=result.index).shift(1)
+    ).to_numpy(dtype=float)
     result["cost_change_usd"] = pd.array(total - previous_total, dtype="Float64")
     result["price_effect_usd"] = pd.array(price_effect, dtype="Float64")
     result["volume_effect_usd"] = pd.array(volume_effect, dtype="Float64")

@@ -32,32 +32,66 @@ from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
 from .table import CACHE_KINDS, PriceTable, price_table
 from .workload import WorkloadSpec, convention_flags, diagnose, numeric_values, workload_spec
 
-__all__ = ["estimate_cost", "price_workload", "price_partition", "REPRICED_PREFIX", "EXCEEDS_COLUMN", "log_spec"]
+__all__ = [
+    "estimate_cost",
+    "price_workload",
+    "price_partition",
+    "REPRICED_PREFIX",
+    "EXCEEDS_COLUMN",
+    "log_spec",
+]
 
 REPRICED_PREFIX = "repriced_"
 #: True where a row's whole prompt exceeds its model's context length.
 EXCEEDS_COLUMN = "exceeds_context"
 
 
-def log_spec(workload: Any, *, model_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-             requests, input_includes_cache, stacklevel: int = 4) -> tuple[WorkloadSpec, dict]:
+def log_spec(
+    workload: Any,
+    *,
+    model_id,
+    input_tokens,
+    output_tokens,
+    cache_read_tokens,
+    cache_write_tokens,
+    requests,
+    input_includes_cache,
+    stacklevel: int = 4,
+) -> tuple[WorkloadSpec, dict]:
     """The :class:`WorkloadSpec` of a log (names resolved by :mod:`.columns`, stated once) and its provenance."""
     if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
-        return workload_spec(workload, model_id="model_id", input_tokens="input_tokens",  # raises TypeError
-                             output_tokens="output_tokens", cache_read_tokens=None, cache_write_tokens=None,
-                             requests=None, input_includes_cache=True), {}
+        return workload_spec(
+            workload,
+            model_id="model_id",
+            input_tokens="input_tokens",  # raises TypeError
+            output_tokens="output_tokens",
+            cache_read_tokens=None,
+            cache_write_tokens=None,
+            requests=None,
+            input_includes_cache=True,
+        ), {}
     if input_includes_cache is not None and not isinstance(input_includes_cache, (bool, np.bool_)):
         raise TypeError(f"input_includes_cache must be True, False or None, got {input_includes_cache!r}")
-    given = {"model_id": model_id, "input": input_tokens, "output": output_tokens,
-             "cache_read": cache_read_tokens, "cache_write": cache_write_tokens}
-    choice = choose_columns(workload.columns, given=given, requests=requests,
-                            input_includes_cache=input_includes_cache)
+    given = {
+        "model_id": model_id,
+        "input": input_tokens,
+        "output": output_tokens,
+        "cache_read": cache_read_tokens,
+        "cache_write": cache_write_tokens,
+    }
+    choice = choose_columns(workload.columns, given=given, requests=requests, input_includes_cache=input_includes_cache)
     names = choice.names
-    spec = workload_spec(workload, model_id=names["model_id"], input_tokens=names["input"],
-                         output_tokens=names["output"], cache_read_tokens=names["cache_read"],
-                         cache_write_tokens=names["cache_write"], requests=choice.requests,
-                         input_includes_cache=choice.input_includes_cache,
-                         convention_column=choice.convention_column)
+    spec = workload_spec(
+        workload,
+        model_id=names["model_id"],
+        input_tokens=names["input"],
+        output_tokens=names["output"],
+        cache_read_tokens=names["cache_read"],
+        cache_write_tokens=names["cache_write"],
+        requests=choice.requests,
+        input_includes_cache=choice.input_includes_cache,
+        convention_column=choice.convention_column,
+    )
     warn_columns(choice, stacklevel=stacklevel)
     return spec, choice.provenance()
 
@@ -110,11 +144,14 @@ def price_workload(
 
         def rows_of(lo: int, hi: int) -> np.ndarray:
             return per_source[source_rows(lo, hi)]
+
         unknown_of = None
         labels = _labels(table, per_source[source_rows(0, n_rows)])
     elif target is not None:
+
         def rows_of(lo: int, hi: int) -> np.ndarray:
             return np.full(hi - lo, target, dtype=np.intp)
+
         unknown_of = None
     costs, report = price_rows(table, n_rows, rows_of, tokens, requests, inclusive=inclusive, unknown_of=unknown_of)
     if report.bad:
@@ -131,14 +168,22 @@ def price_workload(
     if provenance:
         result.attrs.setdefault("aihubmix", {})["cost"] = provenance
     if labels is not None or to_label is not None:
-        result["repriced_model_id"] = labels if labels is not None else pd.array([to_label] * len(result),
-                                                                                dtype="string")
+        result["repriced_model_id"] = (
+            labels if labels is not None else pd.array([to_label] * len(result), dtype="string")
+        )
         result["cost_difference_usd"] = result[REPRICED_PREFIX + "total_cost_usd"] - result["total_cost_usd"]
     return result
 
 
-def price_partition(partition: pd.DataFrame, table: PriceTable, spec: WorkloadSpec, target, prefix: str,
-                     to_label: str | None, provenance: dict | None) -> pd.DataFrame:
+def price_partition(
+    partition: pd.DataFrame,
+    table: PriceTable,
+    spec: WorkloadSpec,
+    target,
+    prefix: str,
+    to_label: str | None,
+    provenance: dict | None,
+) -> pd.DataFrame:
     """One dask partition (its warnings would stay in the worker, so none are raised)."""
     return price_workload(partition, table, spec, target, prefix, to_label, provenance, warn=False)
 
@@ -202,10 +247,16 @@ def estimate_cost(
     >>> costed["total_cost_usd"].round(6).tolist()  # gpt-4o: 1000*2.5 + 1000*1.25 + 500*10 per 1M
     [0.00875, 0.01925]
     """
-    spec, provenance = log_spec(workload, model_id=model_id, input_tokens=input_tokens,
-                                output_tokens=output_tokens, cache_read_tokens=cache_read_tokens,
-                                cache_write_tokens=cache_write_tokens, requests=requests,
-                                input_includes_cache=input_includes_cache)
+    spec, provenance = log_spec(
+        workload,
+        model_id=model_id,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        requests=requests,
+        input_includes_cache=input_includes_cache,
+    )
     provenance["token_rate_estimates"] = bool(token_rate_estimates)
     if at is not None:
         return _estimate_asof(catalog, workload, spec, provenance, at, token_rate_estimates)
@@ -213,13 +264,23 @@ def estimate_cost(
     if not token_rate_estimates:
         table = table.withhold_non_token()
     if is_dask(workload):
-        return map_partitions_quietly(workload, price_partition, table, spec, None, "", None, provenance,
-                                      token="aihubmix-estimate-cost-")
+        return map_partitions_quietly(
+            workload,
+            price_partition,
+            table,
+            spec,
+            None,
+            "",
+            None,
+            provenance,
+            token="aihubmix-estimate-cost-",
+        )
     return price_workload(workload, table, spec, provenance=provenance)
 
 
-def _estimate_asof(history: Any, workload: Any, spec: WorkloadSpec, provenance: dict, at: str,
-                   token_rate_estimates: bool) -> pd.DataFrame:
+def _estimate_asof(
+    history: Any, workload: Any, spec: WorkloadSpec, provenance: dict, at: str, token_rate_estimates: bool
+) -> pd.DataFrame:
     """estimate_cost(history, log, at=...): the as-of join, then the same kernel."""
     if is_dask(workload):
         raise TypeError("at= prices pandas logs; compute the dask log per month (ddf.partitions) or pass pandas")
@@ -234,8 +295,12 @@ def _estimate_asof(history: Any, workload: Any, spec: WorkloadSpec, provenance: 
         warnings.warn(
             f"{before} row(s) are dated before the first catalog version ({first}); their costs are NA. "
             "Record an older catalog in the history, or drop those rows",
-            AsOfWarning, stacklevel=3,
+            AsOfWarning,
+            stacklevel=3,
         )
-    result.attrs["aihubmix"]["cost"]["as_of"] = {"column": at, "versions": dict(zip(asof.labels, per_version.tolist())),
-                                                 "before_first_version": before}
+    result.attrs["aihubmix"]["cost"]["as_of"] = {
+        "column": at,
+        "versions": dict(zip(asof.labels, per_version.tolist())),
+        "before_first_version": before,
+    }
     return result

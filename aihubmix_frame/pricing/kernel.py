@@ -21,17 +21,36 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import (CachePriceWarning, ContextLengthWarning, MissingPriceWarning, NotPerTokenWarning,
-                      PlaceholderPriceWarning, UnknownModelWarning)
+from ..errors import (
+    CachePriceWarning,
+    ContextLengthWarning,
+    MissingPriceWarning,
+    NotPerTokenWarning,
+    PlaceholderPriceWarning,
+    UnknownModelWarning,
+)
 from .table import CACHE_KINDS, KINDS, PriceTable, suggest_model_ids
 from .workload import MAX_EXACT_COUNT, row_labels
 
-__all__ = ["COST_COLUMNS", "Report", "ids_source", "arrow_ids", "output_array", "price_rows", "warn_report",
-           "BLOCK_ROWS", "POPULATE_BYTES"]
+__all__ = [
+    "COST_COLUMNS",
+    "Report",
+    "ids_source",
+    "arrow_ids",
+    "output_array",
+    "price_rows",
+    "warn_report",
+    "BLOCK_ROWS",
+    "POPULATE_BYTES",
+]
 
 #: The cost columns, in order (Float64, USD).
 COST_COLUMNS: tuple[str, ...] = (
-    "input_cost_usd", "cache_read_cost_usd", "cache_write_cost_usd", "output_cost_usd", "total_cost_usd",
+    "input_cost_usd",
+    "cache_read_cost_usd",
+    "cache_write_cost_usd",
+    "output_cost_usd",
+    "total_cost_usd",
 )
 
 # Rows priced per step: a block's temporaries stay in the CPU cache, and blocks run on a few threads
@@ -105,8 +124,11 @@ def arrow_ids(series: pd.Series, name: Any) -> pa.Array:
             raise TypeError
     except (TypeError, pa.ArrowInvalid, pa.ArrowTypeError):
         values = series.to_numpy(dtype=object)
-        bad = [i for i, v in enumerate(values) if not (isinstance(v, str) or v is None or v is pd.NA
-                                                      or (isinstance(v, float) and math.isnan(v)))]
+        bad = [
+            i
+            for i, v in enumerate(values)
+            if not (isinstance(v, str) or v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+        ]
         bad = bad or list(range(len(values)))
         raise ValueError(
             f"column {name!r} must hold model ids as strings (dtype {dtype}); rows "
@@ -160,7 +182,7 @@ class _Pricer:
         # The ten output arrays are mapped in parallel when there is a pool (mmap releases the GIL).
         kinds = [np.float64] * len(COST_COLUMNS) + [np.bool_] * len(COST_COLUMNS)
         arrays = list((pool.map if pool is not None else map)(lambda d: output_array(n_rows, d), kinds))
-        self.values, self.masks = arrays[:len(COST_COLUMNS)], arrays[len(COST_COLUMNS):]
+        self.values, self.masks = arrays[: len(COST_COLUMNS)], arrays[len(COST_COLUMNS) :]
         self.exceeds = np.zeros(n_rows, dtype=bool)  # calloc: pages are touched only where a row exceeds
         # Models already found billing cache tokens at the input price: later blocks skip the check.
         # Threads only ever set entries to True, so a stale read merely repeats a check.
@@ -179,7 +201,13 @@ class _Pricer:
         # Every count is checked for >= 0 (NaN fails) and <= 2**53 (inf fails): beyond that float64 is
         # inexact, and below it no int64 sum or difference of counts can wrap around.
         maxima = {}
-        for name, array in (("input", inp), ("read", read), ("write", write), ("out", out), ("requests", requests)):
+        for name, array in (
+            ("input", inp),
+            ("read", read),
+            ("write", write),
+            ("out", out),
+            ("requests", requests),
+        ):
             if array is None or not array.size:
                 continue
             if not (name == "input" and implied) and not array.min() >= 0:  # negative, or NaN
@@ -218,9 +246,10 @@ class _Pricer:
             if not self.inclusive:
                 for part in cache_parts:
                     prompt = prompt + part[tiered]
-            levels = rows[tiered] * table.levels + (
-                prompt[:, None] > table.sizes[rows[tiered]]).sum(axis=1)
-        prompt_bound = maxima.get("input", 0) + (0 if self.inclusive else maxima.get("read", 0) + maxima.get("write", 0))
+            levels = rows[tiered] * table.levels + (prompt[:, None] > table.sizes[rows[tiered]]).sum(axis=1)
+        prompt_bound = maxima.get("input", 0) + (
+            0 if self.inclusive else maxima.get("read", 0) + maxima.get("write", 0)
+        )
         known_context = table.context[:-1][used[:-1]]
         if known_context.size and prompt_bound > np.nanmin(known_context, initial=np.inf):
             self._over_context(lo, hi, rows, inp, cache_parts, report)
@@ -315,8 +344,9 @@ def price_rows(
             merged.fallback_hits[kind] = np.union1d(merged.fallback_hits.get(kind, hits), hits)
         merged.unknown |= report.unknown
         if report.over_context is not None:
-            merged.over_context = (report.over_context if merged.over_context is None
-                                   else merged.over_context + report.over_context)
+            merged.over_context = (
+                report.over_context if merged.over_context is None else merged.over_context + report.over_context
+            )
     merged.exceeds = pricer.exceeds
     arrays = [pd.arrays.FloatingArray(v, m) for v, m in zip(pricer.values, pricer.masks)]
     return arrays, merged
@@ -341,7 +371,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
             f"{int(per_model[-1] - before_first)} row(s) name model ids that are not in the catalog: {_quote(names)}; "
             f"their costs are NA (ids match exactly, case-sensitive{hints}). Fix the ids or load a "
             "newer catalog with load_catalog()",
-            UnknownModelWarning, stacklevel=stacklevel,
+            UnknownModelWarning,
+            stacklevel=stacklevel,
         )
     used = per_model[:-1] > 0
     unpriced = np.flatnonzero(used & table.unpriced[:-1] & ~table.withheld[:-1])
@@ -349,7 +380,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
         warnings.warn(
             f"the catalog has no input or output price for {_quote([table.model_ids[r] for r in unpriced])}; "
             "their costs are NA",
-            MissingPriceWarning, stacklevel=stacklevel,
+            MissingPriceWarning,
+            stacklevel=stacklevel,
         )
     withheld = np.flatnonzero(used & table.withheld[:-1])
     if withheld.size:
@@ -359,7 +391,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
             f"{_quote([table.model_ids[r] for r in withheld])}; their costs are NA, because their real "
             "per-image or per-second price is not in the API. Pass token_rate_estimates=True to bill them "
             "at their listed token rates anyway (an estimate, not their price)",
-            NotPerTokenWarning, stacklevel=stacklevel,
+            NotPerTokenWarning,
+            stacklevel=stacklevel,
         )
     placeholder = np.flatnonzero(used & table.placeholder[:-1] & ~table.withheld[:-1])
     if placeholder.size:
@@ -367,7 +400,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
             f"{_quote([table.model_ids[r] for r in placeholder])} are not priced per token (image or video "
             "models, placeholder prices): these costs use their listed token rates, not their real "
             "per-image or per-second price, so they are estimates, not prices",
-            PlaceholderPriceWarning, stacklevel=stacklevel,
+            PlaceholderPriceWarning,
+            stacklevel=stacklevel,
         )
     if report.over_context is not None:
         over = np.flatnonzero(report.over_context[:-1])
@@ -376,11 +410,13 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
             f"({_quote([f'{table.model_ids[r]} ({table.context[r]:,.0f})' for r in over])}); they are priced, "
             "since the requests went through, and marked in the exceeds_context column: check the model ids "
             "and token counts",
-            ContextLengthWarning, stacklevel=stacklevel,
+            ContextLengthWarning,
+            stacklevel=stacklevel,
         )
     for kind, hits in report.fallback_hits.items():
         warnings.warn(
             f"{kind} tokens were billed at the input price for {_quote([table.model_ids[r] for r in hits])}: "
             f"the catalog has no {kind} price for them",
-            CachePriceWarning, stacklevel=stacklevel,
+            CachePriceWarning,
+            stacklevel=stacklevel,
         )

@@ -37,18 +37,29 @@ def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: Wo
     for kind in CACHE_KINDS:
         if spec.tokens[kind] is not None:
             prompt += np.where(exclusive, numeric_values(workload, spec.tokens[kind]), 0)
-    shape = pd.DataFrame({"model_id": workload[spec.model_id].astype("string").array, "prompt": prompt,
-                          "output": numeric_values(workload, spec.tokens["output"]).astype(float)})
-    per_model = shape.groupby("model_id", sort=True).agg(longest=("prompt", "max"), prompt=("prompt", "mean"),
-                                                         output=("output", "mean"))
+    shape = pd.DataFrame(
+        {
+            "model_id": workload[spec.model_id].astype("string").array,
+            "prompt": prompt,
+            "output": numeric_values(workload, spec.tokens["output"]).astype(float),
+        }
+    )
+    per_model = shape.groupby("model_id", sort=True).agg(
+        longest=("prompt", "max"), prompt=("prompt", "mean"), output=("output", "mean")
+    )
     known = set(catalog["model_id"].astype(str))
     chosen = {}
     for model, row in per_model.iterrows():
         if model not in known:
             continue
-        options = alternatives(catalog, model, prompt_tokens=float(row["longest"]), input_tokens=float(row["prompt"]),
-                               include_free=False,
-                               output_tokens=float(row["output"]))
+        options = alternatives(
+            catalog,
+            model,
+            prompt_tokens=float(row["longest"]),
+            input_tokens=float(row["prompt"]),
+            include_free=False,
+            output_tokens=float(row["output"]),
+        )
         ratio = options["price_ratio"].to_numpy(dtype=float, na_value=np.nan)
         if len(options) and ratio[0] < 1:
             chosen[model] = str(options["model_id"].iloc[0])
@@ -106,12 +117,20 @@ def reprice(
         warnings.warn(
             "reprice(workload, catalog, ...) is deprecated: the catalog comes first, as in estimate_cost. "
             "Call reprice(catalog, workload, to=...); the old order stops working in the next release",
-            AihubmixDeprecationWarning, stacklevel=2,
+            AihubmixDeprecationWarning,
+            stacklevel=2,
         )
         catalog, workload = workload, catalog
-    spec, provenance = log_spec(workload, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
-                                cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens,
-                                requests=requests, input_includes_cache=input_includes_cache)
+    spec, provenance = log_spec(
+        workload,
+        model_id=model_id,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        requests=requests,
+        input_includes_cache=input_includes_cache,
+    )
     if not isinstance(to, (str, Mapping)):
         raise TypeError(f"to must be a model id, a {{from_id: to_id}} mapping or {CHEAPEST_EQUIVALENT!r}, got {to!r}")
     table = price_table(catalog, needed_for="reprice")
@@ -131,10 +150,28 @@ def reprice(
     if is_dask(workload):
         if isinstance(target, np.ndarray):
             raise TypeError("a mapping reprices pandas logs; compute the dask log first or reprice one id at a time")
-        original = map_partitions_quietly(workload, price_partition, table, spec, None, "", None, provenance,
-                                          token="aihubmix-estimate-cost-")
-        result = map_partitions_quietly(original, price_partition, table, spec, target, REPRICED_PREFIX, label,
-                                        provenance, token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}")
+        original = map_partitions_quietly(
+            workload,
+            price_partition,
+            table,
+            spec,
+            None,
+            "",
+            None,
+            provenance,
+            token="aihubmix-estimate-cost-",
+        )
+        result = map_partitions_quietly(
+            original,
+            price_partition,
+            table,
+            spec,
+            target,
+            REPRICED_PREFIX,
+            label,
+            provenance,
+            token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}",
+        )
     else:
         original = price_workload(workload, table, spec, provenance=provenance)
         result = price_workload(original, table, spec, target, REPRICED_PREFIX, label, provenance)

@@ -32,8 +32,9 @@ def _tokens(name: str, value: Any) -> float:
     return value
 
 
-def _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
-              input_includes_cache) -> dict[str, float]:
+def _scenario(
+    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests, input_includes_cache
+) -> dict[str, float]:
     tokens = {
         "input": _tokens("input_tokens", input_tokens),
         "output": _tokens("output_tokens", output_tokens),
@@ -60,8 +61,11 @@ def _prompt(tokens: dict[str, float], inclusive: bool) -> float:
 
 def _notes(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, float], prompt: float) -> list[str]:
     """What the user must know about each model's cost, one string per catalog row ("" if nothing)."""
-    context = (catalog["context_length"].to_numpy(dtype=float, na_value=np.nan)
-               if "context_length" in catalog.columns else np.full(len(catalog), np.nan))
+    context = (
+        catalog["context_length"].to_numpy(dtype=float, na_value=np.nan)
+        if "context_length" in catalog.columns
+        else np.full(len(catalog), np.nan)
+    )
     notes = []
     for row in range(table.n_models):
         level = table.level_of(row, prompt)
@@ -114,8 +118,9 @@ def scenario_cost(
     >>> round(float(row["total_cost_usd"]), 6), row["note"]   # (1000*2.5 + 1000*1.25 + 500*10) / 1M
     (0.00875, '')
     """
-    tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
-                       input_includes_cache)
+    tokens = _scenario(
+        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests, input_includes_cache
+    )
     table = price_table(catalog, needed_for="the cost table")
     if not token_rate_estimates:
         table = table.withhold_non_token()
@@ -128,8 +133,7 @@ def _cost_table(table: PriceTable, catalog: pd.DataFrame, tokens: dict[str, floa
     columns = {kind: np.full(n, tokens[kind], dtype=np.float64) for kind in KINDS}
     requests_column = np.full(n, tokens["requests"], dtype=np.float64)
     positions = np.arange(n, dtype=np.intp)
-    costs, _ = price_rows(table, n, lambda lo, hi: positions[lo:hi], columns, requests_column,
-                          inclusive=inclusive)
+    costs, _ = price_rows(table, n, lambda lo, hi: positions[lo:hi], columns, requests_column, inclusive=inclusive)
     result = pd.DataFrame({"model_id": catalog["model_id"].astype("string").array}, index=catalog.index)
     for name, array in zip(COST_COLUMNS, costs):
         result[name] = array
@@ -175,8 +179,9 @@ def cheapest_models(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
-    tokens = _scenario(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests,
-                       input_includes_cache)
+    tokens = _scenario(
+        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests, input_includes_cache
+    )
     include_free = query.include_free is not False
     if query.include_deprecated is None and "retire_stage" in getattr(catalog, "columns", ()):
         query = query.replace(include_deprecated=False)  # a model being retired is no choice to offer
@@ -252,14 +257,27 @@ def cache_break_even(catalog: pd.DataFrame, model_id: str, *, prompt_tokens: flo
     price = {kind: table.price_usd_per_1m(kind, row, level) for kind in KINDS}
     fallback = {kind: bool(table.fallback[kind][row * table.levels + level]) for kind in CACHE_KINDS}
     listed = {kind: None if fallback[kind] else price[kind] for kind in CACHE_KINDS}
-    p_in, p_read, p_write = (Fraction(price[k]) if not math.isnan(price[k]) else None
-                             for k in ("input", "cache_read", "cache_write"))
+    p_in, p_read, p_write = (
+        Fraction(price[k]) if not math.isnan(price[k]) else None for k in ("input", "cache_read", "cache_write")
+    )
     tier = f" (tier above {table.sizes[row, level - 1]:,.0f} prompt tokens)" if level else ""
-    placeholder = (" Its token prices are placeholders (image/video model), so this is not a real answer."
-                   if table.placeholder[row] else "")
+    placeholder = (
+        " Its token prices are placeholders (image/video model), so this is not a real answer."
+        if table.placeholder[row]
+        else ""
+    )
     if p_in is None:
-        return CacheBreakEven(model_id, prompt_tokens, math.nan, None, None, math.nan, math.nan, None,
-                              f"{model_id} has no input price in the catalog: the cache cannot be priced.")
+        return CacheBreakEven(
+            model_id,
+            prompt_tokens,
+            math.nan,
+            None,
+            None,
+            math.nan,
+            math.nan,
+            None,
+            f"{model_id} has no input price in the catalog: the cache cannot be priced.",
+        )
 
     tokens = Fraction(prompt_tokens) / 1_000_000
     premium = float((p_write - p_in) * tokens)
@@ -267,26 +285,43 @@ def cache_break_even(catalog: pd.DataFrame, model_id: str, *, prompt_tokens: flo
     if p_in == 0:
         reuses, why = None, f"{model_id} is free ($0 input): caching cannot save money."
     elif fallback["cache_read"]:
-        reuses, why = None, (
-            f"{model_id} has no cache read price{tier}: cached tokens bill at the input price "
-            f"(${price['input']:g} per 1M), so caching never saves money on it."
+        reuses, why = (
+            None,
+            (
+                f"{model_id} has no cache read price{tier}: cached tokens bill at the input price "
+                f"(${price['input']:g} per 1M), so caching never saves money on it."
+            ),
         )
     elif p_read >= p_in:
-        reuses, why = None, (
-            f"{model_id} bills cache reads at ${price['cache_read']:g} per 1M{tier}, no less than its "
-            f"input price ${price['input']:g}: caching never saves money on it."
+        reuses, why = (
+            None,
+            (
+                f"{model_id} bills cache reads at ${price['cache_read']:g} per 1M{tier}, no less than its "
+                f"input price ${price['input']:g}: caching never saves money on it."
+            ),
         )
     else:
         excess = (p_write - p_in) / (p_in - p_read)  # reads needed to recover the write premium
         reuses = 0 if excess < 0 else math.floor(excess) + 1
-        write_text = (f"no cache write price, so writes bill at the input price ${price['input']:g} per 1M"
-                      if fallback["cache_write"] else
-                      f"cache write ${price['cache_write']:g} vs input ${price['input']:g} per 1M")
+        write_text = (
+            f"no cache write price, so writes bill at the input price ${price['input']:g} per 1M"
+            if fallback["cache_write"]
+            else f"cache write ${price['cache_write']:g} vs input ${price['input']:g} per 1M"
+        )
         why = (
             f"Writing the {prompt_tokens:,.0f}-token prefix to {model_id}'s cache{tier} costs "
             f"{_usd(premium)} more than sending it uncached ({write_text}); each later read saves "
             f"{_usd(saving)} (cache read ${price['cache_read']:g} per 1M). Caching is cheaper once the "
             f"prefix is reused {reuses} time{'s' if reuses != 1 else ''}."
         )
-    return CacheBreakEven(model_id, prompt_tokens, price["input"], listed["cache_read"], listed["cache_write"],
-                          premium, saving, reuses, why + placeholder)
+    return CacheBreakEven(
+        model_id,
+        prompt_tokens,
+        price["input"],
+        listed["cache_read"],
+        listed["cache_write"],
+        premium,
+        saving,
+        reuses,
+        why + placeholder,
+    )

@@ -106,8 +106,10 @@ def summarize_cost(
     volumes: list[str] = []
     if price_volume:
         if freq is None or is_dask(costed):
-            raise ValueError("price_volume=True compares periods of a pandas log: pass freq= (e.g. 'MS') and a "
-                             "pandas frame (compute a dask one first)")
+            raise ValueError(
+                "price_volume=True compares periods of a pandas log: pass freq= (e.g. 'MS') and a "
+                "pandas frame (compute a dask one first)"
+            )
         added = volume_columns(costed, input_includes_cache=input_includes_cache)
         frame = frame.assign(**added)
         volumes = list(added)

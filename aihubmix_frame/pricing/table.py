@@ -26,8 +26,14 @@ from ..errors import NotACatalogError, PriceWarning, SchemaError
 from ..placeholders import not_per_token_mask
 
 __all__ = [
-    "PriceTable", "price_table", "is_catalog_frame", "suggest_model_ids",
-    "KINDS", "CACHE_KINDS", "PER_TOKEN", "CATALOG_PRICE_COLUMNS",
+    "PriceTable",
+    "price_table",
+    "is_catalog_frame",
+    "suggest_model_ids",
+    "KINDS",
+    "CACHE_KINDS",
+    "PER_TOKEN",
+    "CATALOG_PRICE_COLUMNS",
 ]
 
 #: Token kinds in billing order; each has a price column and a cost column.
@@ -199,7 +205,8 @@ def _tiers_of(cell: Any, model_id: str) -> list[tuple[float, dict[str, float]]]:
             warnings.warn(
                 f"model {model_id!r}: ignoring price tier {position} of type {kind!r} (only context "
                 "tiers are understood); its requests are billed at the other prices",
-                PriceWarning, stacklevel=4,
+                PriceWarning,
+                stacklevel=4,
             )
             continue
         size = _tier_price(bound.get("size"), model_id, "tier.size")
@@ -271,9 +278,11 @@ def price_table(catalog: pd.DataFrame, *, needed_for: str = "pricing") -> PriceT
 
     base = _base_prices(catalog)
     tier_column = catalog["price_tiers"] if "price_tiers" in catalog.columns else None
-    tiers = [
-        _tiers_of(cell, model_id) for cell, model_id in zip(tier_column, model_ids)
-    ] if tier_column is not None else [[] for _ in range(n)]
+    tiers = (
+        [_tiers_of(cell, model_id) for cell, model_id in zip(tier_column, model_ids)]
+        if tier_column is not None
+        else [[] for _ in range(n)]
+    )
     levels = 1 + max((len(t) for t in tiers), default=0)
 
     per_1m = {kind: np.full((n + 1, levels), np.nan) for kind in KINDS}

@@ -11,8 +11,16 @@ import pandas as pd
 from .dask_adapter import is_dask
 from .table import CACHE_KINDS
 
-__all__ = ["WorkloadSpec", "TOKEN_COLUMNS", "workload_spec", "numeric_values", "diagnose", "row_labels",
-           "MAX_EXACT_COUNT", "convention_flags"]
+__all__ = [
+    "WorkloadSpec",
+    "TOKEN_COLUMNS",
+    "workload_spec",
+    "numeric_values",
+    "diagnose",
+    "row_labels",
+    "MAX_EXACT_COUNT",
+    "convention_flags",
+]
 
 #: The largest count float64 holds exactly (2**53); bigger counts are refused, which also keeps every
 #: int64 sum and difference of counts far from wrapping around.
@@ -63,11 +71,17 @@ class WorkloadSpec:
             raise TypeError(f"input_includes_cache must be True or False, got {input_includes_cache!r}")
         present = list(columns)
         required = {"model_id": model_id, "input_tokens": input_tokens, "output_tokens": output_tokens}
-        optional = {"cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
-                    "requests": requests}
+        optional = {
+            "cache_read_tokens": cache_read_tokens,
+            "cache_write_tokens": cache_write_tokens,
+            "requests": requests,
+        }
         missing = [f"{name} (option {option}=)" for option, name in required.items() if name not in present]
-        missing += [f"{name} (option {option}=)" for option, name in optional.items()
-                    if name is not None and name not in present]
+        missing += [
+            f"{name} (option {option}=)"
+            for option, name in optional.items()
+            if name is not None and name not in present
+        ]
         if missing:
             raise ValueError(
                 f"the workload lacks the column(s) {', '.join(missing)}; it has {present[:20]}. "
@@ -118,16 +132,25 @@ def workload_spec(
             "build one with pd.DataFrame({'model_id': [...], 'input_tokens': [...], 'output_tokens': [...]})"
         )
     spec = WorkloadSpec.resolve(
-        workload.columns, model_id=model_id, input_tokens=input_tokens, output_tokens=output_tokens,
-        cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens, requests=requests,
-        input_includes_cache=input_includes_cache, convention_column=convention_column,
+        workload.columns,
+        model_id=model_id,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        requests=requests,
+        input_includes_cache=input_includes_cache,
+        convention_column=convention_column,
     )
     if is_dask(workload):
         # Check the dtypes eagerly on the empty meta frame: a bad column fails now, not mid-compute.
         for column in spec.numeric_columns:
             dtype = workload.dtypes[column]
-            if (pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
-                    or pd.api.types.is_complex_dtype(dtype)):
+            if (
+                pd.api.types.is_bool_dtype(dtype)
+                or not pd.api.types.is_numeric_dtype(dtype)
+                or pd.api.types.is_complex_dtype(dtype)
+            ):
                 raise ValueError(
                     f"column {column!r} has dtype {dtype}, expected numbers (token counts); convert it "
                     f"with ddf[{column!r}] = dd.to_numeric(ddf[{column!r}]) or fix the source files"
@@ -188,14 +211,19 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
         if converted_values is not None:
             return converted_values
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-        converted = pd.to_numeric(series, errors="coerce") if dtype == object or pd.api.types.is_string_dtype(dtype) else None
+        converted = (
+            pd.to_numeric(series, errors="coerce") if dtype == object or pd.api.types.is_string_dtype(dtype) else None
+        )
         if converted is None:
             bad = np.arange(len(series))
         else:
             bad = np.flatnonzero(converted.isna().to_numpy() & series.notna().to_numpy())
         examples = [series.iloc[p] for p in bad[:3]]
-        where = (f"rows {row_labels(frame.index, bad)} hold non-numbers such as {examples!r}"
-                 if len(bad) else "its values are numbers stored as text")
+        where = (
+            f"rows {row_labels(frame.index, bad)} hold non-numbers such as {examples!r}"
+            if len(bad)
+            else "its values are numbers stored as text"
+        )
         raise ValueError(
             f"column {column!r} has dtype {dtype}, expected numbers (token counts); {where}. "
             f"Convert it with pd.to_numeric(df[{column!r}]) and fix or drop the rows that fail"
@@ -234,13 +262,19 @@ def convention_flags(frame: pd.DataFrame, column: str) -> np.ndarray:
         )
     na = series.isna().to_numpy()
     if na.any():
-        raise ValueError(f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(na))}; "
-                         "fill it with True (OpenAI convention) or False (Anthropic)")
+        raise ValueError(
+            f"column {column!r} is missing in rows {row_labels(frame.index, np.flatnonzero(na))}; "
+            "fill it with True (OpenAI convention) or False (Anthropic)"
+        )
     return series.to_numpy(dtype=bool)
 
 
-def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec,
-             inclusive_rows: np.ndarray | None = None) -> ValueError:
+def diagnose(
+    index: pd.Index,
+    arrays: dict[str, np.ndarray],
+    spec: WorkloadSpec,
+    inclusive_rows: np.ndarray | None = None,
+) -> ValueError:
     """The ValueError that names the rows the kernel's block checks flagged."""
     problems = []
     for column, values in arrays.items():
@@ -253,8 +287,10 @@ def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec,
             problems.append(f"{column!r} is negative in rows {row_labels(index, bad)}")
         bad = np.flatnonzero(values > MAX_EXACT_COUNT)
         if len(bad):
-            problems.append(f"{column!r} is beyond 2**53 in rows {row_labels(index, bad)} (float64 cannot hold "
-                            "such counts exactly, and no real request has that many tokens)")
+            problems.append(
+                f"{column!r} is beyond 2**53 in rows {row_labels(index, bad)} (float64 cannot hold "
+                "such counts exactly, and no real request has that many tokens)"
+            )
     if (spec.input_includes_cache or inclusive_rows is not None) and not problems:
         cached = sum(arrays[spec.tokens[k]] for k in CACHE_KINDS if spec.tokens[k] is not None)
         over = arrays[spec.tokens["input"]] < cached
@@ -270,5 +306,6 @@ def diagnose(index: pd.Index, arrays: dict[str, np.ndarray], spec: WorkloadSpec,
             )
     if not problems:  # pragma: no cover - the block checks and this diagnosis test the same things
         problems.append("a value failed the checks")
-    return ValueError("bad workload: " + "; ".join(problems) + ". Token counts and requests must be finite, >= 0 "
-                      "and at most 2**53")
+    return ValueError(
+        "bad workload: " + "; ".join(problems) + ". Token counts and requests must be finite, >= 0 and at most 2**53"
+    )

@@ -14,14 +14,32 @@ __all__ = ["compare_sources", "enrich", "COMPARED_FIELDS", "ENRICHED_FIELDS", "S
 
 #: Fields :func:`compare_sources` looks at by default.
 COMPARED_FIELDS: tuple[str, ...] = (
-    *schema.PRICE_COLUMNS, "context_length", "max_output", "reasoning", "tool_call", "open_weights",
-    "release_date", "knowledge",
+    *schema.PRICE_COLUMNS,
+    "context_length",
+    "max_output",
+    "reasoning",
+    "tool_call",
+    "open_weights",
+    "release_date",
+    "knowledge",
 )
 #: Fields :func:`enrich` fills by default (only where the catalog has nothing).
 ENRICHED_FIELDS: tuple[str, ...] = (
-    "price_tiers", "cache_read_usd_per_1m", "cache_write_usd_per_1m", "context_length", "max_output",
-    "input_modalities", "output_modalities", "reasoning", "tool_call", "open_weights", "interleaved",
-    "reasoning_options", "release_date", "last_updated", "knowledge",
+    "price_tiers",
+    "cache_read_usd_per_1m",
+    "cache_write_usd_per_1m",
+    "context_length",
+    "max_output",
+    "input_modalities",
+    "output_modalities",
+    "reasoning",
+    "tool_call",
+    "open_weights",
+    "interleaved",
+    "reasoning_options",
+    "release_date",
+    "last_updated",
+    "knowledge",
 )
 #: ``status`` of a compared value.
 STATUSES: tuple[str, ...] = ("same", "differs", "catalog_missing", "other_missing", "both_missing")
@@ -58,8 +76,9 @@ def _fields(frame: pd.DataFrame, other: pd.DataFrame, fields: Iterable[str] | st
     return [f for f in chosen if f in other.columns]
 
 
-def compare_sources(frame: pd.DataFrame, other: pd.DataFrame, *,
-                    fields: Iterable[str] | str = COMPARED_FIELDS) -> pd.DataFrame:
+def compare_sources(
+    frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | str = COMPARED_FIELDS
+) -> pd.DataFrame:
     """Both values of each field for the models in both frames (exact ids), and how they differ.
 
     One row per shared model and field, in ``frame`` order: ``model_id``, ``field``, ``value``
@@ -82,8 +101,11 @@ def compare_sources(frame: pd.DataFrame, other: pd.DataFrame, *,
         ours_missing, theirs_missing = _missing(ours), _missing(theirs)
         ours_cells, theirs_cells = ours.astype(object).to_numpy(), theirs.astype(object).to_numpy()
         equal = np.array([_same(a, b) for a, b in zip(ours_cells, theirs_cells)], dtype=bool)
-        status = np.select([ours_missing & theirs_missing, ours_missing, theirs_missing, equal],
-                           ["both_missing", "catalog_missing", "other_missing", "same"], "differs")
+        status = np.select(
+            [ours_missing & theirs_missing, ours_missing, theirs_missing, equal],
+            ["both_missing", "catalog_missing", "other_missing", "same"],
+            "differs",
+        )
         numeric = pd.api.types.is_numeric_dtype(ours.dtype) and not pd.api.types.is_bool_dtype(ours.dtype)
         if numeric:
             a = ours.to_numpy(dtype=float, na_value=np.nan)
@@ -92,14 +114,30 @@ def compare_sources(frame: pd.DataFrame, other: pd.DataFrame, *,
                 rel = np.where(a != 0, (b - a) / a, np.nan)
         else:
             rel = np.full(len(shared), np.nan)
-        parts.append(pd.DataFrame({
-            "model_id": shared["model_id"].to_numpy(), "field": field,
-            "value": [_plain(v) for v in ours_cells], "other_value": [_plain(v) for v in theirs_cells],
-            "rel_diff": rel, "status": status, "_order": np.arange(len(shared))}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "model_id": shared["model_id"].to_numpy(),
+                    "field": field,
+                    "value": [_plain(v) for v in ours_cells],
+                    "other_value": [_plain(v) for v in theirs_cells],
+                    "rel_diff": rel,
+                    "status": status,
+                    "_order": np.arange(len(shared)),
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({"model_id": pd.array([], dtype="string"), "field": pd.array([], dtype="string"),
-                             "value": [], "other_value": [], "rel_diff": pd.array([], dtype="Float64"),
-                             "status": pd.array([], dtype="string")})
+        return pd.DataFrame(
+            {
+                "model_id": pd.array([], dtype="string"),
+                "field": pd.array([], dtype="string"),
+                "value": [],
+                "other_value": [],
+                "rel_diff": pd.array([], dtype="Float64"),
+                "status": pd.array([], dtype="string"),
+            }
+        )
     long = pd.concat(parts, ignore_index=True).sort_values(["_order"], kind="stable").drop(columns="_order")
     long = long.reset_index(drop=True)
     for column in ("model_id", "field", "status"):
@@ -131,8 +169,7 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def enrich(frame: pd.DataFrame, other: pd.DataFrame, *,
-           fields: Iterable[str] | str = ENRICHED_FIELDS) -> pd.DataFrame:
+def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | str = ENRICHED_FIELDS) -> pd.DataFrame:
     """Fill what the catalog lacks from ``other``, never changing a value the catalog has.
 
     For each field, a row whose value is missing (NA, or an empty list for modalities) takes the
@@ -179,8 +216,10 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *,
         result[f"{field}_source"] = pd.array(source, dtype="string")
         filled_counts[field] = int(fill.sum())
     provenance = dict(result.attrs.get(schema.ATTRS_KEY) or {})
-    provenance["enriched"] = {"source": name, "fields": filled_counts,
-                              "other": {k: v for k, v in (other.attrs.get(schema.ATTRS_KEY) or {}).items()
-                                        if k in ("source", "url", "file")}}
+    provenance["enriched"] = {
+        "source": name,
+        "fields": filled_counts,
+        "other": {k: v for k, v in (other.attrs.get(schema.ATTRS_KEY) or {}).items() if k in ("source", "url", "file")},
+    }
     result.attrs[schema.ATTRS_KEY] = provenance
     return result

@@ -19,9 +19,23 @@ BUNDLED_FILE = "modelsdev_aihubmix_2026-07-02.json"
 
 #: Columns of :func:`load_modelsdev`, all with the catalog's names, dtypes and units.
 COLUMNS: tuple[str, ...] = (
-    "model_id", "model_name", *schema.PRICE_COLUMNS, "price_tiers", "context_length", "max_output",
-    "input_modalities", "output_modalities", "reasoning", "tool_call", "open_weights", "interleaved",
-    "reasoning_options", "release_date", "last_updated", "knowledge", "family",
+    "model_id",
+    "model_name",
+    *schema.PRICE_COLUMNS,
+    "price_tiers",
+    "context_length",
+    "max_output",
+    "input_modalities",
+    "output_modalities",
+    "reasoning",
+    "tool_call",
+    "open_weights",
+    "interleaved",
+    "reasoning_options",
+    "release_date",
+    "last_updated",
+    "knowledge",
+    "family",
 )
 
 
@@ -30,8 +44,7 @@ def _tiers(cost: dict[str, Any]) -> list[dict[str, Any]] | None:
     if not isinstance(tiers, list):
         return tiers
     # models.dev writes {tier: {size}}: the API's shape adds type "context" (the only kind there is).
-    return [{**t, "tier": {"type": "context", **t["tier"]}} if isinstance(t.get("tier"), dict) else t
-            for t in tiers]
+    return [{**t, "tier": {"type": "context", **t["tier"]}} if isinstance(t.get("tier"), dict) else t for t in tiers]
 
 
 def modelsdev_records(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -43,18 +56,33 @@ def modelsdev_records(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """
     models = payload.get("models") if isinstance(payload, dict) else None
     if not isinstance(models, dict):
-        raise SchemaError("a models.dev payload is an object with a 'models' object keyed by model id; "
-                          "pass the JSON of providers/aihubmix converted from TOML, or nothing for the bundled copy")
+        raise SchemaError(
+            "a models.dev payload is an object with a 'models' object keyed by model id; "
+            "pass the JSON of providers/aihubmix converted from TOML, or nothing for the bundled copy"
+        )
     records = []
     for model_id, entry in models.items():
         cost, limit, modalities = (entry.get(k) or {} for k in ("cost", "limit", "modalities"))
-        record = {"model_id": model_id, "model_name": entry.get("name"),
-                  "pricing": {**{k: v for k, v in cost.items() if k != "tiers"}, "tiers": _tiers(cost)},
-                  "context_length": limit.get("context"), "max_output": limit.get("output"),
-                  "input_modalities": modalities.get("input") or [],
-                  "output_modalities": modalities.get("output") or []}
-        for key in ("reasoning", "tool_call", "open_weights", "interleaved", "reasoning_options",
-                    "release_date", "last_updated", "knowledge", "family"):
+        record = {
+            "model_id": model_id,
+            "model_name": entry.get("name"),
+            "pricing": {**{k: v for k, v in cost.items() if k != "tiers"}, "tiers": _tiers(cost)},
+            "context_length": limit.get("context"),
+            "max_output": limit.get("output"),
+            "input_modalities": modalities.get("input") or [],
+            "output_modalities": modalities.get("output") or [],
+        }
+        for key in (
+            "reasoning",
+            "tool_call",
+            "open_weights",
+            "interleaved",
+            "reasoning_options",
+            "release_date",
+            "last_updated",
+            "knowledge",
+            "family",
+        ):
             record[key] = entry.get(key)
         records.append(record)
     return records
@@ -85,9 +113,15 @@ def load_modelsdev(path_or_payload: str | os.PathLike[str] | dict[str, Any] | No
         with open(path_or_payload, encoding="utf-8") as handle:
             payload = json.load(handle)
         where = os.fspath(path_or_payload)
-    frame = catalog_to_frame(modelsdev_records(payload), provenance={
-        "source": "models.dev", "url": "https://models.dev", "file": where,
-        "note": str(payload.get("_source", ""))[:300]})
+    frame = catalog_to_frame(
+        modelsdev_records(payload),
+        provenance={
+            "source": "models.dev",
+            "url": "https://models.dev",
+            "file": where,
+            "note": str(payload.get("_source", ""))[:300],
+        },
+    )
     result = frame[list(COLUMNS)].copy()
     result["family"] = result["family"].astype("string")
     result.attrs = frame.attrs

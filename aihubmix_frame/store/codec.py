@@ -113,7 +113,12 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"a {type(value).__name__} value ({value!r:.60})")
 
 
-_SCALAR_TYPES: dict[type, pa.DataType] = {str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
+_SCALAR_TYPES: dict[type, pa.DataType] = {
+    str: pa.string(),
+    bool: pa.bool_(),
+    int: pa.int64(),
+    float: pa.float64(),
+}
 
 
 def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, Any]]:
@@ -129,8 +134,7 @@ def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, A
         if kind is not None:
             counts[kind] += 1
     default = max(_MISSING_KINDS, key=lambda k: counts[k]) if any(counts.values()) else "NA"
-    others = {k: [i for i, kind in enumerate(kinds) if kind == k]
-              for k in _MISSING_KINDS if k != default and counts[k]}
+    others = {k: [i for i, kind in enumerate(kinds) if kind == k] for k in _MISSING_KINDS if k != default and counts[k]}
     codec: dict[str, Any] = {"kind": "object", "missing": default}
     if others:
         codec["missing_at"] = others
@@ -169,14 +173,19 @@ def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, d
     if isinstance(dtype, pd.ArrowDtype):
         # Parquet renames list items ("item" -> "element"); keep the exact type to restore it.
         exact = pa.schema([pa.field(name, dtype.pyarrow_dtype)]).serialize().to_pybytes()
-        return pa.chunked_array(series.array._pa_array), {"kind": "arrow", "type": base64.b64encode(exact).decode()}
+        return pa.chunked_array(series.array._pa_array), {
+            "kind": "arrow",
+            "type": base64.b64encode(exact).decode(),
+        }
     if isinstance(dtype, pd.StringDtype):
         na_value = "NA" if dtype.na_value is pd.NA else "nan"
         array = pa.array(series.array)
         return array, {"kind": "string", "storage": dtype.storage, "na_value": na_value}
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and isinstance(
-        series.array, pd.api.extensions.ExtensionArray
-    ) and hasattr(series.array, "_mask"):
+    if (
+        isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        and isinstance(series.array, pd.api.extensions.ExtensionArray)
+        and hasattr(series.array, "_mask")
+    ):
         return pa.array(series.array), {"kind": "masked", "dtype": str(dtype)}
     if isinstance(dtype, pd.CategoricalDtype):
         return pa.array(series.array), {"kind": "category", "ordered": bool(dtype.ordered)}
@@ -284,8 +293,13 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
 
     index = frame.index
     if isinstance(index, pd.RangeIndex):
-        index_doc: dict[str, Any] = {"kind": "range", "start": index.start, "stop": index.stop,
-                                     "step": index.step, "name": index.name}
+        index_doc: dict[str, Any] = {
+            "kind": "range",
+            "start": index.start,
+            "stop": index.stop,
+            "step": index.step,
+            "name": index.name,
+        }
     else:
         array, codec = _encode("index", index.to_series(index=pd.RangeIndex(len(index))))
         arrays.append(array)
@@ -302,7 +316,7 @@ def frame_to_table(frame: pd.DataFrame, *, written_at: str | None = None) -> pa.
         "schema_version": schema.SCHEMA_VERSION,
         "package_version": __version__,
         "price_unit": schema.PRICE_UNIT,
-        "written_at": written_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "written_at": written_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "provenance": attrs.get(schema.ATTRS_KEY),
         "attrs": attrs,
         "columns": codecs,
@@ -362,25 +376,27 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     columns = {c["name"]: _decode(table.column(c["name"]), c) for c in document["columns"] if c["name"] in present}
     index_doc = document["index"]
     if index_doc["kind"] == "range":
-        index: pd.Index = pd.RangeIndex(index_doc["start"], index_doc["stop"], index_doc["step"],
-                                        name=index_doc["name"])
+        index: pd.Index = pd.RangeIndex(
+            index_doc["start"], index_doc["stop"], index_doc["step"], name=index_doc["name"]
+        )
     else:
         index = pd.Index(_decode(table.column(index_doc["column"]), index_doc["codec"]), name=index_doc["name"])
     if not columns:
         frame = pd.DataFrame(index=index, columns=pd.Index([], dtype=object))
     else:
         frame = pd.DataFrame(
-            {name: values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
-             for name, values in columns.items()},
+            {
+                name: values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+                for name, values in columns.items()
+            },
             copy=False,
         )
         frame.index = index
     frame.attrs = document.get("attrs") or {}
-    if document.get("schema_version", 1) < schema.SCHEMA_VERSION and \
-            all(c in frame.columns for c in schema.REQUIRED_COLUMNS):
+    if document.get("schema_version", 1) < schema.SCHEMA_VERSION and all(
+        c in frame.columns for c in schema.REQUIRED_COLUMNS
+    ):
         from ..upgrade import upgrade_frame
 
         frame = upgrade_frame(frame)  # a catalog of an older schema gains the newer columns
     return frame
-
-

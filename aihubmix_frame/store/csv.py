@@ -42,8 +42,11 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         series = frame[name]
         dtype = series.dtype
         if isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype):
-            flat[name] = [",".join(v) if v is not None else "" for v in pa.array(series.array).to_pylist()] \
-                if len(series) else []
+            flat[name] = (
+                [",".join(v) if v is not None else "" for v in pa.array(series.array).to_pylist()]
+                if len(series)
+                else []
+            )
         elif dtype == object:
             flat[name] = [_csv_cell(v) for v in series.to_numpy()]
         else:
@@ -82,8 +85,13 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     string_columns = [c for c, d in schema.COLUMNS.items() if d in ("string", "list")]
     try:
-        raw = pd.read_csv(path, dtype={c: "string" for c in string_columns}, keep_default_na=False,
-                          na_values=[""], encoding="utf-8")
+        raw = pd.read_csv(
+            path,
+            dtype={c: "string" for c in string_columns},
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8",
+        )
     except pd.errors.EmptyDataError:
         raise ExportError(f"{os.fspath(path)!r} is empty; pass a CSV written by df.aihub.to_csv()") from None
     columns: dict[str, Any] = {}
@@ -107,7 +115,9 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             elif kind is not None:
                 columns[name] = series.astype(kind)
             else:
-                parsed = _json_cells(series) if series.dtype == object or isinstance(series.dtype, pd.StringDtype) else None
+                parsed = (
+                    _json_cells(series) if series.dtype == object or isinstance(series.dtype, pd.StringDtype) else None
+                )
                 columns[name] = series if parsed is None else parsed
         except (ValueError, TypeError) as exc:
             raise ExportError(

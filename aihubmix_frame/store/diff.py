@@ -14,7 +14,15 @@ import pyarrow as pa
 
 from .. import schema
 
-__all__ = ["diff_catalogs", "diff_counts", "apply_subset", "column_values", "row_keys", "DIFF_COLUMNS", "CHANGES"]
+__all__ = [
+    "diff_catalogs",
+    "diff_counts",
+    "apply_subset",
+    "column_values",
+    "row_keys",
+    "DIFF_COLUMNS",
+    "CHANGES",
+]
 
 #: Columns of the diff frame, in order.
 DIFF_COLUMNS: tuple[str, ...] = ("model_id", "change", "field", "old", "new", "pct_change")
@@ -23,8 +31,16 @@ CHANGES: tuple[str, ...] = ("added", "removed", "changed")
 #: Columns never compared: the flags are derived from ``features`` / ``input_modalities`` (a change
 #: there is already reported once), and ``snapshot_at`` is when, not what.
 #: Derived columns (flags from lists, the family root) change only when what they derive from does.
-_NOT_COMPARED = frozenset({*schema.HAS_COLUMNS, *schema.ACCEPTS_COLUMNS, *schema.PRODUCES_COLUMNS, "family_id",
-                           "model_id", "snapshot_at"})
+_NOT_COMPARED = frozenset(
+    {
+        *schema.HAS_COLUMNS,
+        *schema.ACCEPTS_COLUMNS,
+        *schema.PRODUCES_COLUMNS,
+        "family_id",
+        "model_id",
+        "snapshot_at",
+    }
+)
 
 
 def _is_missing(value: Any) -> bool:
@@ -90,8 +106,14 @@ def _pct(old: Any, new: Any) -> Any:
     return pd.NA
 
 
-def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str] | None = None,
-                  old_complete: bool = True, new_complete: bool = True) -> pd.DataFrame:
+def diff_catalogs(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    fields: Iterable[str] | None = None,
+    old_complete: bool = True,
+    new_complete: bool = True,
+) -> pd.DataFrame:
     """One row per change between two catalog frames: ``added``, ``removed`` or ``changed``.
 
     Columns: ``model_id``, ``change``, ``field`` (NA for added and removed models), ``old``,
@@ -161,26 +183,40 @@ def diff_catalogs(old: pd.DataFrame, new: pd.DataFrame, *, fields: Iterable[str]
                 rows.append((key[0], "added", pd.NA, pd.NA, pd.NA, pd.NA))
         else:
             for field, before, after, pct in changed.get(j, ()):
-                rows.append((key[0], "changed", field,
-                             pd.NA if before is None else before, pd.NA if after is None else after, pct))
+                rows.append(
+                    (
+                        key[0],
+                        "changed",
+                        field,
+                        pd.NA if before is None else before,
+                        pd.NA if after is None else after,
+                        pct,
+                    )
+                )
     for key in old_keys if report_removed else ():
         if key not in new_set:
             rows.append((key[0], "removed", pd.NA, pd.NA, pd.NA, pd.NA))
 
     columns = list(zip(*rows)) if rows else [()] * len(DIFF_COLUMNS)
-    result = pd.DataFrame({
-        "model_id": pd.array(columns[0], dtype="string"),
-        "change": pd.array(columns[1], dtype="string"),
-        "field": pd.array(columns[2], dtype="string"),
-        "old": _objects(columns[3]),
-        "new": _objects(columns[4]),
-        "pct_change": pd.array(columns[5], dtype="Float64"),
-    })
-    result.attrs = {schema.ATTRS_KEY: {"diff": {
-        "old": {**_summary(old), "complete": bool(old_complete)},
-        "new": {**_summary(new), "complete": bool(new_complete)},
-        **{change: int((result["change"] == change).sum()) for change in CHANGES},
-    }}}
+    result = pd.DataFrame(
+        {
+            "model_id": pd.array(columns[0], dtype="string"),
+            "change": pd.array(columns[1], dtype="string"),
+            "field": pd.array(columns[2], dtype="string"),
+            "old": _objects(columns[3]),
+            "new": _objects(columns[4]),
+            "pct_change": pd.array(columns[5], dtype="Float64"),
+        }
+    )
+    result.attrs = {
+        schema.ATTRS_KEY: {
+            "diff": {
+                "old": {**_summary(old), "complete": bool(old_complete)},
+                "new": {**_summary(new), "complete": bool(new_complete)},
+                **{change: int((result["change"] == change).sum()) for change in CHANGES},
+            }
+        }
+    }
     return result
 
 
@@ -192,7 +228,11 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
 
 def _summary(frame: pd.DataFrame) -> dict[str, Any]:
     provenance = frame.attrs.get(schema.ATTRS_KEY, {}) if isinstance(frame.attrs, dict) else {}
-    return {"models": len(frame), "source": provenance.get("source"), "fetched_at": provenance.get("fetched_at")}
+    return {
+        "models": len(frame),
+        "source": provenance.get("source"),
+        "fetched_at": provenance.get("fetched_at"),
+    }
 
 
 def diff_counts(changes: pd.DataFrame) -> dict[str, int]:

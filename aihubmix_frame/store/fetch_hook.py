@@ -59,12 +59,16 @@ def record_fetch(frame: pd.DataFrame, folder: str | os.PathLike[str]) -> Path | 
             f"a filtered catalog ({len(frame)} models, not the complete catalog) is not recorded in the "
             "price history; call load_catalog(history=...) without filters and filter the frame "
             "afterwards, or record it with CatalogHistory(folder).record(df, subset=True)",
-            HistoryWarning, stacklevel=2,
+            HistoryWarning,
+            stacklevel=2,
         )
         return None
     try:
         return CatalogHistory(folder).record(frame)
     except OSError as exc:
-        warnings.warn(f"the catalog was not recorded in {os.fspath(folder)!r}: {exc}; check the folder",
-                      HistoryWarning, stacklevel=2)
+        warnings.warn(
+            f"the catalog was not recorded in {os.fspath(folder)!r}: {exc}; check the folder",
+            HistoryWarning,
+            stacklevel=2,
+        )
         return None

@@ -15,7 +15,14 @@ from .diff import apply_subset, diff_catalogs, diff_counts
 from .fetch_hook import is_api_fetch, provenance_of, record_fetch
 from .history_lock import DEFAULT_LOCK_TIMEOUT, history_lock
 from .parquet import write_parquet
-from .snapshots import SnapshotFile, content_hash, list_snapshots, read_snapshot, snapshot_file_name, utc_timestamp
+from .snapshots import (
+    SnapshotFile,
+    content_hash,
+    list_snapshots,
+    read_snapshot,
+    snapshot_file_name,
+    utc_timestamp,
+)
 
 __all__ = ["CatalogHistory", "record_fetch", "read_history_csv", "is_api_fetch", "SNAPSHOT_AT"]
 
@@ -30,17 +37,23 @@ def _not_complete(frame: pd.DataFrame) -> str:
     total = recorded.get("rows") if isinstance(recorded, dict) else None
     rows = len(frame)
     if not isinstance(total, int):
-        why = (f"its {rows} rows carry no record of a complete catalog (load_catalog() without "
-               "filters, load_snapshot() and catalog_to_frame() give one)")
+        why = (
+            f"its {rows} rows carry no record of a complete catalog (load_catalog() without "
+            "filters, load_snapshot() and catalog_to_frame() give one)"
+        )
     elif rows < total:
-        why = (f"it holds {rows} of the {total} models of the catalog it came from (a filter or "
-               f"selection of it); recorded as a full catalog, the next diff() would report the "
-               f"{total - rows} missing models as removed")
+        why = (
+            f"it holds {rows} of the {total} models of the catalog it came from (a filter or "
+            f"selection of it); recorded as a full catalog, the next diff() would report the "
+            f"{total - rows} missing models as removed"
+        )
     else:
         why = f"its {rows} model ids are not those of the {total}-model catalog it came from"
-    return (f"CatalogHistory.record() keeps complete catalogs, and this frame is not one: {why}. "
-            "Record the full catalog (load_catalog() without filters) and filter afterwards, or pass "
-            "subset=True to store it as a subset, which history compares only on the models it holds.")
+    return (
+        f"CatalogHistory.record() keeps complete catalogs, and this frame is not one: {why}. "
+        "Record the full catalog (load_catalog() without filters) and filter afterwards, or pass "
+        "subset=True to store it as a subset, which history compares only on the models it holds."
+    )
 
 
 class CatalogHistory:
@@ -82,13 +95,20 @@ class CatalogHistory:
     1 2026-07-09 00:00:00+00:00               2.0
     """
 
-    def __init__(self, folder: str | os.PathLike[str], *, create: bool = True,
-                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ):
         self.folder = Path(folder).expanduser()  # "~/aihubmix-history" means the home folder
         self.lock_timeout = lock_timeout
         if self.folder.is_symlink() and not self.folder.exists():
-            raise NotADirectoryError(f"{str(self.folder)!r} is a symlink to nothing (or a loop of "
-                                     "symlinks); pass a real folder for the history")
+            raise NotADirectoryError(
+                f"{str(self.folder)!r} is a symlink to nothing (or a loop of "
+                "symlinks); pass a real folder for the history"
+            )
         if self.folder.exists() and not self.folder.is_dir():
             raise NotADirectoryError(f"{str(self.folder)!r} is a file; pass a folder for the history")
         if not self.folder.exists():
@@ -105,12 +125,14 @@ class CatalogHistory:
     def snapshots(self) -> pd.DataFrame:
         """One row per stored snapshot: ``snapshot_at``, ``path``, ``content_hash`` (16 hex digits), ``subset``."""
         found = list_snapshots(self.folder)
-        return pd.DataFrame({
-            SNAPSHOT_AT: pd.array([s.at for s in found], dtype=_SNAPSHOT_DTYPE),
-            "path": pd.array([str(s.path) for s in found], dtype="string"),
-            "content_hash": pd.array([s.digest for s in found], dtype="string"),
-            "subset": pd.array([s.subset for s in found], dtype=bool),
-        })
+        return pd.DataFrame(
+            {
+                SNAPSHOT_AT: pd.array([s.at for s in found], dtype=_SNAPSHOT_DTYPE),
+                "path": pd.array([str(s.path) for s in found], dtype="string"),
+                "content_hash": pd.array([s.digest for s in found], dtype="string"),
+                "subset": pd.array([s.subset for s in found], dtype=bool),
+            }
+        )
 
     def __len__(self) -> int:
         return len(list_snapshots(self.folder))
@@ -155,9 +177,22 @@ class CatalogHistory:
             if frame is not None:
                 yield snapshot, frame
 
-    def _walk(self, chain: list[SnapshotFile], state: pd.DataFrame | None = None, complete: bool = False,
-              *, compare: bool = True) -> Iterator[tuple[SnapshotFile, pd.DataFrame, pd.DataFrame | None,
-                                                          pd.DataFrame, bool]]:
+    def _walk_to_end(
+        self, chain: list[SnapshotFile], state: pd.DataFrame | None, complete: bool
+    ) -> tuple[pd.DataFrame | None, bool]:
+        """The catalog known after the whole of ``chain`` (and whether it is complete), no diffs made."""
+        for _, _, _, state, complete in self._walk(chain, state, complete, compare=False):  # noqa: B007, B020
+            pass  # only the last step's state is wanted
+        return state, complete
+
+    def _walk(
+        self,
+        chain: list[SnapshotFile],
+        state: pd.DataFrame | None = None,
+        complete: bool = False,
+        *,
+        compare: bool = True,
+    ) -> Iterator[tuple[SnapshotFile, pd.DataFrame, pd.DataFrame | None, pd.DataFrame, bool]]:
         """Each snapshot of ``chain`` with its changes against the catalog as known before it.
 
         Yields (snapshot, its frame, changes or None, catalog known after it, whether that is complete).
@@ -182,9 +217,7 @@ class CatalogHistory:
                 complete, start = True, index
                 break
         chain = snapshots[start:]
-        for _, _, _, state, complete in self._walk(chain[1:] if complete else chain, state, complete,
-                                                   compare=False):
-            pass
+        state, complete = self._walk_to_end(chain[1:] if complete else chain, state, complete)
         return state, complete, chain[1:]
 
     def load(self, *, subsets: bool = True) -> pd.DataFrame:
@@ -215,9 +248,14 @@ class CatalogHistory:
             empty.insert(0, SNAPSHOT_AT, pd.array([], dtype=_SNAPSHOT_DTYPE))
             parts = [empty]
         stacked = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-        stacked.attrs = {schema.ATTRS_KEY: {"source": "history", "folder": str(self.folder),
-                                            "snapshots": len(loaded),
-                                            "subsets": sum(s.subset for s in loaded)}}
+        stacked.attrs = {
+            schema.ATTRS_KEY: {
+                "source": "history",
+                "folder": str(self.folder),
+                "snapshots": len(loaded),
+                "subsets": sum(s.subset for s in loaded),
+            }
+        }
         return stacked
 
     def asof(self, when: Any) -> pd.DataFrame:
@@ -277,8 +315,7 @@ class CatalogHistory:
         steps: list[tuple[SnapshotFile, pd.DataFrame]] = []
         if net and after:
             start, start_complete = state, complete
-            for _, _, _, state, complete in self._walk(after, state, complete, compare=False):
-                pass
+            state, complete = self._walk_to_end(after, state, complete)
             steps = [(after[-1], diff_catalogs(start, state, old_complete=start_complete, new_complete=complete))]
         elif not net:
             steps = [(snapshot, changes) for snapshot, _, changes, _, _ in self._walk(after, state, complete)]
@@ -317,8 +354,14 @@ class CatalogHistory:
         rows = []
         for snapshot, frame, changes, _, _ in self._walk(list_snapshots(self.folder)):
             found = diff_counts(changes) if changes is not None else dict.fromkeys(counts, 0)
-            rows.append({SNAPSHOT_AT: snapshot.at, "models": len(frame), "subset": snapshot.subset,
-                         **{name: found[name] for name in counts}})
+            rows.append(
+                {
+                    SNAPSHOT_AT: snapshot.at,
+                    "models": len(frame),
+                    "subset": snapshot.subset,
+                    **{name: found[name] for name in counts},
+                }
+            )
         table = pd.DataFrame(rows, columns=[SNAPSHOT_AT, "models", "subset", *counts])
         table[SNAPSHOT_AT] = table[SNAPSHOT_AT].astype(_SNAPSHOT_DTYPE)
         return table.astype({"models": "int64", "subset": bool, **dict.fromkeys(counts, "int64")})
@@ -347,7 +390,11 @@ class CatalogHistory:
             parts.append(hits)
         if not parts:
             near = sorted(i for i in known if i.lower() == model_id.lower())
-            hint = f"; ids are case-sensitive: did you mean {near}?" if near else "; check the id with load().model_id.unique()"
+            hint = (
+                f"; ids are case-sensitive: did you mean {near}?"
+                if near
+                else "; check the id with load().model_id.unique()"
+            )
             raise LookupError(f"model {model_id!r} is in no snapshot of {str(self.folder)!r}{hint}")
         result = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         result.insert(0, SNAPSHOT_AT, pd.array(times, dtype=_SNAPSHOT_DTYPE))

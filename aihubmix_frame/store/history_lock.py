@@ -41,8 +41,11 @@ def history_lock(folder: str | os.PathLike[str], *, timeout: float = DEFAULT_LOC
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot open the history lock {str(path)!r} ({exc.strerror}); "
-                                 "it must be a regular file: remove whatever is there") from None
+        raise OSError(
+            exc.errno,
+            f"cannot open the history lock {str(path)!r} ({exc.strerror}); "
+            "it must be a regular file: remove whatever is there",
+        ) from None
     try:
         deadline = time.monotonic() + max(0.0, float(timeout))
         pause = 0.005
@@ -54,7 +57,8 @@ def history_lock(folder: str | os.PathLike[str], *, timeout: float = DEFAULT_LOC
                 if time.monotonic() >= deadline:
                     raise TimeoutError(
                         f"another process has held the history lock {str(path)!r} for more than "
-                        f"{timeout:g} s; try again when it has finished recording") from None
+                        f"{timeout:g} s; try again when it has finished recording"
+                    ) from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.1)
         yield path

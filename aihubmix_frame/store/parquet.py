@@ -33,8 +33,9 @@ def parquet_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     except (pa.ArrowInvalid, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ExportError(f"{os.fspath(path)!r} is not a readable Parquet file ({exc}); "
-                          "pass a file written by df.aihub.to_parquet()") from None
+        raise ExportError(
+            f"{os.fspath(path)!r} is not a readable Parquet file ({exc}); pass a file written by df.aihub.to_parquet()"
+        ) from None
     return read_document(arrow_schema)
 
 

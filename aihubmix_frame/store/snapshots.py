@@ -20,8 +20,14 @@ from ..values import utc_timestamp
 from .diff import column_values
 from .parquet import read_parquet
 
-__all__ = ["content_hash", "SnapshotFile", "list_snapshots", "snapshot_file_name", "read_snapshot",
-           "utc_timestamp"]
+__all__ = [
+    "content_hash",
+    "SnapshotFile",
+    "list_snapshots",
+    "snapshot_file_name",
+    "read_snapshot",
+    "utc_timestamp",
+]
 
 #: Snapshot file names come only from the timestamp, a sequence number, the content hash and the
 #: subset flag, never from model ids, so no id (``../x``, ``a/b:c``) can make a path outside the
@@ -102,9 +108,12 @@ def list_snapshots(folder: str | os.PathLike[str]) -> list[SnapshotFile]:
             except OSError:  # pragma: no cover - lstat failed: the entry vanished or is unreadable
                 regular = False
             if not regular:
-                warnings.warn(f"{entry.path!r} is not a regular file (a symlink, a folder or another special "
-                              "file); the history ignores it. Remove it, or put the snapshot file itself there",
-                              HistoryWarning, stacklevel=3)
+                warnings.warn(
+                    f"{entry.path!r} is not a regular file (a symlink, a folder or another special "
+                    "file); the history ignores it. Remove it, or put the snapshot file itself there",
+                    HistoryWarning,
+                    stacklevel=3,
+                )
                 continue
             at = pd.Timestamp(dt.datetime.strptime(match[1], _TIME_FORMAT), tz="UTC")
             found.append(SnapshotFile(Path(entry.path), at, int(match[2]), match[3], bool(match[4])))
@@ -126,7 +135,11 @@ def read_snapshot(snapshot: SnapshotFile, columns: list[str] | None = None) -> p
         return frame
     except _DAMAGE as exc:
         reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        warnings.warn(f"the snapshot {str(snapshot.path)!r} cannot be read ({type(exc).__name__}: "
-                      f"{str(reason)[:200]}); the history skips it. Move it out of the folder, or restore "
-                      "it from a backup", HistoryWarning, stacklevel=3)
+        warnings.warn(
+            f"the snapshot {str(snapshot.path)!r} cannot be read ({type(exc).__name__}: "
+            f"{str(reason)[:200]}); the history skips it. Move it out of the folder, or restore "
+            "it from a backup",
+            HistoryWarning,
+            stacklevel=3,
+        )
         return None

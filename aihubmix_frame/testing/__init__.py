@@ -18,6 +18,18 @@ from .reference import INVALID_PARAMETER_MESSAGE, InvalidParameter, query_record
 from .reply import CATALOG_PATH, LEGACY_PATH, LOGIN_PATH, MOVED_PATH
 from .server import CatalogServer, RequestRecord
 
-__all__ = ["CATALOG_PATH", "FAULT_KINDS", "FAULT_OPTIONS", "INVALID_PARAMETER_MESSAGE", "LEGACY_PATH",
-           "LOGIN_PATH", "MOVED_PATH", "CatalogServer", "Fault", "FaultKind", "InvalidParameter",
-           "RequestRecord", "query_records"]
+__all__ = [
+    "CATALOG_PATH",
+    "FAULT_KINDS",
+    "FAULT_OPTIONS",
+    "INVALID_PARAMETER_MESSAGE",
+    "LEGACY_PATH",
+    "LOGIN_PATH",
+    "MOVED_PATH",
+    "CatalogServer",
+    "Fault",
+    "FaultKind",
+    "InvalidParameter",
+    "RequestRecord",
+    "query_records",
+]

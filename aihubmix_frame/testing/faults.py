@@ -27,45 +27,74 @@ from urllib.parse import quote, urlsplit
 
 from .reply import CATALOG_PATH, HTML_TYPE, JSON_TYPE, LOGIN_PATH, MOVED_PATH, Reply, etag, json_bytes
 
-__all__ = ["FAULT_KINDS", "FAULT_OPTIONS", "LOGIN_HTML", "Exchange", "Fault", "FaultKind", "answer",
-           "filler_envelope", "gzip_bomb"]
+__all__ = [
+    "FAULT_KINDS",
+    "FAULT_OPTIONS",
+    "LOGIN_HTML",
+    "Exchange",
+    "Fault",
+    "FaultKind",
+    "answer",
+    "filler_envelope",
+    "gzip_bomb",
+]
 
 FaultKind = Literal[
-    "redirect", "redirect_login", "login_page", "echo_key",
-    "gzip_bomb", "oversized", "deep_json", "huge_price", "lone_surrogate", "empty_data", "invalid_record",
-    "trickle", "retry_after", "expires_never", "huge_max_age",
+    "redirect",
+    "redirect_login",
+    "login_page",
+    "echo_key",
+    "gzip_bomb",
+    "oversized",
+    "deep_json",
+    "huge_price",
+    "lone_surrogate",
+    "empty_data",
+    "invalid_record",
+    "trickle",
+    "retry_after",
+    "expires_never",
+    "huge_max_age",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 #: Each kind's options and their defaults (see the table in the ``CatalogServer`` docstring).
-FAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
-    "redirect": {"status": 302, "to": None},
-    "redirect_login": {"status": 302},
-    "login_page": {},
-    "echo_key": {"status": 401},
-    "gzip_bomb": {"mb": 64.0, "content": "json"},
-    "oversized": {"mb": 64.0},
-    "deep_json": {"depth": 1000},
-    "huge_price": {"digits": 400},
-    "lone_surrogate": {"field": "model_name"},
-    "empty_data": {},
-    "invalid_record": {"record": {"model_id": 42}},
-    "trickle": {"seconds": 2.0, "chunk": 8, "interval": 0.05},
-    "retry_after": {"status": 503, "value": "nan"},
-    "expires_never": {},
-    "huge_max_age": {"max_age": 999_999_999_999},
-})
-STATUS_CHOICES = {"redirect": (301, 302, 307, 308), "redirect_login": (301, 302, 307, 308),
-                  "echo_key": (401, 500, 200), "retry_after": (429, 503)}
+FAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "redirect": {"status": 302, "to": None},
+        "redirect_login": {"status": 302},
+        "login_page": {},
+        "echo_key": {"status": 401},
+        "gzip_bomb": {"mb": 64.0, "content": "json"},
+        "oversized": {"mb": 64.0},
+        "deep_json": {"depth": 1000},
+        "huge_price": {"digits": 400},
+        "lone_surrogate": {"field": "model_name"},
+        "empty_data": {},
+        "invalid_record": {"record": {"model_id": 42}},
+        "trickle": {"seconds": 2.0, "chunk": 8, "interval": 0.05},
+        "retry_after": {"status": 503, "value": "nan"},
+        "expires_never": {},
+        "huge_max_age": {"max_age": 999_999_999_999},
+    }
+)
+STATUS_CHOICES = {
+    "redirect": (301, 302, 307, 308),
+    "redirect_login": (301, 302, 307, 308),
+    "echo_key": (401, 500, 200),
+    "retry_after": (429, 503),
+}
 MAX_MB = 4096
 MAX_TRICKLE_SECONDS = 600.0
 MAX_TRICKLE_STEPS = 100_000
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-LOGIN_HTML = (b"<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body>"
-              b"<h1>Welcome to Guest Wi-Fi</h1><p>Please sign in to continue.</p>"
-              b'<form method="post" action="/login"><input name="email" type="email">'
-              b'<input name="password" type="password"><button>Sign in</button></form></body></html>')
+LOGIN_HTML = (
+    b"<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body>"
+    b"<h1>Welcome to Guest Wi-Fi</h1><p>Please sign in to continue.</p>"
+    b'<form method="post" action="/login"><input name="email" type="email">'
+    b'<input name="password" type="password"><button>Sign in</button></form></body></html>'
+)
 FILLER_RECORD = b'{"model_id":"filler","types":"llm","pricing":{"input":1,"output":1}}'
 ENVELOPE_HEAD = b'{"message":"","success":true,"data":['
 ENVELOPE_TAIL = b"]}"
@@ -137,8 +166,12 @@ def _check(kind: str, name: str, value: Any) -> Any:
     if name in ("depth", "digits", "chunk", "max_age"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{kind}: {name} must be an int, not {value!r}")
-        low, high = {"depth": (4, 1_000_000), "digits": (1, 1_000_000), "chunk": (1, 65_536),
-                     "max_age": (0, 10**30)}[name]
+        low, high = {
+            "depth": (4, 1_000_000),
+            "digits": (1, 1_000_000),
+            "chunk": (1, 65_536),
+            "max_age": (0, 10**30),
+        }[name]
         return int(bounded(value, low, high))
     if name in ("seconds", "interval"):
         low, high = (0.001, MAX_TRICKLE_SECONDS) if name == "seconds" else (0.001, 10.0)
@@ -223,18 +256,19 @@ def _extra_record(kind: str, options: Mapping[str, Any]) -> bytes:
         return b'{"model_id":"fault-deep-json","types":"llm","nested":' + b"[" * levels + b"]" * levels + b"}"
     if kind == "huge_price":
         digits = ("1234567890" * (options["digits"] // 10 + 1))[: options["digits"]]
-        return (b'{"model_id":"fault-huge-price","types":"llm","pricing":{"input":'
-                + digits.encode() + b',"output":1}}')
+        return b'{"model_id":"fault-huge-price","types":"llm","pricing":{"input":' + digits.encode() + b',"output":1}}'
     if kind == "lone_surrogate":
-        record: dict[str, Any] = {"model_id": "fault-lone-surrogate", "types": "llm",
-                                  "pricing": {"input": 1, "output": 1}}
+        record: dict[str, Any] = {
+            "model_id": "fault-lone-surrogate",
+            "types": "llm",
+            "pricing": {"input": 1, "output": 1},
+        }
         record[options["field"]] = _SURROGATE_SENTINEL
         return json_bytes(record).replace(f'"{_SURROGATE_SENTINEL}"'.encode(), b'"broken \\ud800 text"')
     return json_bytes(options["record"])  # invalid_record
 
 
-def _trickle(body: bytes, seconds: float, chunk: int, interval: float,
-             stopping: threading.Event) -> Iterator[bytes]:
+def _trickle(body: bytes, seconds: float, chunk: int, interval: float, stopping: threading.Event) -> Iterator[bytes]:
     """``body`` a few bytes at a time, the last trickled byte no sooner than ``seconds`` from now."""
     steps = max(1, min(round(seconds / interval), -(-len(body) // chunk), MAX_TRICKLE_STEPS))
     pause = seconds / steps
@@ -243,8 +277,8 @@ def _trickle(body: bytes, seconds: float, chunk: int, interval: float,
         wait = pause if step < steps - 1 else max(pause, deadline - time.monotonic())
         if stopping.wait(min(wait, MAX_TRICKLE_SECONDS)):
             return  # the server is stopping: the client sees a short body
-        yield body[step * chunk:(step + 1) * chunk]
-    yield body[steps * chunk:]
+        yield body[step * chunk : (step + 1) * chunk]
+    yield body[steps * chunk :]
 
 
 # --- answers -----------------------------------------------------------------------------------------
@@ -263,7 +297,10 @@ def answer(fault: Fault, exchange: Exchange) -> Reply:
     kind, options, normal = fault.kind, fault.options, exchange.normal
     query = f"?{exchange.query_string}" if exchange.query_string else ""
     json_type = {"Content-Type": JSON_TYPE}
-    catalog_headers = {**json_type, "Cache-Control": f"public, max-age={exchange.max_age}, stale-while-revalidate=300"}
+    catalog_headers = {
+        **json_type,
+        "Cache-Control": f"public, max-age={exchange.max_age}, stale-while-revalidate=300",
+    }
 
     def catalog(body: bytes, **headers: str) -> Reply:
         return Reply(200, body, {**catalog_headers, "ETag": etag(body), **headers}, fault=kind)
@@ -305,6 +342,10 @@ def answer(fault: Fault, exchange: Exchange) -> Reply:
         headers = {k: v for k, v in normal.headers.items() if k != "Cache-Control"}
         return Reply(normal.status, normal.body, {**headers, "Expires": "never"}, fault=kind)
     if kind == "huge_max_age":
-        return Reply(normal.status, normal.body, {**normal.headers, "Cache-Control": f"max-age={options['max_age']}"},
-                     fault=kind)
+        return Reply(
+            normal.status,
+            normal.body,
+            {**normal.headers, "Cache-Control": f"max-age={options['max_age']}"},
+            fault=kind,
+        )
     raise AssertionError(f"no answer for fault kind {kind}")  # pragma: no cover - FAULT_KINDS and answer agree

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -16,12 +17,12 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "CatalogServer/1"
 
-    def do_GET(self):  # noqa: N802 - http.server naming
+    def do_GET(self):
         self.server.respond(self)
 
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet: tests read .requests instead
+    def log_message(self, format, *args):
         pass
 
 
@@ -55,8 +56,6 @@ class LoopbackListener(ThreadingHTTPServer):
         with self.connections_lock:
             connections, self.connections = list(self.connections), set()
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             connection.close()

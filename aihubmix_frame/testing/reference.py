@@ -8,6 +8,7 @@ text of ``filters.CODING_PATTERN``.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import math
 import re
@@ -89,8 +90,9 @@ def _is_coding(record: Mapping[str, Any]) -> bool:
     return bool(CODING_PATTERN.search(f"{model_id} {name}"))
 
 
-def _vocabulary(records: list[Mapping[str, Any]], field_name: str, aliases: Mapping[str, str],
-                documented: Iterable[str]) -> set[str]:
+def _vocabulary(
+    records: list[Mapping[str, Any]], field_name: str, aliases: Mapping[str, str], documented: Iterable[str]
+) -> set[str]:
     valid = set(documented)
     for record in records:
         valid.update(_split(record.get(field_name), aliases))
@@ -121,12 +123,24 @@ def query_records(records: list[Mapping[str, Any]], query: Mapping[str, str]) ->
     >>> [r["model_id"] for r in query_records(records, {"sort_by": "coding"})]
     ['b-coder', 'a', 'c']
     """
-    types = _requested(query, "type", schema.TYPE_ALIASES, _vocabulary(
-        records, "types", schema.TYPE_ALIASES, (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES)))
-    modalities = _requested(query, "modalities", schema.MODALITY_ALIASES, _vocabulary(
-        records, "input_modalities", schema.MODALITY_ALIASES, schema.MODALITIES))
-    features = _requested(query, "features", schema.FEATURE_ALIASES, _vocabulary(
-        records, "features", schema.FEATURE_ALIASES, schema.FEATURES))
+    types = _requested(
+        query,
+        "type",
+        schema.TYPE_ALIASES,
+        _vocabulary(records, "types", schema.TYPE_ALIASES, (*schema.DOCUMENTED_TYPES, *schema.OBSERVED_TYPES)),
+    )
+    modalities = _requested(
+        query,
+        "modalities",
+        schema.MODALITY_ALIASES,
+        _vocabulary(records, "input_modalities", schema.MODALITY_ALIASES, schema.MODALITIES),
+    )
+    features = _requested(
+        query,
+        "features",
+        schema.FEATURE_ALIASES,
+        _vocabulary(records, "features", schema.FEATURE_ALIASES, schema.FEATURES),
+    )
     model = (query.get("model") or "").strip()
     sort_by = (query.get("sort_by") or "").strip().lower()
     sort_order = (query.get("sort_order") or "asc").strip().lower() or "asc"
@@ -140,8 +154,7 @@ def query_records(records: list[Mapping[str, Any]], query: Mapping[str, str]) ->
     for record in records:
         if types and not set(types) & set(_split(record.get("types"), schema.TYPE_ALIASES)):
             continue
-        if modalities and not set(modalities) <= set(
-                _split(record.get("input_modalities"), schema.MODALITY_ALIASES)):
+        if modalities and not set(modalities) <= set(_split(record.get("input_modalities"), schema.MODALITY_ALIASES)):
             continue
         if features and not set(features) <= set(_split(record.get("features"), schema.FEATURE_ALIASES)):
             continue
@@ -174,10 +187,8 @@ def legacy_record(record: Mapping[str, Any]) -> dict[str, Any]:
     created = LEGACY_CREATED
     release = record.get("release_date")
     if isinstance(release, str):
-        try:
+        with contextlib.suppress(ValueError):
             created = calendar.timegm(time.strptime(release[:10], "%Y-%m-%d"))
-        except ValueError:
-            pass
     owner = record.get("vendor") or record.get("owned_by") or "aihubmix"
     digest = hashlib.sha256(model_id.encode("utf-8")).hexdigest()[:24]
     return {
@@ -185,20 +196,22 @@ def legacy_record(record: Mapping[str, Any]) -> dict[str, Any]:
         "object": "model",
         "created": created,
         "owned_by": str(owner),
-        "permission": [{
-            "id": f"modelperm-{digest}",
-            "object": "model_permission",
-            "created": created,
-            "allow_create_engine": True,
-            "allow_sampling": True,
-            "allow_logprobs": True,
-            "allow_search_indices": False,
-            "allow_view": True,
-            "allow_fine_tuning": False,
-            "organization": "*",
-            "group": None,
-            "is_blocking": False,
-        }],
+        "permission": [
+            {
+                "id": f"modelperm-{digest}",
+                "object": "model_permission",
+                "created": created,
+                "allow_create_engine": True,
+                "allow_sampling": True,
+                "allow_logprobs": True,
+                "allow_search_indices": False,
+                "allow_view": True,
+                "allow_fine_tuning": False,
+                "organization": "*",
+                "group": None,
+                "is_blocking": False,
+            }
+        ],
         "root": model_id,
         "parent": None,
     }

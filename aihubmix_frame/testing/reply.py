@@ -9,8 +9,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CATALOG_PATH", "HTML_TYPE", "JSON_TYPE", "LEGACY_PATH", "LOGIN_PATH", "MOVED_PATH", "Reply",
-           "RequestRecord", "etag", "etag_matches", "json_bytes"]
+__all__ = [
+    "CATALOG_PATH",
+    "HTML_TYPE",
+    "JSON_TYPE",
+    "LEGACY_PATH",
+    "LOGIN_PATH",
+    "MOVED_PATH",
+    "Reply",
+    "RequestRecord",
+    "etag",
+    "etag_matches",
+    "json_bytes",
+]
 
 #: The catalog API; the only path that :meth:`CatalogServer.fault_next` faults apply to.
 CATALOG_PATH = "/api/v1/models"

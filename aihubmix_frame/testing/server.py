@@ -9,10 +9,21 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .faults import LOGIN_HTML, Exchange, Fault, FaultKind, answer
-from .reference import INVALID_PARAMETER_MESSAGE, InvalidParameter, legacy_record, query_records
 from .listener import LoopbackListener
-from .reply import (CATALOG_PATH, HTML_TYPE, JSON_TYPE, LEGACY_PATH, LOGIN_PATH, MOVED_PATH, Reply,
-                    RequestRecord, etag, etag_matches, json_bytes)
+from .reference import INVALID_PARAMETER_MESSAGE, InvalidParameter, legacy_record, query_records
+from .reply import (
+    CATALOG_PATH,
+    HTML_TYPE,
+    JSON_TYPE,
+    LEGACY_PATH,
+    LOGIN_PATH,
+    MOVED_PATH,
+    Reply,
+    RequestRecord,
+    etag,
+    etag_matches,
+    json_bytes,
+)
 
 __all__ = ["CatalogServer"]
 
@@ -81,8 +92,7 @@ class CatalogServer:
     ('public, max-age=60, stale-while-revalidate=300', 304, b'', 'Invalid token: Bearer sk-1')
     """
 
-    def __init__(self, payload: Any = None, *, max_age: int = 300, api_key: str | None = None,
-                 port: int = 0):
+    def __init__(self, payload: Any = None, *, max_age: int = 300, api_key: str | None = None, port: int = 0):
         self.max_age = int(max_age)
         self.api_key = api_key
         #: Seconds to wait before answering each request.
@@ -106,9 +116,12 @@ class CatalogServer:
             self._stopping.clear()
             self._httpd = LoopbackListener(self._port, self._handle)
             self._port = self._httpd.server_address[1]
-            self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name=f"CatalogServer:{self._port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"CatalogServer:{self._port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -179,8 +192,9 @@ class CatalogServer:
         """The raw records being served."""
         return list(self._records)
 
-    def fail_next(self, n: int = 1, *, status: int = 500, retry_after: float | None = None,
-                  message: str | None = None) -> None:
+    def fail_next(
+        self, n: int = 1, *, status: int = 500, retry_after: float | None = None, message: str | None = None
+    ) -> None:
         """Answer the next ``n`` requests with ``status`` (429 and 503 carry ``Retry-After``)."""
         if retry_after is None and status in (429, 503):
             retry_after = 1
@@ -235,8 +249,9 @@ class CatalogServer:
 
     def count(self, path: str | None = None, *, status: int | None = None) -> int:
         """How many requests (to ``path``, answered with ``status``) the server received."""
-        return sum(1 for r in self.requests
-                   if (path is None or r.path == path) and (status is None or r.status == status))
+        return sum(
+            1 for r in self.requests if (path is None or r.path == path) and (status is None or r.status == status)
+        )
 
     # --- request handling ----------------------------------------------------------------------------
 
@@ -275,17 +290,24 @@ class CatalogServer:
     def _route(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> Reply:
         json_type = {"Content-Type": JSON_TYPE}
         if method not in ("GET", "HEAD"):
-            return Reply(405, json_bytes({"success": False, "message": f"method {method} not allowed"}),
-                         {**json_type, "Allow": "GET, HEAD"})
+            return Reply(
+                405,
+                json_bytes({"success": False, "message": f"method {method} not allowed"}),
+                {**json_type, "Allow": "GET, HEAD"},
+            )
         if path.rstrip("/") in (CATALOG_PATH, MOVED_PATH):
             status, body = self.catalog_body(query)
             if status != 200:
                 return Reply(status, body, {**json_type, "Cache-Control": "no-store"})
-            return Reply(200, body, {
-                **json_type,
-                "Cache-Control": f"public, max-age={self.max_age}, stale-while-revalidate=300",
-                "ETag": etag(body),
-            })
+            return Reply(
+                200,
+                body,
+                {
+                    **json_type,
+                    "Cache-Control": f"public, max-age={self.max_age}, stale-while-revalidate=300",
+                    "ETag": etag(body),
+                },
+            )
         if path.rstrip("/") == LOGIN_PATH:
             return Reply(200, LOGIN_HTML, {"Content-Type": HTML_TYPE})
         if path.rstrip("/") == LEGACY_PATH or path.startswith(LEGACY_PATH + "/"):
@@ -302,20 +324,26 @@ class CatalogServer:
         if path.rstrip("/") == LEGACY_PATH:
             data = [legacy_record(r) for r in records if isinstance(r, Mapping)]
             return Reply(200, json_bytes({"object": "list", "data": data}), json_type)
-        model_id = unquote(path[len(LEGACY_PATH) + 1:])
+        model_id = unquote(path[len(LEGACY_PATH) + 1 :])
         for record in records:
             if isinstance(record, Mapping) and record.get("model_id") == model_id:
                 return Reply(200, json_bytes(legacy_record(record)), json_type)
-        error = {"error": {"message": f"The model `{model_id}` does not exist",
-                           "type": "invalid_request_error", "code": "model_not_found"}}
+        error = {
+            "error": {
+                "message": f"The model `{model_id}` does not exist",
+                "type": "invalid_request_error",
+                "code": "model_not_found",
+            }
+        }
         return Reply(404, json_bytes(error), json_type)
 
     def _pop(self, queue: list) -> Any:
         with self._lock:
             return queue.pop(0) if queue else None
 
-    def _reply(self, method: str, path: str, query_string: str, query: dict[str, str],
-               headers: dict[str, str]) -> Reply:
+    def _reply(
+        self, method: str, path: str, query_string: str, query: dict[str, str], headers: dict[str, str]
+    ) -> Reply:
         failure = self._pop(self._failures)
         if failure is not None:
             status, retry_after, message = failure
@@ -327,14 +355,24 @@ class CatalogServer:
         reply = self._route(method, path, query, headers)
         fault = self._pop(self._faults) if path.rstrip("/") == CATALOG_PATH and method in ("GET", "HEAD") else None
         if fault is not None:
-            exchange = Exchange(base_url=self.url, query_string=query_string, headers=headers, normal=reply,
-                                records=self._selected(query), max_age=self.max_age, stopping=self._stopping)
+            exchange = Exchange(
+                base_url=self.url,
+                query_string=query_string,
+                headers=headers,
+                normal=reply,
+                records=self._selected(query),
+                max_age=self.max_age,
+                stopping=self._stopping,
+            )
             return answer(fault, exchange)
         malformed = self._pop(self._malformed) if reply.status == 200 else None
         if malformed is not None:
             return self._malform(reply, malformed)
-        if reply.status == 200 and "ETag" in reply.headers and etag_matches(headers.get("If-None-Match"),
-                                                                            reply.headers["ETag"]):
+        if (
+            reply.status == 200
+            and "ETag" in reply.headers
+            and etag_matches(headers.get("If-None-Match"), reply.headers["ETag"])
+        ):
             return Reply(304, b"", {"ETag": reply.headers["ETag"], "Cache-Control": reply.headers["Cache-Control"]})
         return reply
 
@@ -348,8 +386,15 @@ class CatalogServer:
         reply = self._reply(method, split.path, split.query, query, headers)
 
         sent = 0 if method == "HEAD" or reply.status == 304 else reply.content_length
-        record = RequestRecord(method=method, path=split.path, query=query, headers=headers,
-                               status=reply.status, body_bytes=sent, fault=reply.fault)
+        record = RequestRecord(
+            method=method,
+            path=split.path,
+            query=query,
+            headers=headers,
+            status=reply.status,
+            body_bytes=sent,
+            fault=reply.fault,
+        )
         with self._lock:
             self._log.append(record)
         try:
@@ -376,8 +421,10 @@ class CatalogServer:
             body = reply.body[: max(1, len(reply.body) // 2)]
             headers = dict(reply.headers)
         elif kind == "html":
-            body = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
-                    b"<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>")
+            body = (
+                b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+                b"<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>"
+            )
             headers = {**reply.headers, "Content-Type": HTML_TYPE}
         else:
             body = json_bytes({"success": False, "message": "upstream error, please retry"})

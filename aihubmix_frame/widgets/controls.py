@@ -10,7 +10,16 @@ import pandas as pd
 
 from .. import schema
 
-__all__ = ["ANY", "ipywidgets", "check_catalog", "vocabulary", "type_options", "Recomputer", "pick_one", "check_choices"]
+__all__ = [
+    "ANY",
+    "ipywidgets",
+    "check_catalog",
+    "vocabulary",
+    "type_options",
+    "Recomputer",
+    "pick_one",
+    "check_choices",
+]
 
 #: The value of "any type" in a type dropdown (read it back as None with ``control.value or None``).
 ANY = ""
@@ -47,11 +56,15 @@ def pick_one(name: str, values: tuple[str, ...], options: list[Any]) -> Any:
         return ANY
     allowed = [o[1] if isinstance(o, tuple) else o for o in options]
     if len(values) > 1:
-        raise ValueError(f"the picker's {name} control takes one value, got {list(values)}; filter "
-                         f"further with df.aihub.filter({name}=...) first")
+        raise ValueError(
+            f"the picker's {name} control takes one value, got {list(values)}; filter "
+            f"further with df.aihub.filter({name}=...) first"
+        )
     if values[0] not in allowed:
-        raise ValueError(f"{name} {values[0]!r} is not in this catalog; choose one of "
-                         f"{', '.join(str(a) for a in allowed if a != ANY)}")
+        raise ValueError(
+            f"{name} {values[0]!r} is not in this catalog; choose one of "
+            f"{', '.join(str(a) for a in allowed if a != ANY)}"
+        )
     return values[0]
 
 

@@ -17,9 +17,13 @@ __all__ = ["CostExplorer", "DAYS_PER_MONTH", "COST_COLUMNS_SHOWN"]
 #: The average month: 365.25 days / 12.
 DAYS_PER_MONTH = 30.4375
 COST_COLUMNS_SHOWN = (
-    ("model_id", "model", str), ("total_cost_usd", "total", format_usd), ("input_cost_usd", "input", format_usd),
-    ("cache_read_cost_usd", "cache read", format_usd), ("cache_write_cost_usd", "cache write", format_usd),
-    ("output_cost_usd", "output", format_usd), ("note", "note", lambda v: "" if v is None or v is pd.NA else str(v)),
+    ("model_id", "model", str),
+    ("total_cost_usd", "total", format_usd),
+    ("input_cost_usd", "input", format_usd),
+    ("cache_read_cost_usd", "cache read", format_usd),
+    ("cache_write_cost_usd", "cache write", format_usd),
+    ("output_cost_usd", "output", format_usd),
+    ("note", "note", lambda v: "" if v is None or v is pd.NA else str(v)),
 )
 
 
@@ -47,17 +51,26 @@ class CostExplorer:
     True
     """
 
-    def __init__(self, frame: pd.DataFrame, *, rows: int = 15, requests_per_day: int = 1_000,
-                 plot: bool = True, plot_delay: float | None = 0.3):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        rows: int = 15,
+        requests_per_day: int = 1_000,
+        plot: bool = True,
+        plot_delay: float | None = 0.3,
+    ):
         w = ipywidgets()
         self._frame = check_catalog(frame)
         self._callbacks: list[Callable[[pd.DataFrame], None]] = []
         self._has_stage = "retire_stage" in frame.columns
         self.type = w.Dropdown(options=type_options(frame), value=ANY, description="type")
-        self.features = w.SelectMultiple(options=vocabulary(frame, "features", schema.FEATURES),
-                                         description="features", rows=7)
-        self.modalities = w.SelectMultiple(options=vocabulary(frame, "input_modalities", schema.MODALITIES),
-                                           description="modalities", rows=5)
+        self.features = w.SelectMultiple(
+            options=vocabulary(frame, "features", schema.FEATURES), description="features", rows=7
+        )
+        self.modalities = w.SelectMultiple(
+            options=vocabulary(frame, "input_modalities", schema.MODALITIES), description="modalities", rows=5
+        )
         self.min_context = w.IntText(value=0, description="min context", step=1000)
         self.input_tokens = w.IntText(value=2_000, description="input tok")
         self.output_tokens = w.IntText(value=500, description="output tok")
@@ -78,22 +91,59 @@ class CostExplorer:
         self.result: pd.DataFrame = frame.iloc[:0]
         self.monthly_cost_usd: float | None = None
         self._recompute = Recomputer(self._update)
-        controls = (self.type, self.features, self.modalities, self.min_context, self.input_tokens,
-                    self.output_tokens, self.cache_read_tokens, self.cache_write_tokens, self.requests,
-                    self.input_includes_cache, self.include_free, self.include_placeholder,
-                    self.include_deprecated, self.rows)
+        controls = (
+            self.type,
+            self.features,
+            self.modalities,
+            self.min_context,
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+            self.requests,
+            self.input_includes_cache,
+            self.include_free,
+            self.include_placeholder,
+            self.include_deprecated,
+            self.rows,
+        )
         for control in controls:
             control.observe(self._recompute, names="value")
         self.requests_per_day.observe(self._project, names="value")  # no new costs, only the projection
-        self.widget = w.VBox([
-            w.HBox([w.VBox([self.type, self.min_context, self.input_tokens, self.output_tokens,
-                            self.cache_read_tokens, self.cache_write_tokens, self.requests,
-                            self.requests_per_day]),
-                    w.VBox([self.features, self.modalities]),
-                    w.VBox([self.input_includes_cache, self.include_free, self.include_placeholder,
-                            self.include_deprecated, self.rows])]),
-            self.summary, self.projection, self.table, self.plot,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HBox(
+                    [
+                        w.VBox(
+                            [
+                                self.type,
+                                self.min_context,
+                                self.input_tokens,
+                                self.output_tokens,
+                                self.cache_read_tokens,
+                                self.cache_write_tokens,
+                                self.requests,
+                                self.requests_per_day,
+                            ]
+                        ),
+                        w.VBox([self.features, self.modalities]),
+                        w.VBox(
+                            [
+                                self.input_includes_cache,
+                                self.include_free,
+                                self.include_placeholder,
+                                self.include_deprecated,
+                                self.rows,
+                            ]
+                        ),
+                    ]
+                ),
+                self.summary,
+                self.projection,
+                self.table,
+                self.plot,
+            ]
+        )
         self._recompute()
 
     def hold(self) -> Any:
@@ -109,19 +159,28 @@ class CostExplorer:
         self._callbacks.append(callback)
 
     def _filters(self) -> dict[str, Any]:
-        return dict(type=self.type.value or None, features=list(self.features.value) or None,
-                    modalities=list(self.modalities.value) or None,
-                    min_context=self.min_context.value or None,
-                    include_free=self.include_free.value,
-                    include_deprecated=True if self.include_deprecated.value or not self._has_stage else None)
+        return dict(
+            type=self.type.value or None,
+            features=list(self.features.value) or None,
+            modalities=list(self.modalities.value) or None,
+            min_context=self.min_context.value or None,
+            include_free=self.include_free.value,
+            include_deprecated=True if self.include_deprecated.value or not self._has_stage else None,
+        )
 
     def _update(self) -> None:
         try:
             result = self._frame.aihub.cheapest(
-                self.rows.value, self.input_tokens.value, self.output_tokens.value,
-                self.cache_read_tokens.value, self.cache_write_tokens.value, self.requests.value,
-                self.input_includes_cache.value, include_placeholder=self.include_placeholder.value,
-                **self._filters())
+                self.rows.value,
+                self.input_tokens.value,
+                self.output_tokens.value,
+                self.cache_read_tokens.value,
+                self.cache_write_tokens.value,
+                self.requests.value,
+                self.input_includes_cache.value,
+                include_placeholder=self.include_placeholder.value,
+                **self._filters(),
+            )
         except (ValueError, TypeError) as exc:  # e.g. cache tokens above input tokens
             # Said in the widget; .result is what the widget shows: no table.
             self.result = self._frame.iloc[:0]
@@ -134,9 +193,11 @@ class CostExplorer:
                 callback(self.result)
             return
         self.result = result
-        self.summary.value = (f"the {len(result)} cheapest models for {self.requests.value:,} request(s) of "
-                              f"{self.input_tokens.value:,} input and {self.output_tokens.value:,} output "
-                              f"tokens; costs in USD (prices in {schema.PRICE_UNIT})")
+        self.summary.value = (
+            f"the {len(result)} cheapest models for {self.requests.value:,} request(s) of "
+            f"{self.input_tokens.value:,} input and {self.output_tokens.value:,} output "
+            f"tokens; costs in USD (prices in {schema.PRICE_UNIT})"
+        )
         self.table.value = page_html(result, COST_COLUMNS_SHOWN)
         self._project()
         if self._plot is not None:
@@ -149,8 +210,11 @@ class CostExplorer:
         per_day = self.requests_per_day.value
         if self.result.empty or not self.requests.value or per_day is None or per_day < 0:
             self.monthly_cost_usd = None
-            self.projection.value = "" if self.result.empty else error_html(
-                "requests/day and requests must be positive to project a monthly cost")
+            self.projection.value = (
+                ""
+                if self.result.empty
+                else error_html("requests/day and requests must be positive to project a monthly cost")
+            )
             return
         best = self.result.iloc[0]
         per_request = float(best["total_cost_usd"]) / self.requests.value
@@ -158,7 +222,8 @@ class CostExplorer:
         self.projection.value = (
             f"projected monthly cost of the cheapest model, <b>{best['model_id']}</b>: "
             f"<b>{format_usd(self.monthly_cost_usd)}</b> = {format_usd(per_request)} per request x "
-            f"{per_day:,} requests/day x {DAYS_PER_MONTH} days")
+            f"{per_day:,} requests/day x {DAYS_PER_MONTH} days"
+        )
 
     def refresh_plot(self) -> None:
         """Draw the cost bars of the current result now (instead of after ``plot_delay``)."""

@@ -10,8 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_tokens", "format_price", "format_usd", "format_list", "format_score", "page_html",
-           "error_html", "badge_html", "MISSING"]
+__all__ = [
+    "format_tokens",
+    "format_price",
+    "format_usd",
+    "format_list",
+    "format_score",
+    "page_html",
+    "error_html",
+    "badge_html",
+    "MISSING",
+]
 
 MISSING = "–"
 
@@ -75,8 +84,12 @@ def format_score(value: Any) -> str:
     return MISSING if _missing(value) else f"{float(value):.0f}"
 
 
-def page_html(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str]]], *,
-              highlight: str | None = None) -> str:
+def page_html(
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, Callable[[Any], str]]],
+    *,
+    highlight: str | None = None,
+) -> str:
     """An HTML table of ``frame`` (already one page): ``(column, header, formatter)`` per column
     present; the row whose ``model_id`` is ``highlight`` is bold."""
     shown = [(c, h, f) for c, h, f in columns if c in frame.columns]
@@ -99,6 +112,8 @@ def badge_html(count: int, checked: int) -> str:
     """A small badge: how many quality findings (errors and warnings) the matches have."""
     color = "#2a7d2a" if count == 0 else "#b36b00"
     text = "no quality warnings" if count == 0 else f"{count:,} quality warning{'s' if count != 1 else ''}"
-    return (f"<span title='ahf.quality_report: findings of severity error or warning among the {checked:,} "
-            f"matches' style='background:{color};color:white;border-radius:9px;padding:1px 8px;"
-            f"font-size:11px'>{text}</span>")
+    return (
+        f"<span title='ahf.quality_report: findings of severity error or warning among the {checked:,} "
+        f"matches' style='background:{color};color:white;border-radius:9px;padding:1px 8px;"
+        f"font-size:11px'>{text}</span>"
+    )

@@ -11,21 +11,46 @@ import pandas as pd
 
 from .. import schema
 from ..query import CatalogQuery
-from .controls import ANY, Recomputer, check_catalog, check_choices, ipywidgets, pick_one, type_options, vocabulary
-from .formatting import (badge_html, error_html, format_list, format_price, format_score, format_tokens,
-                         page_html)
+from .controls import (
+    ANY,
+    Recomputer,
+    check_catalog,
+    check_choices,
+    ipywidgets,
+    pick_one,
+    type_options,
+    vocabulary,
+)
+from .formatting import (
+    badge_html,
+    error_html,
+    format_list,
+    format_price,
+    format_score,
+    format_tokens,
+    page_html,
+)
 from .plotpane import PlotPane
 
 __all__ = ["ModelPicker", "SORT_CHOICES", "PAGE_COLUMNS"]
 
-SORT_CHOICES = (("server order", "order"), ("best match (search)", "score"),
-                ("input price (model_ratio)", "model_ratio"), ("context length", "context_length"),
-                ("coding first", "coding"))
+SORT_CHOICES = (
+    ("server order", "order"),
+    ("best match (search)", "score"),
+    ("input price (model_ratio)", "model_ratio"),
+    ("context length", "context_length"),
+    ("coding first", "coding"),
+)
 PAGE_COLUMNS = (
-    ("model_id", "model", str), ("score", "match", format_score), ("types", "types", format_list),
-    ("features", "features", format_list), ("input_modalities", "modalities", format_list),
-    ("context_length", "context", format_tokens), ("max_output", "max output", format_tokens),
-    ("input_usd_per_1m", "input price", format_price), ("output_usd_per_1m", "output price", format_price),
+    ("model_id", "model", str),
+    ("score", "match", format_score),
+    ("types", "types", format_list),
+    ("features", "features", format_list),
+    ("input_modalities", "modalities", format_list),
+    ("context_length", "context", format_tokens),
+    ("max_output", "max output", format_tokens),
+    ("input_usd_per_1m", "input price", format_price),
+    ("output_usd_per_1m", "output price", format_price),
     ("cache_read_usd_per_1m", "cache read", format_price),
 )
 
@@ -70,12 +95,25 @@ class ModelPicker:
     "df.aihub.filter(type=['llm'], features=['thinking', 'tools'], include_deprecated=False).aihub.sort('model_ratio', order='asc')"
     """
 
-    def __init__(self, frame: pd.DataFrame, *, type: Any = None, features: Any = None,  # noqa: A002
-                 modalities: Any = None, model: str | None = None, search: str | None = None,
-                 min_context: int | None = None, max_input_price: float | None = None,
-                 include_free: bool = True, include_deprecated: bool = False, sort_by: str | None = None,
-                 sort_order: str | None = None, rows: int = 15, plot: bool = True,
-                 plot_delay: float | None = 0.3):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        type: Any = None,
+        features: Any = None,
+        modalities: Any = None,
+        model: str | None = None,
+        search: str | None = None,
+        min_context: int | None = None,
+        max_input_price: float | None = None,
+        include_free: bool = True,
+        include_deprecated: bool = False,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        rows: int = 15,
+        plot: bool = True,
+        plot_delay: float | None = 0.3,
+    ):
         w = ipywidgets()
         self._frame = check_catalog(frame)
         if isinstance(rows, bool) or not isinstance(rows, (int, np.integer)) or rows < 1:
@@ -83,17 +121,26 @@ class ModelPicker:
         self._rows = int(rows)
         self._callbacks: list[Callable[[pd.DataFrame], None]] = []
         self._has_stage = "retire_stage" in frame.columns
-        initial = CatalogQuery.parse(type=type, features=features, modalities=modalities, model=model,
-                                     min_context=min_context, max_input_price=max_input_price,
-                                     sort_by=sort_by, sort_order=sort_order)
+        initial = CatalogQuery.parse(
+            type=type,
+            features=features,
+            modalities=modalities,
+            model=model,
+            min_context=min_context,
+            max_input_price=max_input_price,
+            sort_by=sort_by,
+            sort_order=sort_order,
+        )
         prices = frame["input_usd_per_1m"].dropna()
         self._ceiling = float(prices.max()) if len(prices) else 1.0
 
         self.type = w.Dropdown(options=type_options(frame), value=ANY, description="type")
-        self.features = w.SelectMultiple(options=vocabulary(frame, "features", schema.FEATURES),
-                                         description="features", rows=7)
-        self.modalities = w.SelectMultiple(options=vocabulary(frame, "input_modalities", schema.MODALITIES),
-                                           description="modalities", rows=5)
+        self.features = w.SelectMultiple(
+            options=vocabulary(frame, "features", schema.FEATURES), description="features", rows=7
+        )
+        self.modalities = w.SelectMultiple(
+            options=vocabulary(frame, "input_modalities", schema.MODALITIES), description="modalities", rows=5
+        )
         self.model = w.Text(value="", placeholder="substring of the model id", description="model")
         self.search = w.Text(value="", placeholder="fuzzy: gpt5, claude opus", description="search")
         self.min_context = w.IntText(value=0, description="min context", step=1000)
@@ -117,21 +164,47 @@ class ModelPicker:
         self._showing = False
         self._recompute = Recomputer(self._update)
 
-        controls = (self.type, self.features, self.modalities, self.model, self.min_context,
-                    self.max_input_price, self.include_free, self.include_deprecated, self.sort_by,
-                    self.sort_order)
+        controls = (
+            self.type,
+            self.features,
+            self.modalities,
+            self.model,
+            self.min_context,
+            self.max_input_price,
+            self.include_free,
+            self.include_deprecated,
+            self.sort_by,
+            self.sort_order,
+        )
         for control in controls:
             control.observe(self._recompute, names="value")
         self.search.observe(self._follow_search, names="value")
         self.page.observe(self._show_page, names="value")
         self.picked.observe(self._on_pick, names="value")
-        self.widget = w.VBox([
-            w.HBox([w.VBox([self.type, self.search, self.model, self.min_context, self.max_input_price,
-                            self.include_free, self.include_deprecated]),
-                    w.VBox([self.features, self.modalities]),
-                    w.VBox([self.sort_by, self.sort_order, self.page, self.picked])]),
-            w.HBox([self.summary, self.badge]), self.table, self.plot,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HBox(
+                    [
+                        w.VBox(
+                            [
+                                self.type,
+                                self.search,
+                                self.model,
+                                self.min_context,
+                                self.max_input_price,
+                                self.include_free,
+                                self.include_deprecated,
+                            ]
+                        ),
+                        w.VBox([self.features, self.modalities]),
+                        w.VBox([self.sort_by, self.sort_order, self.page, self.picked]),
+                    ]
+                ),
+                w.HBox([self.summary, self.badge]),
+                self.table,
+                self.plot,
+            ]
+        )
         with self.hold():
             self.type.value = pick_one("type", initial.type, self.type.options)
             self.features.value = check_choices("features", initial.features, list(self.features.options))
@@ -175,8 +248,10 @@ class ModelPicker:
         ids = self.result["model_id"]
         hits = np.flatnonzero((ids == model_id).fillna(False).to_numpy(dtype=bool)) if isinstance(model_id, str) else []
         if not len(hits):
-            raise ValueError(f"model {model_id!r} is not among the {len(ids):,} matches; loosen the filters "
-                             "or pick one of picker.result['model_id'] (ids are case-sensitive)")
+            raise ValueError(
+                f"model {model_id!r} is not among the {len(ids):,} matches; loosen the filters "
+                "or pick one of picker.result['model_id'] (ids are case-sensitive)"
+            )
         self._value, self._chosen = model_id, True
         self._showing = True
         try:
@@ -201,13 +276,16 @@ class ModelPicker:
         bound = self.max_input_price.value
         by, order = self._sort()
         return CatalogQuery.parse(
-            type=self.type.value or None, features=list(self.features.value) or None,
-            modalities=list(self.modalities.value) or None, model=self.model.value or None,
+            type=self.type.value or None,
+            features=list(self.features.value) or None,
+            modalities=list(self.modalities.value) or None,
+            model=self.model.value or None,
             min_context=self.min_context.value or None,
             max_input_price=None if bound is None or bound >= self._ceiling else bound,
             include_free=None if self.include_free.value else False,
             include_deprecated=None if self.include_deprecated.value or not self._has_stage else False,
-            sort_by=None if by == "score" else by, sort_order=order,
+            sort_by=None if by == "score" else by,
+            sort_order=order,
         )
 
     @property
@@ -250,8 +328,11 @@ class ModelPicker:
             result, error = self._frame.iloc[:0], str(exc)
         self.result = result
         ids = result["model_id"]
-        kept = self._chosen and self._value is not None and bool(
-            (ids == self._value).fillna(False).to_numpy(dtype=bool).any())
+        kept = (
+            self._chosen
+            and self._value is not None
+            and bool((ids == self._value).fillna(False).to_numpy(dtype=bool).any())
+        )
         if not kept:  # the first match, until one is picked (a pick stays while it matches)
             self._chosen = False
             self._value = str(ids.iloc[0]) if len(ids) else None
@@ -265,8 +346,10 @@ class ModelPicker:
         if error is not None:
             self.summary.value = error_html(error)
         else:
-            self.summary.value = (f"<b>{len(result):,}</b> of {len(self._frame):,} models match; "
-                                  f"prices in {schema.PRICE_UNIT}, context in tokens")
+            self.summary.value = (
+                f"<b>{len(result):,}</b> of {len(self._frame):,} models match; "
+                f"prices in {schema.PRICE_UNIT}, context in tokens"
+            )
         issues = int(self._issues.reindex(result.index).sum()) if self._issues.index.is_unique else 0
         self.badge.value = badge_html(issues, len(result))
         self._show_page()
@@ -277,7 +360,7 @@ class ModelPicker:
 
     def _page_rows(self) -> pd.DataFrame:
         start = (self.page.value - 1) * self._rows
-        return self.result.iloc[start:start + self._rows]
+        return self.result.iloc[start : start + self._rows]
 
     def _show_page(self, _change: Any = None) -> None:
         if self._showing and _change is not None:
@@ -295,7 +378,8 @@ class ModelPicker:
     def _render_table(self, shown: pd.DataFrame) -> None:
         self.table.value = page_html(shown, PAGE_COLUMNS, highlight=self._value) + (
             f"<div style='font-size:11px;color:#666'>page {self.page.value} of {self.page.max} "
-            f"({self._rows} rows a page)</div>")
+            f"({self._rows} rows a page)</div>"
+        )
 
     def _on_pick(self, change: Any) -> None:
         if self._showing or change["new"] is None:

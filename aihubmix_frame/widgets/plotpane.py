@@ -26,8 +26,15 @@ class PlotPane:
     that was drawn (the sample, for big results).
     """
 
-    def __init__(self, image: Any, draw: Callable[[pd.DataFrame, Any], Any], *, delay: float | None,
-                 size: tuple[float, float] = (7.5, 4.2), dpi: int = 72):
+    def __init__(
+        self,
+        image: Any,
+        draw: Callable[[pd.DataFrame, Any], Any],
+        *,
+        delay: float | None,
+        size: tuple[float, float] = (7.5, 4.2),
+        dpi: int = 72,
+    ):
         if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
             raise ValueError(f"plot_delay must be None (draw at once) or seconds >= 0, got {delay!r}")
         self.image = image
@@ -97,8 +104,7 @@ class PlotPane:
         if len(drawn):
             self._draw(drawn, ax)
             if len(drawn) < len(frame):
-                ax.set_title(f"{ax.get_title()}; a sample of {len(drawn):,} of {len(frame):,} matches",
-                             fontsize=9)
+                ax.set_title(f"{ax.get_title()}; a sample of {len(drawn):,} of {len(frame):,} matches", fontsize=9)
         else:
             ax.text(0.5, 0.5, "no models match", ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()

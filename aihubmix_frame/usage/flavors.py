@@ -52,8 +52,12 @@ FLAVORS: dict[str, Flavor] = {
         reasoning=(("completion_tokens_details.reasoning_tokens",), ("reasoning_tokens",)),
         required=("prompt_tokens", "completion_tokens"),
         input_includes_cache=True,
-        signature=("prompt_tokens", "completion_tokens", "prompt_tokens_details.cached_tokens",
-                   "completion_tokens_details.reasoning_tokens"),
+        signature=(
+            "prompt_tokens",
+            "completion_tokens",
+            "prompt_tokens_details.cached_tokens",
+            "completion_tokens_details.reasoning_tokens",
+        ),
     ),
     "openai_responses": Flavor(
         name="openai_responses",
@@ -91,7 +95,12 @@ FLAVORS: dict[str, Flavor] = {
         reasoning=(("thoughtsTokenCount",),),
         required=("promptTokenCount",),
         input_includes_cache=True,
-        signature=("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount"),
+        signature=(
+            "promptTokenCount",
+            "candidatesTokenCount",
+            "cachedContentTokenCount",
+            "thoughtsTokenCount",
+        ),
     ),
 }
 
@@ -114,7 +123,7 @@ def usage_key(column: str) -> str | None:
     """
     for parent in USAGE_PARENTS:
         if column.startswith(parent + "."):
-            column = column[len(parent) + 1:]
+            column = column[len(parent) + 1 :]
             break
     column = _ALIASES.get(column, column)
     return column if column in KNOWN_KEYS else None
@@ -152,8 +161,9 @@ def detect(valid: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     return code
 
 
-def resolve(alternatives: Alternatives, values: Mapping[str, np.ndarray],
-            valid: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+def resolve(
+    alternatives: Alternatives, values: Mapping[str, np.ndarray], valid: Mapping[str, np.ndarray], n: int
+) -> np.ndarray:
     """The count per row: the first alternative present in the row, its keys summed; else 0."""
     out = np.zeros(n, dtype=np.int64)
     found = np.zeros(n, dtype=bool)

@@ -12,21 +12,27 @@ import pyarrow.compute as pc
 
 from .._version import __version__
 from ..errors import CacheWriteDurationWarning
-from .usage_flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
-from .usage_source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
+from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
+from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
 #: The canonical workload columns read_usage writes, in order (token counts Int64).
 USAGE_COLUMNS: tuple[str, ...] = (
-    "model_id", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens", "input_includes_cache",
+    "model_id",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "input_includes_cache",
 )
 _COUNTS = ("input", "output", "cache_read", "cache_write")
 
 
-def read_usage(source: Any, *, flavor: str = "auto", model: str | None = "model",
-               timestamp: str | None = None) -> pd.DataFrame:
+def read_usage(
+    source: Any, *, flavor: str = "auto", model: str | None = "model", timestamp: str | None = None
+) -> pd.DataFrame:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
     ``source``: a path to a JSON Lines file (one full response object or one bare usage record per
@@ -146,8 +152,10 @@ def read_usage(source: Any, *, flavor: str = "auto", model: str | None = "model"
     kept = [name for name in columns if name not in consumed and name not in model_names]
     clash = [name for name in kept if name in USAGE_COLUMNS]
     if clash:
-        raise ValueError(f"the log already has column(s) {clash}: it looks like a workload already (pass it to "
-                         f"estimate_cost), or rename those columns before read_usage")
+        raise ValueError(
+            f"the log already has column(s) {clash}: it looks like a workload already (pass it to "
+            f"estimate_cost), or rename those columns before read_usage"
+        )
     result.update(_other_columns(columns, kept))
     # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
@@ -179,8 +187,10 @@ def _expand_usage(log: LogColumns) -> dict[str, pa.ChunkedArray | pd.Series]:
                 columns.update(flatten_struct(name, arrow))
                 continue
             if not pa.types.is_null(arrow.type):
-                raise ValueError(f"column {name!r} holds {arrow.type}, not usage objects; parse it into dicts "
-                                 f"(e.g. with json.loads) first")
+                raise ValueError(
+                    f"column {name!r} holds {arrow.type}, not usage objects; parse it into dicts "
+                    f"(e.g. with json.loads) first"
+                )
         columns[name] = column
     return columns
 
@@ -202,31 +212,43 @@ def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.Chu
     if pa.types.is_null(kind):
         return array.cast(pa.int64())
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        what = "text" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else \
-            "booleans" if pa.types.is_boolean(kind) else str(kind)
+        what = (
+            "text"
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            else "booleans"
+            if pa.types.is_boolean(kind)
+            else str(kind)
+        )
         raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
     if pa.types.is_floating(kind):
         whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
         bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
         if bad.size:
-            raise ValueError(f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
-                             f"non-negative integers: fix those rows")
+            raise ValueError(
+                f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
+                f"non-negative integers: fix those rows"
+            )
     negative = np.flatnonzero(np.asarray(pc.less(array, 0).fill_null(False)))
     if negative.size:
-        raise ValueError(f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or "
-                         f"drop those rows")
+        raise ValueError(
+            f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+        )
     return array.cast(pa.int64())
 
 
 def _refuse(code: np.ndarray, origin: Origin) -> None:
     unknown, several = np.flatnonzero(code == -1), np.flatnonzero(code == -2)
     if unknown.size:
-        raise ValueError(f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, Anthropic, "
-                         f"Gemini): no prompt_tokens, input_tokens or promptTokenCount found. Drop those rows, or "
-                         f"rename their columns to a flavour's names")
+        raise ValueError(
+            f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, Anthropic, "
+            f"Gemini): no prompt_tokens, input_tokens or promptTokenCount found. Drop those rows, or "
+            f"rename their columns to a flavour's names"
+        )
     if several.size:
-        raise ValueError(f"{origin.where(several)}: the keys fit several usage flavours (e.g. prompt_tokens and "
-                         f"cache_creation_input_tokens); pass flavor= one of {', '.join(FLAVORS)}")
+        raise ValueError(
+            f"{origin.where(several)}: the keys fit several usage flavours (e.g. prompt_tokens and "
+            f"cache_creation_input_tokens); pass flavor= one of {', '.join(FLAVORS)}"
+        )
 
 
 def _check_required(used, valid, origin: Origin) -> None:
@@ -234,8 +256,10 @@ def _check_required(used, valid, origin: Origin) -> None:
         for key in f.required:
             missing = np.flatnonzero(rows & ~valid.get(key, np.zeros(len(rows), dtype=bool)))
             if missing.size:
-                raise ValueError(f"{origin.where(missing)}: {f.label} usage without {key!r}; a required count "
-                                 f"cannot be guessed: fix or drop those rows (or pass another flavor=)")
+                raise ValueError(
+                    f"{origin.where(missing)}: {f.label} usage without {key!r}; a required count "
+                    f"cannot be guessed: fix or drop those rows (or pass another flavor=)"
+                )
 
 
 def _warn_one_hour(values, valid, rows: np.ndarray, by_key) -> None:
@@ -260,8 +284,10 @@ def _model_columns(columns, model: str | None, n: int) -> list[str]:
     names = [name for name in (model, "modelVersion" if model == "model" else None) if name in columns]
     if names or n == 0:
         return names
-    raise ValueError(f"no {model!r} column or key in the log; name the model field with model= "
-                     f"(Gemini: model='modelVersion'), or pass model=None to read usage without model ids")
+    raise ValueError(
+        f"no {model!r} column or key in the log; name the model field with model= "
+        f"(Gemini: model='modelVersion'), or pass model=None to read usage without model ids"
+    )
 
 
 def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.ArrowStringArray:
@@ -293,5 +319,7 @@ def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:
             return pd.to_datetime(column.astype("Float64"), unit="s", utc=True)
         return pd.to_datetime(column, utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"column {name!r} cannot be read as timestamps ({exc}); it needs epoch seconds or "
-                         f"ISO 8601 text, or pass timestamp=None and parse it yourself") from None
+        raise ValueError(
+            f"column {name!r} cannot be read as timestamps ({exc}); it needs epoch seconds or "
+            f"ISO 8601 text, or pass timestamp=None and parse it yourself"
+        ) from None

@@ -94,8 +94,10 @@ def _read_jsonl(path: Path) -> pa.Table:
     if not path.is_file():
         raise FileNotFoundError(f"no log file {str(path)!r}; pass the path of a JSON Lines file (.jsonl, .jsonl.gz)")
     if path.suffix.lower() in {".csv", ".parquet", ".xlsx"}:
-        raise ValueError(f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
-                         f"and pass the DataFrame to read_usage")
+        raise ValueError(
+            f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
+            f"and pass the DataFrame to read_usage"
+        )
     try:
         return pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
     except pa.ArrowInvalid as exc:
@@ -103,11 +105,15 @@ def _read_jsonl(path: Path) -> pa.Table:
             return pa.table({})
         bad = _bad_lines(path)
         if bad:
-            raise ValueError(f"{path.name}: {'; '.join(bad)}. Fix or delete those lines; every line must hold "
-                             f"one JSON object (a response or a usage record)") from None
-        raise ValueError(f"{path.name}: pyarrow cannot read it as one table ({exc}). A field probably changes "
-                         f"type between lines; fix that field, or load the lines yourself and pass the "
-                         f"dicts without it") from None
+            raise ValueError(
+                f"{path.name}: {'; '.join(bad)}. Fix or delete those lines; every line must hold "
+                f"one JSON object (a response or a usage record)"
+            ) from None
+        raise ValueError(
+            f"{path.name}: pyarrow cannot read it as one table ({exc}). A field probably changes "
+            f"type between lines; fix that field, or load the lines yourself and pass the "
+            f"dicts without it"
+        ) from None
 
 
 def _from_records(records: list) -> pa.Table:
@@ -119,8 +125,10 @@ def _from_records(records: list) -> pa.Table:
     try:
         structs = pa.array(records)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ValueError(f"the records cannot form one table ({exc}); a field probably changes type between "
-                         f"records: fix or drop that field") from None
+        raise ValueError(
+            f"the records cannot form one table ({exc}); a field probably changes type between "
+            f"records: fix or drop that field"
+        ) from None
     table = pa.Table.from_struct_array(structs)
     # Keys in the order first seen, as in the records (pyarrow < 18 sorts a struct's fields by name).
     return table.select(list(dict.fromkeys(key for record in records for key in record)))
@@ -136,8 +144,10 @@ def load_log(source: Any) -> LogColumns:
         table = _read_jsonl(path)
         origin = Origin("line", path=path)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
-        raise TypeError(f"read_usage takes a path to a JSON Lines file, an iterable of dicts or a DataFrame, "
-                        f"not {type(source).__name__}")
+        raise TypeError(
+            f"read_usage takes a path to a JSON Lines file, an iterable of dicts or a DataFrame, "
+            f"not {type(source).__name__}"
+        )
     else:
         table = _from_records(list(source))
         origin = Origin("record")
@@ -151,8 +161,10 @@ def to_arrow(column: pa.ChunkedArray | pd.Series) -> pa.ChunkedArray:
     try:
         array = pa.array(column, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ValueError(f"column {column.name!r} mixes types ({exc}); make its values consistent "
-                         f"(whole numbers, or dicts with the same keys and types)") from None
+        raise ValueError(
+            f"column {column.name!r} mixes types ({exc}); make its values consistent "
+            f"(whole numbers, or dicts with the same keys and types)"
+        ) from None
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 

@@ -1,0 +1,14 @@
+"""The world's usage records read into the canonical workload columns.
+
+One concept per module: ``source`` (files, iterables and frames opened as Arrow, line by line),
+``flavors`` (which provider's usage shape a record has, and its field paths), ``read``
+(:func:`read_usage`: records to the canonical columns). Pricing never parses a provider's format:
+it takes the columns this wing writes.
+"""
+
+from __future__ import annotations
+
+from .flavors import FLAVORS
+from .read import USAGE_COLUMNS, read_usage
+
+__all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
