@@ -87,7 +87,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 @_plain_errors
 def cmd_history(args: argparse.Namespace) -> int:
-    from ..store.history import CatalogHistory, is_api_fetch
+    from ..store.history import CatalogHistory
+    from ..store.provenance import is_api_fetch
 
     history = CatalogHistory(args.folder, create=args.record)
     if args.record:

@@ -165,11 +165,12 @@ def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
     """The catalog the CLI works on: the live catalog (network, cache, snapshot) through
     ``load_catalog``, which sends the server's part of the query and applies the rest locally; with
     ``--offline`` the bundled snapshot, filtered and sorted locally."""
+    from ..filters import apply_query
     from ..loader import load_catalog, load_snapshot
 
     query = query_from_args(args)
     if getattr(args, "offline", False):
-        return query.apply(load_snapshot())
+        return apply_query(load_snapshot(), query)
     return load_catalog(query=query, base_url=getattr(args, "base_url", None), refresh=getattr(args, "refresh", False))
 
 

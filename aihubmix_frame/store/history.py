@@ -12,9 +12,9 @@ import pandas as pd
 from .. import schema
 from .csv import read_csv
 from .diff import apply_subset, diff_catalogs, diff_counts
-from .fetch_hook import is_api_fetch, provenance_of, record_fetch
 from .history_lock import DEFAULT_LOCK_TIMEOUT, history_lock
 from .parquet import write_parquet
+from .provenance import provenance_of
 from .snapshots import (
     SnapshotFile,
     content_hash,
@@ -24,7 +24,7 @@ from .snapshots import (
     utc_timestamp,
 )
 
-__all__ = ["CatalogHistory", "record_fetch", "read_history_csv", "is_api_fetch", "SNAPSHOT_AT"]
+__all__ = ["CatalogHistory", "read_history_csv", "SNAPSHOT_AT"]
 
 #: The column that says when a snapshot was taken (UTC), in :meth:`CatalogHistory.load` and diffs.
 SNAPSHOT_AT = "snapshot_at"
