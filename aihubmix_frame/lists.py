@@ -7,6 +7,7 @@ The ground floor of the frame's rules: the filters, the placeholder rules and th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ def arrow_lists(series: pd.Series) -> pa.Array:
     if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_list(series.dtype.pyarrow_dtype):
         array = pa.array(series.array)
     else:
-        cells = []
+        cells: list[list[Any] | None] = []
         for position, value in enumerate(series):
             if isinstance(value, (list, tuple, np.ndarray)):
                 cells.append(list(value))

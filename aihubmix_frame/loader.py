@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import schema
 from .bundled import SNAPSHOT_DATE, SNAPSHOT_FILE, snapshot_text
+from .filters import apply_query
 from .frame import base_provenance, catalog_to_frame
 from .http.verdict import check_records_with
 from .keywords import accepts_query
@@ -81,7 +82,6 @@ def _snapshot_fallback(query: CatalogQuery, reason: str | None) -> pd.DataFrame:
     from datetime import date, datetime
 
     from .errors import StaleCatalogWarning, warn
-    from .filters import apply_query
 
     frame = apply_query(load_snapshot(), query)
     frame.attrs[schema.ATTRS_KEY]["params"] = query.to_params()
@@ -166,7 +166,7 @@ def load_catalog(
 
         record_fetch(frame, history)
     local = query.local_query()
-    return frame if local.is_empty else local.apply(frame)
+    return frame if local.is_empty else apply_query(frame, local)
 
 
 #: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body
@@ -191,7 +191,7 @@ def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return copy
 
 
-def convert_body(payload: dict[str, Any]) -> tuple[pd.DataFrame, list[tuple[Warning, type[Warning]]]]:
+def convert_body(payload: dict[str, Any]) -> tuple[pd.DataFrame, list[tuple[Warning | str, type[Warning]]]]:
     """``catalog_to_frame`` of a fetched envelope, with the warnings it raised (said when loaded).
 
     It is also the HTTP layer's deep check of every catalog body (registered below): whether a body
@@ -290,11 +290,9 @@ def load_legacy_models(
     frame = frame[leading + [c for c in frame.columns if c not in leading]]
     for column in ("id", "object", "owned_by", "root"):
         frame[column] = frame[column].astype("string")
-    frame["created"] = pd.to_datetime(pd.array(frame["created"], dtype="Int64"), unit="s", utc=True)
+    frame["created"] = pd.to_datetime(frame["created"].astype("Int64"), unit="s", utc=True)
     if "permission_created" in frame.columns:
-        frame["permission_created"] = pd.to_datetime(
-            pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True
-        )
+        frame["permission_created"] = pd.to_datetime(frame["permission_created"].astype("Int64"), unit="s", utc=True)
     from .http.client import resolve_base_url
     from .http.result import public_url
 

@@ -178,7 +178,7 @@ def _bound(name: str, value: Any) -> int | float | None:
     if not math.isfinite(float(value)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if name in ("min_context", "min_output"):
-        return int(value) if float(value).is_integer() else float(value)
+        return int(value) if float(value).is_integer() else float(value)  # type: ignore[call-overload]  # a Real
     return float(value)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import IO
 
 import pandas as pd
 
@@ -17,7 +19,7 @@ __all__ = ["cmd_export", "cmd_diff", "cmd_history"]
 # --- export, diff, history (the rules are in aihubmix_frame.store) -------------------------------
 
 
-def _plain_errors(command):
+def _plain_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Missing files and unknown snapshots become one-line CLI errors, not tracebacks."""
     import functools
 
@@ -54,7 +56,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
+def _write_changes(frame: pd.DataFrame, fmt: str, out: IO[str]) -> None:
     import json
 
     if fmt == "json":

@@ -133,7 +133,7 @@ class ResponseMemo:
     def set(self, response: Any, value: Any) -> None:
         key = id(response)
         try:
-            ref = weakref.ref(response, lambda _ref, key=key: self._values.pop(key, None))
+            ref = weakref.ref(response, lambda _ref, key=key: self._values.pop(key, None))  # type: ignore[misc]
         except TypeError:  # cannot be weakly referenced: nothing is remembered
             return
         self._values[key] = (ref, value)

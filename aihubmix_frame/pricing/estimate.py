@@ -49,13 +49,13 @@ EXCEEDS_COLUMN = "exceeds_context"
 def log_spec(
     workload: Any,
     *,
-    model_id,
-    input_tokens,
-    output_tokens,
-    cache_read_tokens,
-    cache_write_tokens,
-    requests,
-    input_includes_cache,
+    model_id: Any,
+    input_tokens: Any,
+    output_tokens: Any,
+    cache_read_tokens: Any,
+    cache_write_tokens: Any,
+    requests: Any,
+    input_includes_cache: Any,
     stacklevel: int = 4,
 ) -> tuple[WorkloadSpec, dict]:
     """The :class:`WorkloadSpec` of a log (names resolved by :mod:`.columns`, stated once) and its provenance."""
@@ -79,7 +79,8 @@ def log_spec(
         "cache_read": cache_read_tokens,
         "cache_write": cache_write_tokens,
     }
-    choice = choose_columns(workload.columns, given=given, requests=requests, input_includes_cache=input_includes_cache)
+    inclusive = None if input_includes_cache is None else bool(input_includes_cache)
+    choice = choose_columns(workload.columns, given=given, requests=requests, input_includes_cache=inclusive)
     names = choice.names
     spec = workload_spec(
         workload,
@@ -124,7 +125,7 @@ def price_workload(
     """
     n_rows = len(workload)
     arrays = {column: numeric_values(workload, column) for column in spec.numeric_columns}
-    tokens = {kind: arrays[c] if c is not None else None for kind, c in spec.tokens.items()}
+    tokens: dict[str, Any] = {kind: arrays[c] if c is not None else None for kind, c in spec.tokens.items()}
     requests = arrays[spec.requests] if spec.requests is not None else None
     inclusive, flags = spec.input_includes_cache, None
     if spec.convention_column is not None:
@@ -179,7 +180,7 @@ def price_partition(
     partition: pd.DataFrame,
     table: PriceTable,
     spec: WorkloadSpec,
-    target,
+    target: Any,
     prefix: str,
     to_label: str | None,
     provenance: dict | None,

@@ -156,7 +156,7 @@ class CatalogServer:
     def __enter__(self) -> CatalogServer:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property

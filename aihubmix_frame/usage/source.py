@@ -34,13 +34,13 @@ class Origin:
         positions = np.asarray(positions)
         shown = positions[:limit].tolist()
         if self.kind == "line":
-            lines = _line_numbers(self.path)
+            lines = _line_numbers(self.path)  # type: ignore[arg-type]  # a line origin has its path
             labels = ", ".join(str(lines[p]) for p in shown)
-            text = f"{self.path.name} line{'s' if len(positions) > 1 else ''} {labels}"
+            text = f"{self.path.name} line{'s' if len(positions) > 1 else ''} {labels}"  # type: ignore[union-attr]
         elif self.kind == "record":
             text = f"record{'s' if len(positions) > 1 else ''} {', '.join(map(str, shown))} (0-based)"
         else:
-            text = f"row{'s' if len(positions) > 1 else ''} {[self.index[p] for p in shown]} (index labels)"
+            text = f"row{'s' if len(positions) > 1 else ''} {[self.index[p] for p in shown]} (index labels)"  # type: ignore[index]
         return text + (f" and {len(positions) - limit} more" if len(positions) > limit else "")
 
 
@@ -56,7 +56,7 @@ class LogColumns:
 
 def _open(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     if path.suffix == ".bz2":
         return bz2.open(path, "rb")
     return open(path, "rb")
