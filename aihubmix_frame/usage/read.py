@@ -12,21 +12,16 @@ import pyarrow.compute as pc
 
 from .._version import __version__
 from ..errors import CacheWriteDurationWarning
+from .canonical import USAGE_COLUMNS
+from .documents import sniff
+from .exports import read_anthropic_usage, read_openai_usage
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
+from .gateways import BILLED_COLUMN, billed_usd
+from .otlp import read_otlp
 from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
-#: The canonical workload columns read_usage writes, in order (token counts Int64).
-USAGE_COLUMNS: tuple[str, ...] = (
-    "model_id",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "input_includes_cache",
-)
 _COUNTS = ("input", "output", "cache_read", "cache_write")
 
 
@@ -106,6 +101,11 @@ def read_usage(
     """
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
+    document = sniff(source)  # usage-export pages and OTLP exports, before the per-request path
+    if document is not None and document.records is not None:
+        source = document.records  # a saved JSON list of per-request records
+    elif document is not None:
+        return _read_document(document, timestamp)
     log = load_log(source)
     n, origin = log.n_rows, log.origin
 
@@ -161,6 +161,9 @@ def read_usage(
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
+    billed, billed_note = billed_usd(frame)
+    if billed is not None:
+        frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},
@@ -168,9 +171,25 @@ def read_usage(
             "rows": n,
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
+            **({"billed": billed_note} if billed_note else {}),
         },
         "package_version": __version__,
     }
+    return frame
+
+
+_DOCUMENT_READERS = {"openai_usage": read_openai_usage, "anthropic_usage": read_anthropic_usage, "otlp": read_otlp}
+_DOCUMENT_TIMES = {"openai_usage": "bucket_start", "anthropic_usage": "bucket_start", "otlp": "start_time"}
+
+
+def _read_document(document, timestamp: str | None) -> pd.DataFrame:
+    """A usage export or OTLP export: its own reader; ``timestamp`` may name its time column."""
+    frame = _DOCUMENT_READERS[document.kind](document.table, document.where)
+    if timestamp is not None and timestamp not in frame.columns:
+        raise ValueError(
+            f"no {timestamp!r} column in this {document.kind} document; its time column is "
+            f"{_DOCUMENT_TIMES[document.kind]!r} (already UTC datetimes): pass timestamp=None"
+        )
     return frame
 
 
