@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 __all__ = ["Document", "sniff", "kind_of", "KINDS"]
@@ -104,12 +105,12 @@ def _first_value(path: Path) -> tuple[str, Any]:
 
 def _read_lines(path: Path, kind: str) -> pa.Table:
     try:
-        return pj.read_json(
-            str(path),
-            read_options=pj.ReadOptions(block_size=_BLOCK_SIZE),
-        )
+        table = pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
     except pa.ArrowInvalid:
         pass  # a field changes type between lines, or a bad line: parse in Python to say which
+    else:
+        if _all_of_kind(table, kind):
+            return table
     records = []
     with _open(path) as handle:
         for number, line in enumerate(handle, start=1):
@@ -128,6 +129,18 @@ def _read_lines(path: Path, kind: str) -> pa.Table:
                 )
             records.append(value)
     return _table(records, path.name, kind)
+
+
+def _all_of_kind(table: pa.Table, kind: str) -> bool:
+    """Whether every line read is a document of ``kind`` (checked on whole columns, not per line)."""
+    names = table.column_names
+    if kind == "otlp":
+        return "resourceSpans" in names and table["resourceSpans"].null_count == 0
+    if "data" not in names or table["data"].null_count:
+        return False
+    if kind == "openai_usage":
+        return "object" in names and pc.all(pc.equal(table["object"], "page").fill_null(False)).as_py() is True
+    return "object" not in names or table["object"].null_count == table.num_rows
 
 
 def _table(records: list, where: str, kind: str) -> pa.Table:

@@ -10,7 +10,8 @@ columns when the log carries one of these, and keeps the source field as it is:
 | xAI responses | ``usage.cost_in_usd_ticks`` | ticks / 1e10 (xAI: 1 USD = 10^10 ticks) |
 
 A LiteLLM row is recognised by ``spend`` together with ``call_type`` or ``startTime`` (the
-SpendLogs columns); a bare ``spend`` column is left alone.
+SpendLogs columns); a bare ``spend`` column is left alone. LiteLLM's own ``model_id`` (the id of its
+deployment, not of a model) is kept as ``litellm_model_id``; ``model`` is the model.
 """
 
 from __future__ import annotations
@@ -20,10 +21,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["billed_usd", "BILLED_COLUMN"]
+__all__ = ["billed_usd", "rename_gateway_columns", "BILLED_COLUMN"]
 
 BILLED_COLUMN = "billed_usd"
 _TICKS_PER_USD = 1e10
+
+
+def _is_litellm(names: Any) -> bool:
+    return "spend" in names and bool({"call_type", "startTime"} & set(names))
+
+
+def rename_gateway_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """LiteLLM's ``model_id`` (its deployment's id, not a model id) kept as ``litellm_model_id``."""
+    if "model_id" not in columns or not _is_litellm(columns):
+        return columns
+    return {("litellm_model_id" if name == "model_id" else name): column for name, column in columns.items()}
 
 
 def _float(frame: pd.DataFrame, name: str) -> pd.Series | None:
@@ -51,7 +63,7 @@ def billed_usd(frame: pd.DataFrame) -> tuple[pd.Series | None, dict[str, Any]]:
     """(billed USD per row or None, a note of the fields used) for a frame read from a request log."""
     parts: list[pd.Series] = []
     sources: dict[str, int] = {}
-    spend = _float(frame, "spend") if {"call_type", "startTime"} & set(frame.columns) else None
+    spend = _float(frame, "spend") if _is_litellm(frame.columns) else None
     if spend is not None:
         parts.append(spend)
         sources["spend (LiteLLM)"] = int(spend.notna().sum())

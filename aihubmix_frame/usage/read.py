@@ -16,7 +16,7 @@ from .canonical import USAGE_COLUMNS
 from .documents import sniff
 from .exports import read_anthropic_usage, read_openai_usage
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
-from .gateways import BILLED_COLUMN, billed_usd
+from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
 from .otlp import read_otlp
 from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
 
@@ -149,6 +149,7 @@ def read_usage(
         inclusive[rows] = f.input_includes_cache
     result["input_includes_cache"] = inclusive
 
+    columns = rename_gateway_columns(columns)  # LiteLLM's own model_id would clash with ours
     kept = [name for name in columns if name not in consumed and name not in model_names]
     clash = [name for name in kept if name in USAGE_COLUMNS]
     if clash:
