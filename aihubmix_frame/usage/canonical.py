@@ -44,7 +44,7 @@ def to_pandas_column(array: pa.Array | pa.ChunkedArray) -> Any:
     """An Arrow column as a nullable pandas array (all-null columns become strings: ids, mostly)."""
     kind = array.type
     if pa.types.is_null(kind):
-        return pd.array([pd.NA] * len(array), dtype=pd.StringDtype("pyarrow"))
+        array, kind = pa.nulls(len(array), type=pa.string()), pa.string()
     if pa.types.is_timestamp(kind):
         return pd.Series(array.to_pandas()).array if isinstance(array, pa.ChunkedArray) else array.to_pandas().array
     dtype = _string_type(kind)

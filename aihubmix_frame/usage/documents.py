@@ -30,8 +30,8 @@ KINDS: dict[str, str] = {
     "anthropic_usage": "Anthropic usage report (messages)",
     "otlp": "OpenTelemetry OTLP JSON trace export",
 }
-_BLOCK_SIZE = 16 << 20
 _PEEK = 1 << 16
+_LINES_BLOCK_SIZE = 4 << 20  # measured: nested pages and spans parse faster in 4 MiB blocks than in 16
 
 
 @dataclass
@@ -103,14 +103,51 @@ def _first_value(path: Path) -> tuple[str, Any]:
         return "", None
 
 
+def _schemas() -> dict[str, pa.Schema]:
+    """The fields each reader needs, typed up front: the JSON reader skips type inference for them
+    (about twice as fast on nested pages); other fields are still inferred and kept."""
+    text, number = pa.string(), pa.int64()
+    openai = pa.struct([("input_tokens", number), ("output_tokens", number), ("input_cached_tokens", number)])
+    anthropic = pa.struct([("uncached_input_tokens", number), ("cache_read_input_tokens", number)])
+    value = pa.struct([("stringValue", text), ("intValue", text), ("doubleValue", pa.float64())])
+    pairs = pa.list_(pa.struct([("key", text), ("value", value)]))
+    span = pa.struct(
+        [("traceId", text), ("spanId", text), ("name", text), ("startTimeUnixNano", text), ("attributes", pairs)]
+    )
+    scope = pa.struct([("spans", pa.list_(span))])
+    resource = pa.struct([("resource", pa.struct([("attributes", pairs)])), ("scopeSpans", pa.list_(scope))])
+    return {
+        "openai_usage": pa.schema(
+            [
+                ("object", text),
+                (
+                    "data",
+                    pa.list_(pa.struct([("start_time", number), ("end_time", number), ("results", pa.list_(openai))])),
+                ),
+            ]
+        ),
+        "anthropic_usage": pa.schema(
+            [
+                (
+                    "data",
+                    pa.list_(pa.struct([("starting_at", text), ("ending_at", text), ("results", pa.list_(anthropic))])),
+                )
+            ]
+        ),
+        "otlp": pa.schema([("resourceSpans", pa.list_(resource))]),
+    }
+
+
 def _read_lines(path: Path, kind: str) -> pa.Table:
-    try:
-        table = pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
-    except pa.ArrowInvalid:
-        pass  # a field changes type between lines, or a bad line: parse in Python to say which
-    else:
+    read = pj.ReadOptions(block_size=_LINES_BLOCK_SIZE)
+    for parse in (pj.ParseOptions(explicit_schema=_schemas()[kind]), None):
+        try:
+            table = pj.read_json(str(path), read_options=read, parse_options=parse)
+        except pa.ArrowInvalid:
+            continue  # a value of another JSON type than the schema's (an intValue as a number): infer
         if _all_of_kind(table, kind):
             return table
+        break  # lines of another kind: the Python pass below names them
     records = []
     with _open(path) as handle:
         for number, line in enumerate(handle, start=1):

@@ -82,6 +82,10 @@ def _kept(results: pa.Array, read: set[str]) -> dict[str, Any]:
     return out
 
 
+def _missing_flags(n: int) -> pd.arrays.BooleanArray:
+    return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+
+
 def _model_ids(results: pa.Array) -> pa.Array:
     model = field(results, "model")
     return model if model is not None else pa.nulls(len(results), type=pa.string())
@@ -137,7 +141,7 @@ def read_openai_usage(pages: pa.Table, where: str) -> pd.DataFrame:
     }
     kept = _kept(results, _OPENAI_READ)
     batch = kept.pop("batch", None)
-    others["batch"] = pd.array(batch, dtype="boolean") if batch is not None else pd.array([pd.NA] * n, dtype="boolean")
+    others["batch"] = pd.array(batch, dtype="boolean") if batch is not None else _missing_flags(n)
     silent = [c for c in _AUDIO if c in kept and not np.any(np.asarray(pd.array(kept[c]).fillna(0)))]
     for column in silent:  # all zero: nothing unpriced to carry into estimate_cost's warnings
         del kept[column]
@@ -179,7 +183,7 @@ def read_anthropic_usage(pages: pa.Table, where: str) -> pd.DataFrame:
     others["batch"] = (
         pd.array(np.asarray(pc.equal(tier, "batch").fill_null(False)), dtype="boolean")
         if tier is not None and not pa.types.is_null(tier.type)
-        else pd.array([pd.NA] * n, dtype="boolean")
+        else _missing_flags(n)
     )
     others["cache_creation.ephemeral_5m_input_tokens"] = counts_array(five)
     others["cache_creation.ephemeral_1h_input_tokens"] = counts_array(hour)
