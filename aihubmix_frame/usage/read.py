@@ -39,9 +39,21 @@ def read_usage(
     read, such as ``usage.total_tokens``), with JSON objects and arrays kept as ``pd.ArrowDtype``
     columns. ``df.attrs["aihubmix"]["usage"]`` notes the flavours found and their row counts.
 
+    Usage exports and telemetry are recognised from the document itself, before the per-request
+    path, and read by their own modules (one row per bucket result or GenAI span; see
+    docs/howto/usage-formats.md): OpenAI organization Usage API pages and Anthropic usage reports
+    (:mod:`.exports`: ``request_count``, ``bucket_start``, ``bucket_end``, ``batch``), OTLP JSON
+    span exports (:mod:`.otlp`); as one document, a JSON list of them or JSON Lines of them. Where a
+    record says what was billed (LiteLLM's ``spend``, OpenRouter's ``usage.cost``, xAI's
+    ``usage.cost_in_usd_ticks``: :mod:`.gateways`), ``billed_usd`` (Float64) follows the canonical
+    columns; a saved JSON list of per-request records (LiteLLM's ``/spend/logs``) is read too.
+
     ``flavor="auto"`` decides per row from the keys present and refuses, naming the lines or rows,
-    those that fit no flavour or several; ``"openai_chat"``, ``"openai_responses"``, ``"anthropic"``
-    or ``"gemini"`` forces one. Optional counts that are missing are 0; a missing required count
+    those that fit no flavour or several; ``"openai_chat"``, ``"xai"``, ``"openai_responses"``,
+    ``"anthropic"`` or ``"gemini"`` forces one. ``"xai"`` is chosen automatically only for records
+    that carry xAI's own usage fields (``cost_in_usd_ticks``, ``num_sources_used``); pass it for
+    logs of api.x.ai that lack them (a ``grok-`` model id is no proof: gateways serve grok with
+    OpenAI's counting). Optional counts that are missing are 0; a missing required count
     (prompt and completion; Gemini: the prompt), a negative or a non-integer count is a ValueError
     naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
     Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
@@ -49,10 +61,11 @@ def read_usage(
 
     | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
     |---|---|---|---|---|---|---|
-    | ``openai_chat`` | prompt_tokens | completion_tokens | prompt_tokens_details.cached_tokens | 0 | completion_tokens_details.reasoning_tokens | True |
+    | ``openai_chat`` | prompt_tokens | completion_tokens | prompt_tokens_details.cached_tokens | prompt_tokens_details.cache_write_tokens (gateways) | completion_tokens_details.reasoning_tokens | True |
+    | ``xai`` | prompt_tokens | completion_tokens + completion_tokens_details.reasoning_tokens | prompt_tokens_details.cached_tokens | 0 | completion_tokens_details.reasoning_tokens | True |
     | ``openai_responses`` | input_tokens | output_tokens | input_tokens_details.cached_tokens | 0 | output_tokens_details.reasoning_tokens | True |
     | ``anthropic`` | input_tokens | output_tokens | cache_read_input_tokens | cache_creation_input_tokens | NA (not reported) | False |
-    | ``gemini`` | promptTokenCount | candidatesTokenCount + thoughtsTokenCount | cachedContentTokenCount | 0 | thoughtsTokenCount | True |
+    | ``gemini`` | promptTokenCount + toolUsePromptTokenCount | candidatesTokenCount + thoughtsTokenCount | cachedContentTokenCount | 0 | thoughtsTokenCount | True |
 
     Reasoning tokens are billed as output: OpenAI's output counts already include them (they are
     reported, never added); Gemini's thoughts come on top of the candidates. Anthropic's 1-hour
@@ -260,7 +273,7 @@ def _refuse(code: np.ndarray, origin: Origin) -> None:
     unknown, several = np.flatnonzero(code == -1), np.flatnonzero(code == -2)
     if unknown.size:
         raise ValueError(
-            f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, Anthropic, "
+            f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, xAI, Anthropic, "
             f"Gemini): no prompt_tokens, input_tokens or promptTokenCount found. Drop those rows, or "
             f"rename their columns to a flavour's names"
         )
