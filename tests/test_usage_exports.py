@@ -238,3 +238,14 @@ def test_empty_page_gives_an_empty_frame() -> None:
     usage = ahf.read_usage(_page(DAY1, [], False))
     assert len(usage) == 0 and list(usage.columns[:7]) == list(USAGE_COLUMNS)
     assert np.asarray(usage["request_count"]).size == 0
+
+
+@pytest.mark.slow
+def test_dask_log_of_usage_pages_is_priced_like_pandas(catalog: pd.DataFrame) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    usage = ahf.read_usage(OPENAI_PAGES)
+    with pytest.warns(BatchPriceWarning):
+        expected = ahf.estimate_cost(catalog, usage)
+    lazy = ahf.estimate_cost(catalog, dd.from_pandas(usage, npartitions=2)).compute()
+    assert lazy["total_cost_usd"].tolist() == pytest.approx(expected["total_cost_usd"].tolist())
+    assert lazy["aggregate_base_price"].tolist() == expected["aggregate_base_price"].tolist()

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AsOfWarning
-from .aggregates import AGGREGATE_MARKER, aggregate_mask, base_price_table, note_aggregates, note_batch
+from .aggregates import (
+    AGGREGATE_MARKER,
+    REQUEST_COUNT,
+    aggregate_mask,
+    base_price_table,
+    note_aggregates,
+    note_batch,
+)
 from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
@@ -264,6 +271,10 @@ def estimate_cost(
     table = price_table(catalog, needed_for="estimate_cost")
     if not token_rate_estimates:
         table = table.withhold_non_token()
+    if is_dask(workload) and REQUEST_COUNT in workload.columns:  # usage-export totals: per partition
+        return map_partitions_quietly(
+            workload, _price_rows_and_aggregates, table, spec, provenance, token="aihubmix-estimate-cost-"
+        )
     if is_dask(workload):
         return map_partitions_quietly(
             workload,

@@ -73,7 +73,7 @@ def kind_of(record: Any) -> str | None:
 
 def _open(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     if path.suffix == ".bz2":
         return bz2.open(path, "rb")
     return open(path, "rb")

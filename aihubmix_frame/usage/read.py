@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from .._version import __version__
 from ..errors import CacheWriteDurationWarning
 from .canonical import USAGE_COLUMNS
-from .documents import sniff
+from .documents import Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
@@ -196,7 +196,7 @@ _DOCUMENT_READERS = {"openai_usage": read_openai_usage, "anthropic_usage": read_
 _DOCUMENT_TIMES = {"openai_usage": "bucket_start", "anthropic_usage": "bucket_start", "otlp": "start_time"}
 
 
-def _read_document(document, timestamp: str | None) -> pd.DataFrame:
+def _read_document(document: Document, timestamp: str | None) -> pd.DataFrame:
     """A usage export or OTLP export: its own reader; ``timestamp`` may name its time column."""
     frame = _DOCUMENT_READERS[document.kind](document.table, document.where)
     if timestamp is not None and timestamp not in frame.columns:
