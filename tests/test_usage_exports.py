@@ -249,3 +249,11 @@ def test_dask_log_of_usage_pages_is_priced_like_pandas(catalog: pd.DataFrame) ->
     lazy = ahf.estimate_cost(catalog, dd.from_pandas(usage, npartitions=2)).compute()
     assert lazy["total_cost_usd"].tolist() == pytest.approx(expected["total_cost_usd"].tolist())
     assert lazy["aggregate_base_price"].tolist() == expected["aggregate_base_price"].tolist()
+
+
+def test_request_counts_sum_and_stay_na_where_the_report_has_none(catalog: pd.DataFrame) -> None:
+    with pytest.warns(BatchPriceWarning):
+        costed = ahf.estimate_cost(catalog, ahf.read_usage(ANTHROPIC_REPORT))
+    summary = ahf.summarize_cost(costed, by=None)
+    assert pd.isna(summary["request_count"].iloc[0])  # not 0: Anthropic's report counts no requests
+    assert summary["total_cost_usd"].iloc[0] == pytest.approx(SONNET + OPUS)

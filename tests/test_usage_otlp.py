@@ -151,3 +151,12 @@ def test_bad_count_attribute_is_refused(tmp_path: Path) -> None:
     attrs[5] = {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "-5"}}
     with pytest.raises(ValueError, match=r"gen_ai\.usage\.input_tokens.*negative"):
         ahf.read_usage(line)
+
+
+def test_int_values_written_as_json_numbers_are_read_too(tmp_path: Path) -> None:
+    text = json.dumps(LINES[0]).replace('{"intValue": "1200"}', '{"intValue": 1200}')
+    path = tmp_path / "numbers.jsonl"
+    path.write_text(text + "\n" + json.dumps(LINES[0]).replace('"1200"', "1200") + "\n")
+    usage = ahf.read_usage(path)
+    assert usage["input_tokens"].tolist() == [1200, 1200]
+    assert usage["output_tokens"].tolist() == [300, 300]

@@ -152,7 +152,9 @@ def summarize_cost(
         keys = [*keys, PERIOD_COLUMN]
 
     # Sum each *_usd column and, next to it, how many of its values were NA.
-    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in usd}
+    # request_count (usage exports) is NA where a report counts no requests: summed like a cost, never as 0.
+    masked = [*usd, *(["request_count"] if "request_count" in counts else [])]
+    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in masked}
     frame = frame.assign(rows=1, unpriced_rows=frame["total_cost_usd"].isna().astype("int64"), **missing)
     summed = [*counts, "rows", "unpriced_rows", *usd, *missing, *volumes]
     keyed = bool(keys)
@@ -161,8 +163,8 @@ def summarize_cost(
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
     if is_dask(grouped):
-        return grouped.map_partitions(_finish, usd, skipna, keyed)
-    result = _finish(grouped, usd, skipna, keyed)
+        return grouped.map_partitions(_finish, masked, skipna, keyed)
+    result = _finish(grouped, masked, skipna, keyed)
     if price_volume:
         result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)
     return result
@@ -176,7 +178,7 @@ def _finish(grouped: pd.DataFrame, usd: list[str], skipna: bool, keyed: bool) ->
     rows = result["rows"].to_numpy()
     for column in usd:
         na = result.pop(f"__na_{column}").to_numpy()
-        values = result[column].astype("Float64")
+        values = result[column].astype("Int64" if column == "request_count" else "Float64")
         # skipna=False: any NA makes the sum NA; skipna=True: only a group with no priced row is NA.
         result[column] = values.mask(na > 0 if not skipna else na >= rows)
     for column in ("rows", "unpriced_rows"):

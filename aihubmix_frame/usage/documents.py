@@ -154,7 +154,8 @@ def _read_lines(path: Path, kind: str) -> pa.Table:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                # OTLP: int64 values are text in protobuf JSON, numbers from some exporters: read all as text.
+                value = json.loads(line, parse_int=str if kind == "otlp" else None)
             except ValueError as exc:
                 raise ValueError(
                     f"{path.name} line {number} is not valid JSON ({exc.args[0]}); every line of a saved "
