@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
+from aihubmix_frame.errors import UsageColumnsWarning
 
 
 def _attr(key: str, value: object) -> dict:
@@ -160,3 +161,17 @@ def test_int_values_written_as_json_numbers_are_read_too(tmp_path: Path) -> None
     usage = ahf.read_usage(path)
     assert usage["input_tokens"].tolist() == [1200, 1200]
     assert usage["output_tokens"].tolist() == [300, 300]
+
+
+def test_model_spans_without_usage_are_said() -> None:
+    line = json.loads(json.dumps(LINES[0]))
+    spans = line["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    streamed = json.loads(json.dumps(spans[0]))
+    streamed["spanId"] = "ffffffffffffffff"
+    streamed["attributes"] = [a for a in streamed["attributes"] if not a["key"].startswith("gen_ai.usage.")]
+    spans.append(streamed)
+    with pytest.warns(UsageColumnsWarning, match="1 span\\(s\\) name a GenAI model but carry no gen_ai.usage"):
+        usage = ahf.read_usage(line)
+    assert len(usage) == 1 and usage.attrs["aihubmix"]["usage"]["model_spans_without_usage"] == 1
+    with pytest.raises(ValueError, match="flavor='xai' applies to per-request records"):
+        ahf.read_usage(LINES[0], flavor="xai")

@@ -3,7 +3,10 @@
 Each line is one ``ExportTraceServiceRequest``: ``resourceSpans[].scopeSpans[].spans[]``, attributes
 as ``{"key": ..., "value": {"stringValue" | "intValue" | "doubleValue" | "boolValue": ...}}`` (int64
 values arrive as decimal text, ``{"intValue": "123"}``). A span with a GenAI usage count becomes a row;
-every other span (HTTP, database, agent and tool spans without usage) is skipped and counted.
+every other span (HTTP, database, agent and tool spans without usage) is skipped and counted in
+``attrs["aihubmix"]["usage"]["skipped_spans"]``. A span that names a GenAI model but has no usage
+count (a streamed call without usage, a failed call) is counted apart and warned about: its cost
+is unknown.
 
 Attributes read (the GenAI semantic conventions, and their older names):
 
@@ -25,6 +28,7 @@ resource's ``service.name``), ``start_time`` / ``end_time`` (UTC, from the ``*Un
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -32,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import UsageColumnsWarning
 from .canonical import canonical_frame, counts_array, to_pandas_column
 from .documents import KINDS
 from .nested import counts, explode, field
@@ -143,6 +148,18 @@ def read_otlp(requests: pa.Table, where: str) -> pd.DataFrame:
     found = {kind: _first(keys, attributes, label) for kind, keys in USAGE_ATTRIBUTES.items()}
     genai = found["input"][1] | found["output"][1]
     rows = np.flatnonzero(genai)
+    texts = {name: attributes.text(key) for name, key in _TEXT_ATTRIBUTES.items()}
+    # A model call (it names its model) without usage: its cost cannot be known, and is said.
+    named = np.asarray(pc.is_valid(pc.coalesce(texts["model_response"], texts["model_request"])))
+    no_usage = int((named & ~genai).sum()) if n_spans else 0
+    if no_usage:
+        warnings.warn(
+            f"{label}: {no_usage} span(s) name a GenAI model but carry no gen_ai.usage.* counts (streamed calls "
+            "without usage, or failed calls); they are not rows and their cost is unknown. Enable usage "
+            "reporting in the instrumentation (e.g. stream_options include_usage) to price them",
+            UsageColumnsWarning,
+            stacklevel=4,
+        )
     keep = pa.array(rows)
 
     def take(array: pa.Array | None) -> pa.Array:
@@ -152,7 +169,6 @@ def read_otlp(requests: pa.Table, where: str) -> pd.DataFrame:
 
     tokens = {kind: found[kind][0][rows] for kind in ("input", "output", "cache_read", "cache_write")}
     reasoning_values, reasoning_present = found["reasoning"]
-    texts = {name: attributes.text(key) for name, key in _TEXT_ATTRIBUTES.items()}
     model = take(pc.coalesce(texts["model_response"], texts["model_request"]))
     owner_resource = scope_owner[span_scope[rows]] if rows.size else np.zeros(0, dtype=np.int64)
     others: dict[str, Any] = {
@@ -177,6 +193,7 @@ def read_otlp(requests: pa.Table, where: str) -> pd.DataFrame:
             "rows": int(rows.size),
             "spans": n_spans,
             "skipped_spans": int(n_spans - rows.size),
+            "model_spans_without_usage": no_usage,
             "input_includes_cache": {"otlp": True},
         },
     )

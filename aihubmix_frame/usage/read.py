@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from .._version import __version__
 from ..errors import CacheWriteDurationWarning
 from .canonical import USAGE_COLUMNS
-from .documents import Document, sniff
+from .documents import KINDS, Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
@@ -118,6 +118,11 @@ def read_usage(
     if document is not None and document.records is not None:
         source = document.records  # a saved JSON list of per-request records
     elif document is not None:
+        if flavor != "auto":
+            raise ValueError(
+                f"flavor={flavor!r} applies to per-request records; this source is a {KINDS[document.kind]}, "
+                "read with its own conventions: pass flavor='auto'"
+            )
         return _read_document(document, timestamp)
     log = load_log(source)
     n, origin = log.n_rows, log.origin
