@@ -257,3 +257,11 @@ def test_request_counts_sum_and_stay_na_where_the_report_has_none(catalog: pd.Da
     summary = ahf.summarize_cost(costed, by=None)
     assert pd.isna(summary["request_count"].iloc[0])  # not 0: Anthropic's report counts no requests
     assert summary["total_cost_usd"].iloc[0] == pytest.approx(SONNET + OPUS)
+
+
+def test_pages_longer_than_any_read_ahead_are_recognised(tmp_path: Path) -> None:
+    many = [_result("gpt-4o-mini", 1000, 0, 10, 1) for _ in range(600)]  # one ~200 kB line
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps(_page(DAY1, many, True)) + "\n" + json.dumps(_page(DAY2, many, False)) + "\n")
+    usage = ahf.read_usage(path)
+    assert len(usage) == 1200 and usage["input_tokens"].sum() == 1_200_000

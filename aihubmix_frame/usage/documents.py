@@ -30,7 +30,6 @@ KINDS: dict[str, str] = {
     "anthropic_usage": "Anthropic usage report (messages)",
     "otlp": "OpenTelemetry OTLP JSON trace export",
 }
-_PEEK = 1 << 16
 _LINES_BLOCK_SIZE = 4 << 20  # measured: nested pages and spans parse faster in 4 MiB blocks than in 16
 
 
@@ -80,27 +79,30 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def _first_value(path: Path) -> tuple[str, Any]:
-    """("list" | "lines" | "document" | "", the first JSON value) of a file, read cheaply."""
+    """("list" | "lines" | "document" | "", the first JSON value) of a file, read cheaply: its first
+    non-blank line (however long: a page of results can be megabytes), or the whole file when that
+    line is a lone ``{`` (a pretty-printed document)."""
     with _open(path) as handle:
-        head = handle.read(_PEEK)
-    text = head.lstrip()
+        line = b""
+        for line in handle:
+            if line.strip():
+                break
+    text = line.strip()
     if not text:
         return "", None
     if text[:1] == b"[":
         return "list", None
-    line = text.split(b"\n", 1)[0]
     try:
-        return "lines", json.loads(line)
+        return "lines", json.loads(text)
     except ValueError:
-        pass
-    # Not one object on its first line: a pretty-printed document, or a malformed log line.
-    if len(head) == _PEEK:
-        with _open(path) as handle:
-            head = handle.read()
+        if text != b"{":  # not the opening of a pretty-printed document: a damaged log line
+            return "", None
+    with _open(path) as handle:
+        whole = handle.read()
     try:
-        return "document", json.loads(head)
+        return "document", json.loads(whole)
     except ValueError:
-        return "", None
+        return "", None  # a malformed first line of a log: the per-request path names it
 
 
 def _schemas() -> dict[str, pa.Schema]:
