@@ -11,7 +11,10 @@ columns when the log carries one of these, and keeps the source field as it is:
 
 A LiteLLM row is recognised by ``spend`` together with ``call_type`` or ``startTime`` (the
 SpendLogs columns); a bare ``spend`` column is left alone. LiteLLM's own ``model_id`` (the id of its
-deployment, not of a model) is kept as ``litellm_model_id``; ``model`` is the model.
+deployment, not of a model) is kept as ``litellm_model_id``; ``model`` is the model. A spend-log
+row has ``prompt_tokens`` / ``completion_tokens`` only: a cached part of the prompt is not split
+out, so the estimate bills it at the input price (above what a cache read costs) and
+``billed_minus_estimate_usd`` looks lower than it is for cache-heavy traffic.
 """
 
 from __future__ import annotations
