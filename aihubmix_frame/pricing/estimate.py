@@ -25,6 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AsOfWarning
+from .aggregates import (
+    AGGREGATE_MARKER,
+    REQUEST_COUNT,
+    aggregate_mask,
+    base_price_table,
+    note_aggregates,
+    note_batch,
+)
 from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
@@ -263,6 +271,10 @@ def estimate_cost(
     table = price_table(catalog, needed_for="estimate_cost")
     if not token_rate_estimates:
         table = table.withhold_non_token()
+    if is_dask(workload) and REQUEST_COUNT in workload.columns:  # usage-export totals: per partition
+        return map_partitions_quietly(
+            workload, _price_rows_and_aggregates, table, spec, provenance, token="aihubmix-estimate-cost-"
+        )
     if is_dask(workload):
         return map_partitions_quietly(
             workload,
@@ -275,7 +287,41 @@ def estimate_cost(
             provenance,
             token="aihubmix-estimate-cost-",
         )
-    return price_workload(workload, table, spec, provenance=provenance)
+    return _price_rows_and_aggregates(workload, table, spec, provenance)
+
+
+def _price_rows_and_aggregates(
+    workload: pd.DataFrame, table: PriceTable, spec: WorkloadSpec, provenance: dict, source: tuple | None = None
+) -> pd.DataFrame:
+    """Price a pandas log; usage-export totals (:mod:`.aggregates`) at base prices, marked and said once."""
+    mask = aggregate_mask(workload)
+    if mask is None or not mask.any():
+        result = price_workload(workload, table, spec, provenance=provenance, stacklevel=5, source=source)
+        if mask is not None:
+            result[AGGREGATE_MARKER] = False
+    elif mask.all() or source is not None:
+        if source is not None and not mask.all():
+            raise ValueError(
+                "at= prices a log of requests or a log of usage-export totals, not both at once: split the log "
+                "on its request_count column (totals have request_count != 1) and price each part"
+            )
+        result = price_workload(
+            workload, base_price_table(table), spec, provenance=provenance, stacklevel=5, source=source
+        )
+        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
+    else:
+        positions = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+        parts = [
+            price_workload(
+                workload.iloc[np.flatnonzero(mask)], base_price_table(table), spec, provenance=provenance, stacklevel=5
+            ),
+            price_workload(workload.iloc[np.flatnonzero(~mask)], table, spec, provenance=provenance, stacklevel=5),
+        ]
+        result = pd.concat(parts).iloc[np.argsort(positions, kind="stable")]
+        result.attrs = copy.deepcopy(parts[0].attrs)
+        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
+    note_batch(result, stacklevel=4)
+    return result
 
 
 def _estimate_asof(
@@ -287,7 +333,7 @@ def _estimate_asof(
     asof = asof_table(catalog_versions(history), withhold=not token_rate_estimates)
     stamps, unit = utc_nanoseconds(workload, at)
     source = asof_source(asof, workload[spec.model_id], stamps, unit)
-    result = price_workload(workload, asof.table, spec, provenance=provenance, source=source)
+    result = _price_rows_and_aggregates(workload, asof.table, spec, provenance, source)
     counts = source[2]()
     before, per_version = int(counts[0]), counts[1:]
     if before:
