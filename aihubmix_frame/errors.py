@@ -130,3 +130,7 @@ class NotPerTokenWarning(PriceWarning):
 
 class AsOfWarning(PriceWarning):
     """Some requests predate the first catalog version of the history; their costs are NA."""
+
+
+class ModelIdResolvedWarning(PriceWarning):
+    """Some logged model ids were priced as other catalog ids (alias, prefix, dated snapshot); the message names each."""

@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..values import utc_timestamp
+from .id_lookup import LoggedIds
 from .kernel import arrow_ids
+from .model_ids import IdResolver
 from .table import PriceTable, is_catalog_frame, price_table
 from .workload import row_labels
 
@@ -167,12 +169,22 @@ def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
 
 
 def asof_source(
-    asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns"
-) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray]]:
-    """(rows(lo, hi), unknown_names(lo, hi, mask), counts()): ``counts()[0]`` rows before the first
-    version, then rows per version, gathered while the blocks are priced."""
-    times = (asof.times // _NS_PER[unit]).astype(np.int64)  # versions in the log's unit: no copy of the log
-    if isinstance(ids.dtype, pd.CategoricalDtype):
+    asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns", *, resolver: IdResolver | None = None
+) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray], LoggedIds | None]:
+    """(rows(lo, hi), unknown_names(lo, hi, mask), counts(), logged ids): ``counts()[0]`` rows before
+    the first version, then rows per version, gathered while the blocks are priced. With a
+    ``resolver``, ids are resolved against the union of the versions' ids (:class:`LoggedIds`)."""
+    times = -(-asof.times // _NS_PER[unit])  # versions in the log's unit, rounded up: no copy of the log
+    logged = None
+    if resolver is not None:
+        logged = LoggedIds(ids, asof.union_ids, resolver)
+        union_of_key = np.append(np.arange(asof.n_ids, dtype=np.intp), asof.n_ids)
+
+        def codes_of(lo: int, hi: int) -> np.ndarray:
+            return union_of_key[logged.keys(lo, hi)]
+
+        names_of = logged.unknown
+    elif isinstance(ids.dtype, pd.CategoricalDtype):
         categories = arrow_ids(pd.Series(ids.dtype.categories), ids.name)
         category_codes = np.append(_union_codes(asof, categories), asof.n_ids)
         codes_all = ids.cat.codes.to_numpy()
@@ -201,7 +213,10 @@ def asof_source(
         seen.append(np.bincount(version, minlength=len(times) + 1))
         version *= width
         version += codes_of(lo, hi)
-        return asof.grid[version]
+        found = asof.grid[version]
+        if logged is not None:
+            logged.forget(lo, hi, found == asof.table.n_models)
+        return found
 
     def unknown(lo: int, hi: int, mask: np.ndarray) -> set:
         return names_of(lo, hi, mask & (stamps[lo:hi] >= times[0]))
@@ -209,7 +224,7 @@ def asof_source(
     def counts() -> np.ndarray:
         return np.sum(seen, axis=0) if seen else np.zeros(len(times) + 1, dtype=np.int64)
 
-    return rows, unknown, counts
+    return rows, unknown, counts, logged
 
 
 def _union_codes(asof: AsOfTable, ids: pa.Array) -> np.ndarray:
