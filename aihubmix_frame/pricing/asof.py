@@ -177,13 +177,8 @@ def asof_source(
     times = -(-asof.times // _NS_PER[unit])  # versions in the log's unit, rounded up: no copy of the log
     logged = None
     if resolver is not None:
-        logged = LoggedIds(ids, asof.union_ids, resolver)
-        union_of_key = np.append(np.arange(asof.n_ids, dtype=np.intp), asof.n_ids)
-
-        def codes_of(lo: int, hi: int) -> np.ndarray:
-            return union_of_key[logged.keys(lo, hi)]
-
-        names_of = logged.unknown
+        logged = LoggedIds(ids, asof.union_ids, resolver, np.arange(asof.n_ids + 1, dtype=np.intp))
+        codes_of, names_of = logged.keys, logged.unknown
     elif isinstance(ids.dtype, pd.CategoricalDtype):
         categories = arrow_ids(pd.Series(ids.dtype.categories), ids.name)
         category_codes = np.append(_union_codes(asof, categories), asof.n_ids)

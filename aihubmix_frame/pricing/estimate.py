@@ -143,8 +143,9 @@ def price_workload(
     if source is not None:
         rows_of, unknown_of, _, logged = source
     elif resolver is not None:
-        logged = LoggedIds(workload[spec.model_id], table.lookup_ids, resolver)
-        rows_of, unknown_of = _resolved_rows(table, logged), logged.unknown
+        per_key = table.lookup_rows if table.lookup_rows is not None else np.arange(table.n_models + 1)
+        logged = LoggedIds(workload[spec.model_id], table.lookup_ids, resolver, per_key.astype(np.intp))
+        rows_of, unknown_of = logged.keys, logged.unknown
     else:
         rows_of, unknown_of = ids_source(table, workload[spec.model_id])
     if isinstance(target, np.ndarray):
@@ -184,16 +185,6 @@ def price_workload(
         )
         result["cost_difference_usd"] = result[REPRICED_PREFIX + "total_cost_usd"] - result["total_cost_usd"]
     return result
-
-
-def _resolved_rows(table: PriceTable, logged: LoggedIds) -> Any:
-    """rows(lo, hi) -> catalog rows, through the resolved keys (key -1 -> the unknown row)."""
-    per_key = table.lookup_rows if table.lookup_rows is not None else np.arange(table.n_models + 1, dtype=np.intp)
-
-    def rows(lo: int, hi: int) -> np.ndarray:
-        return per_key[logged.keys(lo, hi)]
-
-    return rows
 
 
 def _with_id_columns(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> pd.DataFrame:

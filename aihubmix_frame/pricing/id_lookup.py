@@ -34,18 +34,24 @@ class LoggedIds:
     """The model-id column of a log, keyed against ``known`` ids (a catalog's, or all versions').
 
     Keys ``0 .. len(known) - 1`` are known ids; higher keys are logged ids the resolver took to a
-    known id; ``-1`` matches nothing. :meth:`keys` returns each row's *priced* key (a resolved id's
-    target) and records the row's own key for :meth:`columns` and :meth:`resolved`.
+    known id; ``-1`` matches nothing. ``per_known`` maps a known key to what the caller looks up
+    (a catalog row), its last entry standing for no match. :meth:`keys` returns that value for each
+    row's *priced* key (a resolved id's target), in one take, and keeps the row's own key for
+    :meth:`columns` and :meth:`resolved`.
     """
 
-    def __init__(self, series: pd.Series, known: pa.Array, resolver: IdResolver | None) -> None:
+    def __init__(self, series: pd.Series, known: pa.Array, resolver: IdResolver | None, per_known: np.ndarray) -> None:
         self.known = known
+        self.per_known = per_known
         self.resolver = resolver
-        self.recorded = np.full(len(series), -1, dtype=np.int32)
+        self.recorded: np.ndarray | None = None  # each row's own key (string ids)
+        self._lost: np.ndarray | None = None  # rows forgotten (category ids)
+        self._seen: list[np.ndarray] = []  # per block: bincount of (key + 1), or of (category code + 1)
         self._extras: list[str] = []
         self._extra_set: set[str] = set()
         self._how: list[str] = []
         self._targets = np.array([*range(len(known)), -1], dtype=np.intp)  # key -> priced key; last: -1
+        self._priced_values = per_known  # key -> what keys() gives for it (per_known of its priced key)
         self._tried: set[str] = set()
         self._lock = threading.Lock()
         self._value_set = known
@@ -64,9 +70,11 @@ class LoggedIds:
                 categories = arrow_ids(pd.Series(array.dictionary.to_pylist(), dtype=object), series.name)
                 self._codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             self._names = np.array([*categories.to_pylist(), None], dtype=object)
-            self._category_keys = np.append(self._raw_keys(categories), -1).astype(np.int32)
+            self._category_keys = np.append(self._raw_keys(categories), -1).astype(np.intp)
+            self._category_priced = self._priced_values[self._category_keys]  # categories are resolved up front
         else:
             self._ids = arrow_ids(series, series.name)
+            self.recorded = np.full(len(series), -1, dtype=np.int32)
 
     def _lookup(self, ids: pa.Array) -> np.ndarray:
         value_set = self._value_set
@@ -104,65 +112,92 @@ class LoggedIds:
                     target = pc.index_in(pa.array([resolved[0]], type=self.known.type), value_set=self.known)[0]
                     if target.is_valid:
                         added.append((name, int(target.as_py()), resolved[1]))
-            for name, target, how in added:
+            for name, _target, how in added:
                 self._extras.append(name)
                 self._how.append(how)
             if added:
                 targets = self._targets[:-1].tolist() + [t for _, t, _ in added] + [-1]
                 value_set = pa.concat_arrays([self.known, pa.array(self._extras, type=self.known.type)])
-                self._targets, self._value_set = np.array(targets, dtype=np.intp), value_set
+                self._targets = np.array(targets, dtype=np.intp)
+                self._priced_values = self.per_known[self._targets]
+                self._value_set = value_set
                 self._extra_set.update(name for name, _, _ in added)
             self._tried.update(names)  # published last: a reader that sees a name tried sees its key
 
     def keys(self, lo: int, hi: int) -> np.ndarray:
-        """The priced key of rows ``lo:hi`` (``-1``: no match); each row's own key is recorded."""
-        if self._category_keys is not None:
-            raw = self._category_keys[self._codes[lo:hi]]
-        else:
-            raw = self._raw_keys(self._ids.slice(lo, hi - lo))
+        """``per_known`` of the priced key of rows ``lo:hi``; each row's own key is recorded."""
+        if self.recorded is None:
+            codes = self._codes[lo:hi]
+            self._seen.append(np.bincount(codes.astype(np.intp) + 1))
+            return self._category_priced[codes]
+        raw = self._raw_keys(self._ids.slice(lo, hi - lo))
         self.recorded[lo:hi] = raw
-        targets = self._targets
-        return raw if len(targets) == len(self.known) + 1 else targets[raw]
+        self._seen.append(np.bincount(raw + 1))
+        return self._priced_values[raw]
 
     def forget(self, lo: int, hi: int, mask: np.ndarray) -> None:
         """Rows ``lo:hi`` where ``mask`` were not priced after all (as-of: no version lists the id then)."""
-        if mask.any():
+        if not mask.any():
+            return
+        if self.recorded is None:
+            self._seen.append(-np.bincount(self._codes[lo:hi][mask].astype(np.intp) + 1))
+            if self._lost is None:
+                self._lost = np.zeros(len(self._codes), dtype=bool)
+            self._lost[lo:hi] |= mask
+        else:
+            self._seen.append(-np.bincount(self.recorded[lo:hi][mask] + 1))
             self.recorded[lo:hi][mask] = -1
+
+    def _key_counts(self) -> np.ndarray:
+        """Rows per key (the rows each key priced), from the per-block counts."""
+        n_keys = len(self._targets) - 1
+        width = max((len(c) for c in self._seen), default=0)
+        total = np.zeros(width, dtype=np.int64)
+        for block in self._seen:
+            total[: len(block)] += block
+        if self.recorded is not None:
+            return np.pad(total[1:], (0, max(0, n_keys - len(total[1:]))))[:n_keys]
+        per_category = np.pad(total[1:], (0, max(0, len(self._category_keys) - 1 - len(total[1:]))))
+        keys = self._category_keys[:-1]
+        mapped = keys >= 0
+        return np.bincount(keys[mapped], weights=per_category[mapped], minlength=n_keys).astype(np.int64)
 
     def unknown(self, lo: int, hi: int, mask: np.ndarray) -> set:
         """The logged ids of rows ``lo:hi`` where ``mask`` (for the unknown-id warning)."""
-        if self._category_keys is not None:
+        if self.recorded is None:
             return set(self._names[np.unique(self._codes[lo:hi][mask])].tolist())
         return set(pc.unique(self._ids.slice(lo, hi - lo).filter(pa.array(mask))).to_pylist())
 
     def columns(self) -> dict[str, pd.Categorical]:
         """``priced_as`` and ``id_match`` per row, as categoricals of the values that occur."""
         n_keys = len(self._targets) - 1
-        counts = np.bincount(self.recorded.astype(np.intp) + 1, minlength=n_keys + 1)[1:]
-        used = np.flatnonzero(counts)
+        used = np.flatnonzero(self._key_counts()).tolist()
         known_names = self.known.to_pylist()
         priced_of_key = self._targets[:-1]
-        priced_names = sorted({known_names[priced_of_key[k]] for k in used.tolist()})
+        priced_names = sorted({known_names[priced_of_key[k]] for k in used})
         how_of_key = [EXACT] * len(self.known) + self._how
-        how_names = sorted({how_of_key[k] for k in used.tolist()}, key=lambda h: (h != EXACT, h))
+        how_names = sorted({how_of_key[k] for k in used}, key=lambda h: (h != EXACT, h))
         priced_code = {name: code for code, name in enumerate(priced_names)}
         how_code = {name: code for code, name in enumerate(how_names)}
         priced_lut = np.full(n_keys + 1, -1, dtype=np.int32)  # last entry: key -1
         how_lut = np.full(n_keys + 1, -1, dtype=np.int32)
-        for key in used.tolist():
+        for key in used:
             priced_lut[key] = priced_code[known_names[priced_of_key[key]]]
             how_lut[key] = how_code[how_of_key[key]]
-        return {
-            PRICED_AS: _categorical(priced_lut[self.recorded], priced_names),
-            ID_MATCH: _categorical(how_lut[self.recorded], how_names),
-        }
+        if self.recorded is not None:
+            priced, how = priced_lut[self.recorded], how_lut[self.recorded]
+        else:  # per category first, then one take per column over the codes (code -1: the last entry)
+            priced, how = priced_lut[self._category_keys][self._codes], how_lut[self._category_keys][self._codes]
+            if self._lost is not None:
+                priced[self._lost] = how[self._lost] = -1
+        return {PRICED_AS: _categorical(priced, priced_names), ID_MATCH: _categorical(how, how_names)}
 
     def resolved(self) -> list[dict[str, Any]]:
         """The logged ids priced as another id: ``logged``, ``priced_as``, ``id_match``, ``rows`` (most rows first)."""
         n_known = len(self.known)
         if not self._extras:
             return []
-        counts = np.bincount(self.recorded.astype(np.intp) + 1, minlength=len(self._targets))[1 + n_known :]
+        counts = self._key_counts()[n_known:]
         names = self.known.to_pylist()
         entries = [
             {"logged": logged, "priced_as": names[self._targets[n_known + i]], "id_match": how, "rows": int(count)}
