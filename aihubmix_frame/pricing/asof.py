@@ -144,12 +144,25 @@ def asof_table(versions: list[tuple[pd.Timestamp, pd.DataFrame]], *, withhold: b
 def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
     """A timestamp column as (int64 ticks since the epoch in UTC, their unit); naive times are UTC.
 
-    No copy for a datetime column: the version times are brought to its unit instead.
+    Datetimes, ISO 8601 text, or numbers of seconds since the epoch (as ``read_usage(timestamp=)``
+    reads them). No copy for a datetime or integer column: the version times are brought to its
+    unit instead (rounded up, so that no row is priced by a version before it took effect).
     """
     if column not in frame.columns:
         raise ValueError(f"at={column!r}: the log has no such column; name its timestamp column with at=")
     series = frame[column]
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return series.to_numpy(dtype=np.int64, copy=False), "s"  # epoch seconds, as read_usage(timestamp=) reads them
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        try:  # epoch seconds with a fraction, or nullable integers (NA is caught below)
+            series = pd.to_datetime(series.astype("Float64"), unit="s", utc=True)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(
+                f"column {column!r} holds numbers that are not epoch seconds ({exc}); convert it with "
+                f"pd.to_datetime(log[{column!r}], unit=..., utc=True)"
+            ) from None
+    elif not pd.api.types.is_datetime64_any_dtype(dtype):
         try:
             series = pd.to_datetime(series, utc=True, format="ISO8601")
         except (TypeError, ValueError) as exc:

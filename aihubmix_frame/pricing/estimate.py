@@ -276,7 +276,9 @@ def estimate_cost(
     ``at="timestamp"`` prices each row with the catalog in force at its time: ``catalog`` is then a
     :class:`~aihubmix_frame.CatalogHistory`, ``{when: catalog}``, ``[(when, catalog), ...]`` or dated
     catalogs (see :func:`aihubmix_frame.pricing.asof.catalog_versions`); rows before the first
-    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`.
+    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`. The column holds datetimes,
+    ISO 8601 text or epoch seconds; a row is priced by a version only from the version's own time on,
+    whatever the column's unit.
 
     Unknown ids cost NA and raise one :class:`~aihubmix_frame.errors.UnknownModelWarning` naming
     them; models not priced per token (image and video models, placeholder prices:
