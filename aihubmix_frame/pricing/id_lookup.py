@@ -155,10 +155,11 @@ class LoggedIds:
         total = np.zeros(width, dtype=np.int64)
         for block in self._seen:
             total[: len(block)] += block
-        if self.recorded is not None:
+        if self.recorded is not None or self._category_keys is None:
             return np.pad(total[1:], (0, max(0, n_keys - len(total[1:]))))[:n_keys]
-        per_category = np.pad(total[1:], (0, max(0, len(self._category_keys) - 1 - len(total[1:]))))
-        keys = self._category_keys[:-1]
+        category_keys = self._category_keys
+        per_category = np.pad(total[1:], (0, max(0, len(category_keys) - 1 - len(total[1:]))))
+        keys = category_keys[:-1]
         mapped = keys >= 0
         return np.bincount(keys[mapped], weights=per_category[mapped], minlength=n_keys).astype(np.int64)
 
@@ -168,7 +169,7 @@ class LoggedIds:
             return set(self._names[np.unique(self._codes[lo:hi][mask])].tolist())
         return set(pc.unique(self._ids.slice(lo, hi - lo).filter(pa.array(mask))).to_pylist())
 
-    def columns(self) -> dict[str, pd.Categorical]:
+    def columns(self) -> dict[str, Any]:
         """``priced_as`` and ``id_match`` per row, as categoricals of the values that occur."""
         n_keys = len(self._targets) - 1
         used = np.flatnonzero(self._key_counts()).tolist()
@@ -207,7 +208,8 @@ class LoggedIds:
         return sorted(entries, key=lambda e: (-e["rows"], e["logged"]))
 
 
-def _categorical(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+def _categorical(codes: np.ndarray, names: list[str]) -> Any:
+    """A categorical of ``names`` (pandas strings) from codes (-1: NA)."""
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype="string")))
 
 

@@ -42,7 +42,7 @@ def _restored(name: str, column: pa.ChunkedArray, kind: str) -> Any:
         return column.to_numpy().astype(bool)
     if kind == "boolean":
         return pd.array(column.to_pylist(), dtype="boolean")
-    return pd.Series(column.to_pandas()).astype(kind).array
+    return pd.Series(column.to_pandas()).astype(pd.api.types.pandas_dtype(kind)).array
 
 
 def restore_catalog_columns(table: pa.Table, frame: pd.DataFrame) -> pd.DataFrame:
