@@ -28,7 +28,7 @@ from ..errors import AsOfWarning
 from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
-from .id_lookup import ID_MATCH, PRICED_AS, LoggedIds, warn_resolved
+from .id_lookup import LoggedIds, warn_resolved
 from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
 from .model_ids import IdResolver
 from .table import CACHE_KINDS, PriceTable, price_table, suggest_model_ids
@@ -171,14 +171,17 @@ def price_workload(
         warn_report(table, report, stacklevel=stacklevel, before_first=before_first)
     # concat does not copy the new arrays (df[col] = array would); the caller's frame is never changed.
     names = [prefix + column for column in (*COST_COLUMNS, EXCEEDS_COLUMN)]
-    kept = workload.drop(columns=[c for c in names if c in workload.columns])
-    added = pd.DataFrame(dict(zip(names, [*costs, report.exceeds])), index=workload.index, copy=False)
+    columns = dict(zip(names, [*costs, report.exceeds]))
+    if logged is not None and target is None:
+        columns.update(logged.columns())  # priced_as, id_match
+    kept = workload.drop(columns=[c for c in columns if c in workload.columns])
+    added = pd.DataFrame(columns, index=workload.index, copy=False)
     result = pd.concat([kept, added], axis=1) if len(kept.columns) else added
     result.attrs = copy.deepcopy(workload.attrs)
     if provenance:
         result.attrs.setdefault("aihubmix", {})["cost"] = provenance
     if logged is not None and target is None:
-        result = _with_id_columns(result, logged, warn=warn)
+        _record_ids(result, logged, warn=warn)
     if labels is not None or to_label is not None:
         result["repriced_model_id"] = (
             labels if labels is not None else pd.array([to_label] * len(result), dtype="string")
@@ -187,13 +190,8 @@ def price_workload(
     return result
 
 
-def _with_id_columns(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> pd.DataFrame:
-    """``priced_as`` and ``id_match`` added; the resolved ids said once and recorded in attrs."""
-    added = pd.DataFrame(logged.columns(), index=result.index, copy=False)
-    kept = result.drop(columns=[c for c in (PRICED_AS, ID_MATCH) if c in result.columns])
-    attrs = result.attrs
-    result = pd.concat([kept, added], axis=1)
-    result.attrs = attrs
+def _record_ids(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> None:
+    """The resolved ids said once (a warning) and recorded in ``result.attrs``."""
     resolved = logged.resolved()
     if warn:
         warn_resolved(resolved)
@@ -204,7 +202,6 @@ def _with_id_columns(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> 
         "resolved": resolved,
     }
     result.attrs.setdefault("aihubmix", {}).setdefault("cost", {})["ids"] = record
-    return result
 
 
 def id_resolver(known: Any, *, aliases: Any, resolve_ids: bool) -> IdResolver:
