@@ -277,6 +277,10 @@ def test_reprice_and_summaries_use_the_priced_as_model():
     assert summary["total_cost_usd"].tolist() == pytest.approx([2 * cost_of("claude-sonnet-4-5"), cost_of("gpt-5")])
     by_match = ahf.summarize_cost(costed, by=["priced_as", "id_match"])
     assert by_match["rows"].tolist() == [1, 1, 1]
+    from aihubmix_frame.plot import cost_components
+
+    bars = cost_components(summary)  # the categorical key labels the bars
+    assert sorted(bars["label"]) == ["claude-sonnet-4-5", "gpt-5"]
 
 
 def test_cheapest_equivalent_reprices_resolved_ids():
