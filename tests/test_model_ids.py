@@ -292,7 +292,8 @@ def test_cheapest_equivalent_reprices_resolved_ids():
     assert out["cost_difference_usd"].iloc[0] < 0
 
 
-def test_as_of_pricing_resolves_against_every_version():
+@pytest.mark.parametrize("dtype", ["string", "category"])
+def test_as_of_pricing_resolves_against_every_version(dtype):
     july = ahf.load_snapshot()
     august = july.copy()
     august.loc[august["model_id"] == "gpt-5", ["input_usd_per_1m", "output_usd_per_1m"]] = [1.0, 8.0]
@@ -300,7 +301,7 @@ def test_as_of_pricing_resolves_against_every_version():
     log = pd.DataFrame(
         {
             "timestamp": pd.to_datetime(["2026-06-30", "2026-07-15", "2026-08-15", "2026-08-15"], utc=True),
-            "model_id": ["gpt-5-2025-08-07", "gpt-5-2025-08-07", "gpt-5-2025-08-07", "gpt-5"],
+            "model_id": pd.Series(["gpt-5-2025-08-07", "gpt-5-2025-08-07", "gpt-5-2025-08-07", "gpt-5"], dtype=dtype),
             "input_tokens": [1_000] * 4,
             "output_tokens": [100] * 4,
         }
