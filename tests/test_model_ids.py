@@ -52,6 +52,18 @@ RESOLVED = [
     ("apac.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock+dated_snapshot"),
     ("global.anthropic.claude-opus-4-5-20251101-v1:0", "claude-opus-4-5", "bedrock+dated_snapshot"),
     ("bedrock/us.anthropic.claude-opus-4-1-20250805-v1:0", "claude-opus-4-1", "provider_prefix+bedrock+dated_snapshot"),
+    (
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "claude-sonnet-4-5",
+        "bedrock+dated_snapshot",
+    ),
+    ("anthropic.claude-3-sonnet-20240229-v1:0:28k", "claude-3-sonnet-20240229", "bedrock"),
+    ("vertex_ai/claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "provider_prefix+vertex_version"),
+    (
+        "openrouter/anthropic/claude-3.7-sonnet",
+        "claude-3-7-sonnet",
+        "provider_prefix+provider_prefix+claude_dotted_version",
+    ),
     ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "vertex_version"),
     ("claude-3-sonnet@20240229", "claude-3-sonnet-20240229", "vertex_version"),  # Anthropic's dated id first
     ("gpt-5-2025-08-07", "gpt-5", "dated_snapshot"),
