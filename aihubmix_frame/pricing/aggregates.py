@@ -64,8 +64,10 @@ def note_aggregates(
 ) -> None:
     """Add the marker column, record the aggregate rows in attrs, and warn where a model has tiers."""
     result[AGGREGATE_MARKER] = mask
-    ids = result[model_column][mask]
-    rows = table.lookup(arrow_ids(ids, model_column)) if len(ids) else np.zeros(0, dtype=np.intp)
+    # The catalog id each row was priced as (after id resolution), so dated or prefixed ids are checked too.
+    priced = "priced_as" if "priced_as" in result.columns else model_column
+    ids = result[priced][mask].astype("string")
+    rows = table.lookup(arrow_ids(ids, priced)) if len(ids) else np.zeros(0, dtype=np.intp)
     tiered = table.has_tiers[rows] if rows.size else np.zeros(0, dtype=bool)
     per_model = pd.Series(np.asarray(ids.astype("string"))[tiered]).value_counts().sort_index()
     note: dict[str, Any] = {
