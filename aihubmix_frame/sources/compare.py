@@ -232,7 +232,7 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | 
         fill = missing & ~_missing(theirs)
         if field == "price_tiers" and fill.any():
             agree, differing = _base_prices_agree(result, other)
-            withheld[field] = [differing[row] for row in np.flatnonzero(fill & ~agree)]
+            withheld[field] = [differing[int(row)] for row in np.flatnonzero(fill & ~agree)]
             fill &= agree
         if fill.any():
             if isinstance(ours.dtype, pd.ArrowDtype) or ours.dtype == object:
