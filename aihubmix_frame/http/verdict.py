@@ -3,10 +3,11 @@
 A body may replace the cached copy only when it is the whole catalog: JSON (not nested absurdly
 deep), the documented envelope, every record passing the records check (ids, prices, tiers, text),
 and a plausible size (an unfiltered catalog is never empty). The HTTP layer knows no pandas: the
-records check is the loader's (``catalog_to_frame``), handed down with :func:`check_records_with`. The verdict is a typed
-value computed once per response and remembered beside it (:class:`ResponseMemo`, so nothing is
-planted on the response object): the cache's ``filter_fn`` decides with it whether a body may be
-stored, and the client reads the same verdict to decide what to return.
+records check is the loader's (``catalog_to_frame``), handed down with :func:`check_records_with`.
+The verdict is a typed value computed once per response and remembered beside it
+(:class:`ResponseMemo`, so nothing is planted on the response object): the cache's ``filter_fn``
+decides with it whether a body may be stored, and the client reads the same verdict to decide what
+to return.
 """
 
 from __future__ import annotations
