@@ -7,8 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from .dask_adapter import is_dask
+from .dask_adapter import compute_priced, is_dask
 from .decompose import price_volume_effects, volume_columns
+from .findings import warn_findings
+from .partition import tally_findings
 
 __all__ = ["summarize_cost", "PERIOD_COLUMN"]
 
@@ -62,6 +64,8 @@ def summarize_cost(
     skipna: bool = False,
     price_volume: bool = False,
     input_includes_cache: bool = True,
+    compute: bool = True,
+    progress: bool | None = None,
 ) -> Any:
     """Total cost per ``by`` key(s) and per period of ``freq`` (``"D"`` days, ``"MS"`` months, ...).
 
@@ -73,6 +77,14 @@ def summarize_cost(
     silently; ``skipna=True`` sums the priced rows only. ``freq=None`` ignores time; otherwise the
     ``timestamp`` column (datetime, or text that parses as one) is cut into periods and the
     ``period`` column holds each period's start. Rows are sorted by the keys, then the period.
+
+    A dask log (the lazy output of ``estimate_cost`` or ``reprice`` on dask) is summarised on the
+    cluster and the small summary comes back as pandas, computed in one pass with the counts of what
+    the partitions could not price: those are warned here, on the client, with the wording and
+    figures of the pandas path (once per computation), and the dask progress is shown when someone
+    watches (``progress``; see :func:`aihubmix_frame.pricing.dask_adapter.compute`).
+    ``compute=False`` returns the lazy summary instead (call :func:`aihubmix_frame.cost_report` for
+    the warnings).
 
     ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
     into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
@@ -88,6 +100,7 @@ def summarize_cost(
     >>> daily[["model_id", "period", "rows", "total_cost_usd"]].to_string(index=False)
     'model_id     period  rows  total_cost_usd\\n  gpt-4o 2026-07-01     2             5.0\\n   gpt-5 2026-07-02     1            1.25'
     """
+    lazy = is_dask(costed)  # decided once
     columns = list(costed.columns)
     keys = _keys(by, columns)
     usd = [c for c in columns if c.endswith("_usd") and c not in keys]
@@ -105,7 +118,7 @@ def summarize_cost(
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
     volumes: list[str] = []
     if price_volume:
-        if freq is None or is_dask(costed):
+        if freq is None or lazy:
             raise ValueError(
                 "price_volume=True compares periods of a pandas log: pass freq= (e.g. 'MS') and a "
                 "pandas frame (compute a dask one first)"
@@ -116,7 +129,7 @@ def summarize_cost(
     if freq is not None:
         stamps = frame[timestamp]
         if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-            if is_dask(frame):
+            if lazy:
                 raise ValueError(
                     f"column {timestamp!r} has dtype {stamps.dtype}, expected datetimes; convert it with "
                     f"dd.to_datetime(ddf[{timestamp!r}])"
@@ -128,7 +141,7 @@ def summarize_cost(
                     f"column {timestamp!r} does not hold datetimes ({exc}); convert it with "
                     f"pd.to_datetime(df[{timestamp!r}]) and fix the rows that fail"
                 ) from None
-        if is_dask(frame):
+        if lazy:
             period = stamps.map_partitions(_period_start, freq, meta=(PERIOD_COLUMN, stamps.dtype))
         else:
             period = _period_start(stamps, freq)
@@ -144,8 +157,14 @@ def summarize_cost(
         frame = frame.assign(**{_ALL: 0})
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
-    if is_dask(grouped):
-        return grouped.map_partitions(_finish, usd, skipna, keyed)
+    if lazy:
+        summary = grouped.map_partitions(_finish, usd, skipna, keyed)
+        if not compute:
+            return summary
+        result, pricing, tally = compute_priced(summary, costed, progress=progress)
+        if pricing is not None:
+            warn_findings(tally_findings(pricing.plan, tally), stacklevel=2)
+        return result.sort_values(keys).reset_index(drop=True) if keyed else result
     result = _finish(grouped, usd, skipna, keyed)
     if price_volume:
         result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)
