@@ -18,6 +18,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from ..progress import wanted
 from .partition import PricingPlan, Tally, merge_tallies, price_partition
 
@@ -83,6 +85,11 @@ def pricing_of(costed: Any) -> DaskPricing | None:
     return _PRICINGS.get(token) if token is not None else None
 
 
+def _is_frame(obj: Any) -> bool:
+    """A dask DataFrame or Series (a Delayed has no meta)."""
+    return is_dask(obj) and hasattr(obj, "_meta") and hasattr(obj, "to_delayed")
+
+
 def _client() -> Any:
     """The current dask.distributed client, or None (no distributed, or no client started)."""
     try:
@@ -102,6 +109,21 @@ def compute(*collections: Any, progress: bool | None = None) -> tuple[Any, ...]:
     ``distributed.progress`` (a widget in a notebook, a text bar in a terminal). Without one:
     ``dask.diagnostics.ProgressBar``. Shared tasks of the collections run once.
     """
+    # Frames go as their partitions' Delayed objects: one kind of graph with the tallies (Delayed), in one pass.
+    flat: list[Any] = []
+    spans: list[tuple[int, int]] = []
+    for collection in collections:
+        parts = collection.to_delayed() if _is_frame(collection) else [collection]
+        spans.append((len(flat), len(flat) + len(parts)))
+        flat.extend(parts)
+    values = _compute(flat, progress)
+    return tuple(
+        (pd.concat(values[lo:hi]) if hi > lo else collection._meta) if _is_frame(collection) else values[lo]
+        for collection, (lo, hi) in zip(collections, spans)
+    )
+
+
+def _compute(collections: list[Any], progress: bool | None) -> list[Any]:
     import dask
 
     show = wanted(progress)
@@ -110,18 +132,18 @@ def compute(*collections: Any, progress: bool | None = None) -> tuple[Any, ...]:
         if show and client.id not in _ANNOUNCED and client.dashboard_link:
             _ANNOUNCED.add(client.id)
             print(f"dask dashboard: {client.dashboard_link}")
-        futures = client.compute(list(collections))
+        futures = client.compute(collections)
         if show:
             from distributed import progress as distributed_progress
 
             distributed_progress(futures)
-        return tuple(client.gather(futures))
+        return list(client.gather(futures))
     if show:
         from dask.diagnostics import ProgressBar
 
         with ProgressBar():
-            return dask.compute(*collections)
-    return dask.compute(*collections)
+            return list(dask.compute(*collections))
+    return list(dask.compute(*collections))
 
 
 def compute_priced(result: Any, costed: Any, *, progress: bool | None = None) -> tuple[Any, DaskPricing | None, Tally | None]:
