@@ -50,7 +50,9 @@ class NullBar:
 
 
 @contextmanager
-def progress_bar(total: int, progress: bool | None, *, desc: str, unit: str = "it", scale: bool = False) -> Iterator[Any]:
+def progress_bar(
+    total: int, progress: bool | None, *, desc: str, unit: str = "it", scale: bool = False
+) -> Iterator[Any]:
     """A ``tqdm.auto`` bar of ``total`` steps when :func:`wanted`, else a :class:`NullBar`.
 
     ``tqdm.auto`` draws a widget in a notebook and text in a terminal. ``scale=True`` shows bytes

@@ -55,7 +55,9 @@ def cost_report(costed: Any, *, rows: bool = False, progress: bool | None = None
         findings = tally_findings(pricing.plan, tally)
         totals = {"rows": int(tally.rows), "unpriced_rows": unpriced_rows(pricing.plan, tally)}
         if rows:
-            values.attrs.setdefault("aihubmix", {})["cost"] = provenance_of(pricing.provenance, pricing.plan, tally, findings)
+            values.attrs.setdefault("aihubmix", {})["cost"] = provenance_of(
+                pricing.provenance, pricing.plan, tally, findings
+            )
     else:
         cost = ((getattr(costed, "attrs", None) or {}).get("aihubmix") or {}).get("cost")
         if not isinstance(costed, pd.DataFrame) or cost is None or "findings" not in cost:

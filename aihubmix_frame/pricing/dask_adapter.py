@@ -146,7 +146,9 @@ def _compute(collections: list[Any], progress: bool | None) -> list[Any]:
     return list(dask.compute(*collections))
 
 
-def compute_priced(result: Any, costed: Any, *, progress: bool | None = None) -> tuple[Any, DaskPricing | None, Tally | None]:
+def compute_priced(
+    result: Any, costed: Any, *, progress: bool | None = None
+) -> tuple[Any, DaskPricing | None, Tally | None]:
     """``result`` (a collection built on the lazy priced log ``costed``) computed with ``costed``'s tally, in one pass."""
     pricing = pricing_of(costed)
     if pricing is None:

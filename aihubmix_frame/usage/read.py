@@ -31,8 +31,16 @@ _COUNTS = ("input", "output", "cache_read", "cache_write")
 
 
 def read_usage(
-    source: Any, *, flavor: str = "auto", model: str | None = "model", timestamp: str | None = None
-) -> pd.DataFrame:
+    source: Any,
+    *,
+    flavor: str = "auto",
+    model: str | None = "model",
+    timestamp: str | None = None,
+    backend: str = "pandas",
+    columns: Any = None,
+    blocksize: int | str | None = "64MiB",
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
     ``source``: a path to a JSON Lines file (one full response object or one bare usage record per
@@ -103,7 +111,27 @@ def read_usage(
     thoughts = 1,000, its prompt of 5,000 includes the 4,096 cached. 1751360400 s after the epoch
     is 20,270 days (2025-07-01) + 32,400 s (09:00) UTC. Price it with ``estimate_cost`` once per
     convention, e.g. ``usage.groupby("input_includes_cache")``.
+
+    ``backend="dask"`` reads many files lazily: ``source`` is a folder, a glob, a path or a list of
+    them, local or fsspec URLs (``s3://``, ``gs://``, ``file://``; ``storage_options`` go to
+    fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``) and ``.parquet`` files. It
+    returns a lazy dask DataFrame, one partition per compressed or Parquet file and one per
+    ``blocksize`` bytes of plain JSON Lines (blocks end at line ends), each read by this same
+    function: the canonical columns, the ``timestamp`` (UTC), and the ``columns=`` you name (a list,
+    dtypes taken from the first file that has them, or ``{name: dtype}``), with one meta for every
+    file. Errors name the file and its line. See :mod:`aihubmix_frame.usage.many`. ``columns=`` on
+    pandas keeps only those fields besides the canonical columns.
     """
+    if backend == "dask":
+        from .many import read_files
+
+        options = {"flavor": flavor, "model": model, "timestamp": timestamp}
+        return read_files(
+            source, read_usage, options, columns=columns, blocksize=blocksize, storage_options=storage_options
+        )
+    if backend != "pandas":
+        raise ValueError(f"backend must be 'pandas' or 'dask', got {backend!r}")
+    requested = columns  # the name ``columns`` is the log's columns below
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
     log = load_log(source)
@@ -161,6 +189,13 @@ def read_usage(
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
+    if requested is not None:
+        wanted = [timestamp] if timestamp is not None else []
+        wanted += [c for c in requested if c not in USAGE_COLUMNS and c != timestamp]
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise ValueError(f"columns={absent} are not fields of the log; it has {list(frame.columns)[:20]}")
+        frame = frame[[*USAGE_COLUMNS, *wanted]]
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},
