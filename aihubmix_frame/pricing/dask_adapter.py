@@ -49,6 +49,7 @@ class DaskPricing:
     plan: PricingPlan
     provenance: dict[str, Any]
     tally: Any
+    name: str  # the lazy result's expression name: a frame derived from it by a row operation is not it
 
 
 def price_dask(frame: Any, plan: PricingPlan, provenance: dict[str, Any]) -> Any:
@@ -71,18 +72,31 @@ def price_dask(frame: Any, plan: PricingPlan, provenance: dict[str, Any]) -> Any
     tally = dask.delayed(merge_tallies, pure=True)([t for _, t in pairs])
     divisions = frame.divisions if frame.known_divisions else None
     result = dd.from_delayed([f for f, _ in pairs], meta=meta, divisions=divisions, verify_meta=False)
-    _PRICINGS[token] = DaskPricing(plan, dict(provenance), tally)
+    _PRICINGS[token] = DaskPricing(plan, dict(provenance), tally, result.expr._name)
     while len(_PRICINGS) > _KEEP:
         _PRICINGS.popitem(last=False)
     return result
 
 
+#: Expressions that keep every row of the frame they apply to (its tally still counts those rows).
+_SAME_ROWS = frozenset({"Projection", "Assign", "RenameFrame", "AsType", "RenameSeries", "ColumnsSetter"})
+
+
 def pricing_of(costed: Any) -> DaskPricing | None:
-    """The :class:`DaskPricing` behind a lazy priced log (or a column selection of it), if known."""
+    """The :class:`DaskPricing` behind a lazy priced log (or a column selection of it), if known.
+
+    None for a frame whose rows were filtered or added since: its tally would not count its rows.
+    """
     meta = getattr(costed, "_meta", None)
     attrs = getattr(meta, "attrs", None) or {}
     token = (attrs.get("aihubmix") or {}).get("cost", {}).get(TALLY_KEY)
-    return _PRICINGS.get(token) if token is not None else None
+    pricing = _PRICINGS.get(token) if token is not None else None
+    expr = getattr(costed, "expr", None)
+    if pricing is None or expr is None:
+        return None
+    while expr._name != pricing.name and type(expr).__name__ in _SAME_ROWS:
+        expr = expr.frame
+    return pricing if expr._name == pricing.name else None
 
 
 def _is_frame(obj: Any) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from ..errors import PriceWarning
 from .dask_adapter import compute_priced, is_dask
 from .decompose import price_volume_effects, volume_columns
 from .findings import warn_findings
@@ -164,6 +166,15 @@ def summarize_cost(
         result, pricing, tally = compute_priced(summary, costed, progress=progress)
         if pricing is not None:
             warn_findings(tally_findings(pricing.plan, tally), stacklevel=2)
+        elif int(result["unpriced_rows"].sum()):
+            warnings.warn(
+                f"{int(result['unpriced_rows'].sum())} row(s) of this summary have no cost (NA): unknown model ids, "
+                "models not priced per token, missing prices or rows before the first catalog version. This dask "
+                "frame was filtered (or not priced by estimate_cost in this session), so their reasons are not "
+                "counted here: call ahf.cost_report on the frame estimate_cost returned",
+                PriceWarning,
+                stacklevel=2,
+            )
         return result.sort_values(keys).reset_index(drop=True) if keyed else result
     result = _finish(grouped, usd, skipna, keyed)
     if price_volume:
