@@ -1,8 +1,8 @@
 """Progress on long work: a ``tqdm.auto`` bar for one long read or pricing run, dask's own progress for dask.
 
 A bar is shown only where someone watches: a terminal (stderr is a TTY) or a Jupyter kernel, and
-never under CI (``CI`` set in the environment, as GitHub Actions, GitLab CI and most others do) or
-when ``AIHUBMIX_PROGRESS=0``. ``progress=True`` forces a bar, ``False`` turns it off, ``None``
+never under CI (``CI`` set in the environment, as GitHub Actions, GitLab CI and most others do)
+nor inside a pytest test. ``progress=True`` forces a bar, ``False`` turns it off, ``None``
 decides by those rules. Imports nothing from the package; tqdm and dask are imported when used.
 """
 
@@ -24,9 +24,6 @@ def watching() -> bool:
     >>> os.environ.get("CI") is None or watching() is False
     True
     """
-    flag = os.environ.get("AIHUBMIX_PROGRESS")
-    if flag is not None:
-        return flag.strip().lower() not in ("0", "false", "no", "off", "")
     if os.environ.get("CI") or os.environ.get("PYTEST_CURRENT_TEST"):
         return False
     if "ipykernel" in sys.modules:

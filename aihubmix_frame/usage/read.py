@@ -40,6 +40,7 @@ def read_usage(
     columns: Any = None,
     blocksize: int | str | None = "64MiB",
     storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
 ) -> Any:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
@@ -121,11 +122,15 @@ def read_usage(
     dtypes taken from the first file that has them, or ``{name: dtype}``), with one meta for every
     file. Errors name the file and its line. See :mod:`aihubmix_frame.usage.many`. ``columns=`` on
     pandas keeps only those fields besides the canonical columns.
+
+    ``progress``: a ``tqdm`` bar while one file of 256 MiB or more is read, when someone watches
+    (``None``: a terminal or a notebook, never under CI), always (``True``) or never (``False``).
+    dask shows its own progress when a dask result is computed by this package's calls.
     """
     if backend == "dask":
         from .many import read_files
 
-        options = {"flavor": flavor, "model": model, "timestamp": timestamp}
+        options = {"flavor": flavor, "model": model, "timestamp": timestamp, "progress": False}
         return read_files(
             source, read_usage, options, columns=columns, blocksize=blocksize, storage_options=storage_options
         )
@@ -134,7 +139,7 @@ def read_usage(
     requested = columns  # the name ``columns`` is the log's columns below
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
-    log = load_log(source)
+    log = load_log(source, progress=progress)
     n, origin = log.n_rows, log.origin
 
     columns = _expand_usage(log)  # name -> Arrow or pandas column, usage objects flattened in place

@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
+from ..progress import wanted
+
 __all__ = ["Origin", "LogColumns", "LogBlock", "load_log", "flatten_struct", "to_arrow", "to_pandas"]
 
 # Bigger blocks than pyarrow's 1 MiB default: fewer chunks, and one inferred schema per 16 MiB.
@@ -114,7 +116,12 @@ def _bad_lines(path: Path | LogBlock, limit: int = 3) -> list[str]:
     return found
 
 
-def _read_jsonl(path: Path | LogBlock) -> pa.Table:
+#: Files at least this big (on disk) get a progress bar when someone watches (about 3 s and more).
+PROGRESS_BYTES = 256 << 20
+_CODECS = {".gz": "gzip", ".bz2": "bz2"}
+
+
+def _read_jsonl(path: Path | LogBlock, progress: bool | None = None) -> pa.Table:
     if isinstance(path, LogBlock):
         return _parse_jsonl(path, pa.BufferReader(path.data))
     if not path.is_file():
@@ -124,7 +131,18 @@ def _read_jsonl(path: Path | LogBlock) -> pa.Table:
             f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
             f"and pass the DataFrame to read_usage"
         )
-    return _parse_jsonl(path, str(path))
+    size = path.stat().st_size
+    if size < PROGRESS_BYTES or not wanted(progress):
+        return _parse_jsonl(path, str(path))
+    from tqdm.auto import tqdm
+
+    # The bar follows the bytes pyarrow reads from the file (compressed bytes for .gz and .bz2).
+    with open(path, "rb") as raw, tqdm.wrapattr(raw, "read", total=size, desc=path.name) as handle:
+        stream: Any = pa.PythonFile(handle, mode="r")
+        codec = _CODECS.get(path.suffix.lower())
+        if codec is not None:
+            stream = pa.CompressedInputStream(stream, codec)
+        return _parse_jsonl(path, stream)
 
 
 def _parse_jsonl(path: Path | LogBlock, readable: Any) -> pa.Table:
@@ -164,7 +182,7 @@ def _from_records(records: list) -> pa.Table:
     return table.select(list(dict.fromkeys(key for record in records for key in record)))
 
 
-def load_log(source: Any) -> LogColumns:
+def load_log(source: Any, *, progress: bool | None = None) -> LogColumns:
     """A path to JSON Lines (``.gz``, ``.bz2`` too), a :class:`LogBlock`, an iterable of dicts, or a DataFrame, as columns."""
     if isinstance(source, pd.DataFrame):
         columns = {str(name): source[name] for name in source.columns}
@@ -174,7 +192,7 @@ def load_log(source: Any) -> LogColumns:
         origin = Origin("line", path=source)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        table = _read_jsonl(path)
+        table = _read_jsonl(path, progress)
         origin = Origin("line", path=path)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise TypeError(
