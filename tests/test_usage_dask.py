@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 import aihubmix_frame as ahf
+from aihubmix_frame.usage import USAGE_COLUMNS
 
 pytestmark = pytest.mark.slow
 
@@ -163,7 +164,7 @@ def pandas_log(folder: Path) -> pd.DataFrame:
     for path in sorted(folder.iterdir()):
         source = pd.read_parquet(path) if path.suffix == ".parquet" else path
         frames.append(ahf.read_usage(source, timestamp="created"))
-    columns = [*ahf.usage.USAGE_COLUMNS, "created"]
+    columns = [*USAGE_COLUMNS, "created"]
     return pd.concat([f[columns] for f in frames], ignore_index=True)
 
 
@@ -191,7 +192,7 @@ def test_a_folder_of_mixed_files_is_one_lazy_frame_with_one_meta(client, folder)
     ddf = read_lazily(folder, columns=["user"])
     assert isinstance(ddf, dd.DataFrame)
     assert ddf.npartitions > 4  # the plain Anthropic file is cut in byte blocks; gz and Parquet: one each
-    assert list(ddf.columns) == [*ahf.usage.USAGE_COLUMNS, "created", "user"]
+    assert list(ddf.columns) == [*USAGE_COLUMNS, "created", "user"]
     assert str(ddf.dtypes["created"]) == "datetime64[ns, UTC]"
     got = ddf.compute()
     want = pandas_log(folder)
