@@ -310,3 +310,18 @@ def test_sources_that_are_not_files_are_refused_clearly(tmp_path):
         ahf.read_usage([{"model": "gpt-4o"}], backend="dask")
     with pytest.raises(ValueError, match="backend must be"):
         ahf.read_usage(tmp_path, backend="spark")
+
+
+def test_a_readers_warning_in_a_worker_reaches_the_client(client, tmp_path):
+    """Anthropic 1-hour cache writes warn in read_usage; on dask the warning is raised on the client."""
+    base = int(pd.Timestamp("2026-07-20").timestamp())
+    records = [anthropic(i, base + i, 1_000, 0, 4_000, 100) for i in range(20)]
+    for record in records[:5]:
+        record["usage"]["cache_creation"] = {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 4_000}
+    write_jsonl(tmp_path / "claude-1h.jsonl", records)
+    costed = ahf.estimate_cost(ahf.load_snapshot(), read_lazily(tmp_path))
+    with pytest.warns(
+        ahf.CacheWriteDurationWarning, match=r"5 Anthropic requests wrote 20,000 tokens.*claude-1h\.jsonl"
+    ):
+        summary = ahf.summarize_cost(costed)
+    assert summary["rows"].tolist() == [20]

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..progress import wanted
+from ..relay import mark, raise_relayed
 from .partition import PricingPlan, Tally, merge_tallies, price_partition
 
 __all__ = ["is_dask", "price_dask", "DaskPricing", "pricing_of", "compute", "TALLY_KEY"]
@@ -121,7 +122,8 @@ def compute(*collections: Any, progress: bool | None = None) -> tuple[Any, ...]:
 
     On a distributed client: the dashboard link printed once per client, then
     ``distributed.progress`` (a widget in a notebook, a text bar in a terminal). Without one:
-    ``dask.diagnostics.ProgressBar``. Shared tasks of the collections run once.
+    ``dask.diagnostics.ProgressBar``. Shared tasks of the collections run once. Warnings the
+    workers relayed during the computation (:mod:`aihubmix_frame.relay`) are raised here.
     """
     # Frames go as their partitions' Delayed objects: one kind of graph with the tallies (Delayed), in one pass.
     flat: list[Any] = []
@@ -146,12 +148,15 @@ def _compute(collections: list[Any], progress: bool | None) -> list[Any]:
         if show and client.id not in _ANNOUNCED and client.dashboard_link:
             _ANNOUNCED.add(client.id)
             print(f"dask dashboard: {client.dashboard_link}")
+        after = mark(client)
         futures = client.compute(collections)
         if show:
             from distributed import progress as distributed_progress
 
             distributed_progress(futures)
-        return list(client.gather(futures))
+        values = list(client.gather(futures))
+        raise_relayed(client, after, stacklevel=4)  # what the readers in the workers warned
+        return values
     if show:
         from dask.diagnostics import ProgressBar
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..relay import relayed
 from .source import LogBlock
 
 __all__ = ["FilePart", "LinesBefore", "read_files", "read_part", "usage_meta", "JSONL_SUFFIXES", "PARQUET_SUFFIXES"]
@@ -208,8 +209,12 @@ def read_part(
     schema: pd.DataFrame,
     storage_options: tuple[tuple[str, Any], ...] = (),
 ) -> pd.DataFrame:
-    """One partition: the part read by ``reader`` (``read_usage``), then given the one meta (``schema``)."""
-    frame = _load(part, reader, options, storage_options)
+    """One partition: the part read by ``reader`` (``read_usage``), then given the one meta (``schema``).
+
+    The reader's warnings (e.g. Anthropic 1-hour cache writes) reach the client: see :mod:`aihubmix_frame.relay`.
+    """
+    with relayed(part.name):
+        frame = _load(part, reader, options, storage_options)
     return _conform(frame, schema, part)
 
 
