@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,7 +69,7 @@ def raise_relayed(client: Any, after: float, *, stacklevel: int = 2) -> None:
         if stamp > after and isinstance(event, dict):
             grouped.setdefault((event["category"], event["message"]), []).append(str(event.get("where", "")))
     for (category, message), places in grouped.items():
-        kind: Callable[..., Any] = getattr(errors, category, None) or getattr(builtins, category, UserWarning)
+        kind: Any = getattr(errors, category, None) or getattr(builtins, category, UserWarning)
         if not (isinstance(kind, type) and issubclass(kind, Warning)):
             kind = UserWarning
         files = sorted(set(places))

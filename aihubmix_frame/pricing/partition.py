@@ -111,8 +111,9 @@ def price_workload(
         flags = convention_flags(workload, spec.convention_column)
         inclusive = bool(flags.all()) or bool(flags.any())
         if inclusive and not flags.all():  # mixed: bring the exclusive rows to the inclusive convention
-            cached = sum(tokens[k] for k in CACHE_KINDS if tokens[k] is not None)
-            tokens["input"] = np.where(flags, tokens["input"], tokens["input"] + cached)
+            cached = sum(np.asarray(tokens[k]) for k in CACHE_KINDS if tokens[k] is not None)
+            given = np.asarray(tokens["input"])
+            tokens["input"] = np.where(flags, given, given + cached)
     labels = None
     if source is not None:
         rows_of, unknown_of, _ = source
@@ -160,7 +161,7 @@ def price_partition(partition: pd.DataFrame, plan: PricingPlan) -> tuple[pd.Data
     """
     spec, source = plan.spec, None
     if plan.asof is not None:
-        stamps, unit = utc_nanoseconds(partition, plan.at)
+        stamps, unit = utc_nanoseconds(partition, str(plan.at))
         source = asof_source(plan.asof, partition[spec.model_id], stamps, unit)
     frame, report = price_workload(partition, plan.table, spec, source=source, progress=plan.progress)
     tally = Tally(report=report, rows=len(partition))

@@ -147,7 +147,7 @@ def _parts(files: list[tuple[Any, str, bool]], blocksize: int | None) -> list[Fi
                 "rename it, or leave it out of the folder or glob"
             )
         size = fs.size(path) if kind == "jsonl" and blocksize is not None else None
-        if size is not None and size > blocksize:
+        if size is not None and blocksize is not None and size > blocksize:
             parts.extend(FilePart(url, kind, local, start, blocksize) for start in range(0, size, blocksize))
         else:
             parts.append(FilePart(url, kind, local))
@@ -187,7 +187,7 @@ def _load(part: FilePart, reader: Callable[..., pd.DataFrame], options: Mapping[
 def _conform(frame: pd.DataFrame, meta: pd.DataFrame, part: FilePart) -> pd.DataFrame:
     """The columns of ``meta``, in its order and dtypes; a field a file lacks is NA."""
     out: dict[str, Any] = {}
-    for name, dtype in meta.dtypes.items():
+    for name, dtype in zip(meta.columns.astype(str), meta.dtypes):
         if name not in frame.columns:
             out[name] = pd.array([None] * len(frame), dtype=dtype)
             continue
