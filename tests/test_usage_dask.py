@@ -325,3 +325,13 @@ def test_a_readers_warning_in_a_worker_reaches_the_client(client, tmp_path):
     ):
         summary = ahf.summarize_cost(costed)
     assert summary["rows"].tolist() == [20]
+
+
+def test_a_big_parquet_file_is_split_by_row_groups(client, folder, tmp_path):
+    export = pd.read_parquet(folder / "export-2026-07.parquet")
+    export.to_parquet(tmp_path / "export.parquet", index=False, row_group_size=50)  # 8 row groups
+    lazy = ahf.read_usage(tmp_path / "export.parquet", backend="dask", timestamp="created", blocksize=2_000)
+    assert lazy.npartitions > 1
+    got = lazy.compute().reset_index(drop=True)
+    want = ahf.read_usage(export, timestamp="created")[list(lazy.columns)]
+    pd.testing.assert_frame_equal(got, want.astype(got.dtypes.to_dict()), check_index_type=False)

@@ -1,8 +1,9 @@
 """Many log files as one lazy dask DataFrame: each file (or byte block of a big file) read by ``read_usage``.
 
 ``read_usage(source, backend="dask")`` lands here. The files are found with fsspec (a folder, a
-glob, paths or URLs), cut into parts (one per compressed or Parquet file, one per ``blocksize``
-bytes of plain JSON Lines, blocks ending at line ends as ``fsspec.utils.read_block`` cuts them) and
+glob, paths or URLs), cut into parts (one per compressed file, one per ``blocksize`` bytes of plain JSON
+Lines, blocks ending at line ends as ``fsspec.utils.read_block`` cuts them, and one per file or per
+``blocksize`` of row groups of Parquet) and
 handed to ``dask.dataframe.from_map``: each part calls the one-file reader it is given
 (``read_usage`` itself, passed in so that this module does not import it back), then keeps the
 canonical columns, the timestamp and the requested fields with the one meta of every part. No
@@ -42,13 +43,14 @@ _SAMPLE_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class FilePart:
-    """One partition's share of the files: a whole file, or ``length`` bytes of one from ``start``."""
+    """One partition's share of the files: a whole file, ``length`` bytes of one from ``start``, or row groups."""
 
     url: str
     kind: str  # "jsonl" (plain, maybe a block), "compressed" (jsonl, whole file) or "parquet"
     local: bool
     start: int = 0
     length: int | None = None  # None: the whole file
+    row_groups: tuple[int, ...] | None = None  # Parquet: the row groups of this part (None: all)
 
     @property
     def name(self) -> str:
@@ -146,12 +148,34 @@ def _parts(files: list[tuple[Any, str, bool]], blocksize: int | None) -> list[Fi
                 f"{url}: not a log file this reader knows (.jsonl, .ndjson, .jsonl.gz, .jsonl.bz2, .parquet); "
                 "rename it, or leave it out of the folder or glob"
             )
-        size = fs.size(path) if kind == "jsonl" and blocksize is not None else None
-        if size is not None and blocksize is not None and size > blocksize:
+        size = fs.size(path) if kind != "compressed" and blocksize is not None else None
+        if size is None or blocksize is None or size <= blocksize:
+            parts.append(FilePart(url, kind, local))
+        elif kind == "jsonl":
             parts.extend(FilePart(url, kind, local, start, blocksize) for start in range(0, size, blocksize))
         else:
-            parts.append(FilePart(url, kind, local))
+            parts.extend(FilePart(url, kind, local, row_groups=groups) for groups in _row_groups(fs, path, blocksize))
     return parts
+
+
+def _row_groups(fs: Any, path: str, blocksize: int) -> list[tuple[int, ...] | None]:
+    """A big Parquet file's row groups, gathered into parts of about ``blocksize`` compressed bytes."""
+    import pyarrow.parquet as pq
+
+    with fs.open(path, "rb") as handle:
+        metadata = pq.ParquetFile(handle).metadata
+    groups: list[tuple[int, ...] | None] = []
+    current: list[int] = []
+    size = 0
+    for number in range(metadata.num_row_groups):
+        current.append(number)
+        size += metadata.row_group(number).total_byte_size
+        if size >= blocksize:
+            groups.append(tuple(current))
+            current, size = [], 0
+    if current:
+        groups.append(tuple(current))
+    return groups if len(groups) > 1 else [None]
 
 
 def _options_tuple(storage_options: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -164,7 +188,14 @@ def _load(part: FilePart, reader: Callable[..., pd.DataFrame], options: Mapping[
 
     storage = dict(so)
     if part.kind == "parquet":
-        frame = pd.read_parquet(part.url, storage_options=storage or None)
+        if part.row_groups is None:
+            frame = pd.read_parquet(part.url, storage_options=storage or None)
+        else:
+            import pyarrow.parquet as pq
+
+            with fsspec.open(part.url, "rb", **storage) as handle:
+                table = pq.ParquetFile(handle).read_row_groups(list(part.row_groups))
+            frame = table.to_pandas()
         try:
             return reader(frame, **options)
         except ValueError as exc:  # the reader names rows of a frame; name the file too

@@ -127,6 +127,8 @@ def read_usage(
     (``None``: a terminal or a notebook, never under CI), always (``True``) or never (``False``).
     dask shows its own progress when a dask result is computed by this package's calls.
     """
+    if flavor != "auto" and flavor not in FLAVORS:
+        raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
     if backend == "dask":
         from .many import read_files
 
@@ -137,8 +139,6 @@ def read_usage(
     if backend != "pandas":
         raise ValueError(f"backend must be 'pandas' or 'dask', got {backend!r}")
     requested = columns  # the name ``columns`` is the log's columns below
-    if flavor != "auto" and flavor not in FLAVORS:
-        raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
     log = load_log(source, progress=progress)
     n, origin = log.n_rows, log.origin
 
