@@ -335,3 +335,12 @@ def test_a_big_parquet_file_is_split_by_row_groups(client, folder, tmp_path):
     got = lazy.compute().reset_index(drop=True)
     want = ahf.read_usage(export, timestamp="created")[list(lazy.columns)]
     pd.testing.assert_frame_equal(got, want.astype(got.dtypes.to_dict()), check_index_type=False)
+
+
+def test_a_csv_export_reads_like_the_frame_pandas_reads(client, folder, tmp_path):
+    export = pd.read_parquet(folder / "export-2026-07.parquet")
+    export.to_csv(tmp_path / "export.csv.gz", index=False)
+    got = ahf.read_usage(tmp_path, backend="dask", timestamp="created").compute()
+    want = ahf.read_usage(export, timestamp="created")
+    assert got["input_tokens"].tolist() == want["input_tokens"].tolist()
+    assert got["created"].tolist() == want["created"].tolist()

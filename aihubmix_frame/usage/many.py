@@ -2,8 +2,8 @@
 
 ``read_usage(source, backend="dask")`` lands here. The files are found with fsspec (a folder, a
 glob, paths or URLs), cut into parts (one per compressed file, one per ``blocksize`` bytes of plain JSON
-Lines, blocks ending at line ends as ``fsspec.utils.read_block`` cuts them, and one per file or per
-``blocksize`` of row groups of Parquet) and
+Lines, blocks ending at line ends as ``fsspec.utils.read_block`` cuts them, one per file or per
+``blocksize`` of row groups of Parquet, one per CSV export) and
 handed to ``dask.dataframe.from_map``: each part calls the one-file reader it is given
 (``read_usage`` itself, passed in so that this module does not import it back), then keeps the
 canonical columns, the timestamp and the requested fields with the one meta of every part. No
@@ -28,6 +28,7 @@ __all__ = ["FilePart", "LinesBefore", "read_files", "read_part", "usage_meta", "
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv",)  # flat exports (``prompt_tokens``, ``usage.prompt_tokens``, ...), read by pandas
 _CANONICAL_DTYPES: dict[str, Any] = {
     "model_id": pd.StringDtype("pyarrow"),
     "input_tokens": pd.Int64Dtype(),
@@ -46,7 +47,7 @@ class FilePart:
     """One partition's share of the files: a whole file, ``length`` bytes of one from ``start``, or row groups."""
 
     url: str
-    kind: str  # "jsonl" (plain, maybe a block), "compressed" (jsonl, whole file) or "parquet"
+    kind: str  # "jsonl" (plain, maybe a block), "compressed" (jsonl, whole file), "parquet" or "csv"
     local: bool
     start: int = 0
     length: int | None = None  # None: the whole file
@@ -87,8 +88,10 @@ def _kind(path: str) -> str | None:
         return None
     if suffixes[-1] in PARQUET_SUFFIXES:
         return "parquet"
+    if suffixes[-1] in CSV_SUFFIXES:
+        return "csv"
     if suffixes[-1] in COMPRESSED_SUFFIXES:
-        return "compressed"
+        return "csv" if len(suffixes) > 1 and suffixes[-2] in CSV_SUFFIXES else "compressed"
     if suffixes[-1] in JSONL_SUFFIXES:
         return "jsonl"
     return None
@@ -145,10 +148,10 @@ def _parts(files: list[tuple[Any, str, bool]], blocksize: int | None) -> list[Fi
         url = path if local else fs.unstrip_protocol(path)
         if kind is None:
             raise ValueError(
-                f"{url}: not a log file this reader knows (.jsonl, .ndjson, .jsonl.gz, .jsonl.bz2, .parquet); "
+                f"{url}: not a log file this reader knows (.jsonl, .ndjson, .jsonl.gz, .jsonl.bz2, .parquet, .csv); "
                 "rename it, or leave it out of the folder or glob"
             )
-        size = fs.size(path) if kind != "compressed" and blocksize is not None else None
+        size = fs.size(path) if kind in ("jsonl", "parquet") and blocksize is not None else None
         if size is None or blocksize is None or size <= blocksize:
             parts.append(FilePart(url, kind, local))
         elif kind == "jsonl":
@@ -187,8 +190,10 @@ def _load(part: FilePart, reader: Callable[..., pd.DataFrame], options: Mapping[
     import fsspec
 
     storage = dict(so)
-    if part.kind == "parquet":
-        if part.row_groups is None:
+    if part.kind in ("parquet", "csv"):
+        if part.kind == "csv":
+            frame = pd.read_csv(part.url, storage_options=storage or None)
+        elif part.row_groups is None:
             frame = pd.read_parquet(part.url, storage_options=storage or None)
         else:
             import pyarrow.parquet as pq
@@ -251,6 +256,8 @@ def read_part(
 
 def _sample(part: FilePart, reader: Callable[..., pd.DataFrame], options: Mapping[str, Any], so: tuple) -> pd.DataFrame:
     """The first lines (about 1 MiB) of a file, read as a part would be, for the dtypes of requested fields."""
+    if part.kind == "csv":
+        return reader(pd.read_csv(part.url, nrows=1_000, storage_options=dict(so) or None), **options)
     if part.kind == "parquet":
         import fsspec
         import pyarrow.parquet as pq

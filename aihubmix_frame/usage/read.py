@@ -115,7 +115,8 @@ def read_usage(
 
     ``backend="dask"`` reads many files lazily: ``source`` is a folder, a glob, a path or a list of
     them, local or fsspec URLs (``s3://``, ``gs://``, ``file://``; ``storage_options`` go to
-    fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``) and ``.parquet`` files. It
+    fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``), ``.parquet`` and flat ``.csv``
+    exports. It
     returns a lazy dask DataFrame, one partition per compressed or Parquet file and one per
     ``blocksize`` bytes of plain JSON Lines (blocks end at line ends), each read by this same
     function: the canonical columns, the ``timestamp`` (UTC), and the ``columns=`` you name (a list,
