@@ -116,9 +116,9 @@ def read_usage(
     ``backend="dask"`` reads many files lazily: ``source`` is a folder, a glob, a path or a list of
     them, local or fsspec URLs (``s3://``, ``gs://``, ``file://``; ``storage_options`` go to
     fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``), ``.parquet`` and flat ``.csv``
-    exports. It
-    returns a lazy dask DataFrame, one partition per compressed or Parquet file and one per
-    ``blocksize`` bytes of plain JSON Lines (blocks end at line ends), each read by this same
+    exports. It returns a lazy dask DataFrame, one partition per compressed or CSV file, per Parquet
+    file (or ``blocksize`` of its row groups) and per ``blocksize`` bytes of plain JSON Lines
+    (blocks end at line ends), each read by this same
     function: the canonical columns, the ``timestamp`` (UTC), and the ``columns=`` you name (a list,
     dtypes taken from the first file that has them, or ``{name: dtype}``), with one meta for every
     file. Errors name the file and its line. See :mod:`aihubmix_frame.usage.many`. ``columns=`` on
