@@ -100,7 +100,7 @@ def price_pandas(workload: pd.DataFrame, plan: PricingPlan, provenance: dict, *,
     """The pandas path: the partition kernel on the whole log, its findings warned now and kept in attrs."""
     result, tally = price_partition(workload, plan)
     findings = tally_findings(plan, tally)
-    warn_findings(findings, stacklevel=stacklevel + 1)
+    warn_findings(findings, stacklevel=stacklevel)
     result.attrs = copy.deepcopy(workload.attrs)
     result.attrs.setdefault("aihubmix", {})["cost"] = provenance_of(provenance, plan, tally, findings)
     return result

@@ -194,7 +194,7 @@ def before_first_finding(rows: int, first_version: str) -> Finding:
 
 
 def warn_findings(findings: list[Finding], *, stacklevel: int) -> None:
-    """Each finding as its warning (stacklevel counted from the caller of this function)."""
+    """Each finding as its warning; ``stacklevel`` as the caller of this function would give ``warnings.warn``."""
     for finding in findings:
         warnings.warn(finding.message, finding.category, stacklevel=stacklevel + 1)
 
