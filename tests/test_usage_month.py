@@ -304,3 +304,20 @@ def test_the_resolved_id_warning_names_the_dated_snapshot_caveat_only_where_a_da
     with pytest.warns(Warning) as caught:
         ahf.estimate_cost(catalog, log)
     assert "A dated snapshot can be priced differently" in _messages(list(caught), ModelIdResolvedWarning)
+
+
+def test_a_usage_export_not_grouped_by_model_is_unpriced_and_says_why(catalog: pd.DataFrame) -> None:
+    """A Usage API page read without group_by=model has ``"model": null``: unpriced, and the warning
+    says how to get the model, instead of calling <NA> an unknown catalog id."""
+    page = openai_usage_pages(random.Random(6))[0][0]
+    for bucket in page["data"]:
+        for result in bucket["results"]:
+            result["model"] = None
+    usage = ahf.read_usage(page)
+    with pytest.warns(Warning) as caught:
+        costed = ahf.estimate_cost(catalog, usage)
+    said = _messages(list(caught), UnknownModelWarning)
+    assert "<NA> stands for rows without a model id" in said and "group_by=model" in said
+    assert costed["total_cost_usd"].isna().all()
+    summary = ahf.summarize_cost(costed, by=None, skipna=True)
+    assert int(summary["unpriced_rows"].iloc[0]) == len(costed)

@@ -225,7 +225,7 @@ def warn_resolved(entries: list[dict[str, Any]], *, limit: int = 8) -> None:
     rows = sum(e["rows"] for e in entries)
     # Only where a date was dropped: a prefix or a Bedrock/resource wrapper names the same model.
     dated = any(rule in e["id_match"] for e in entries for rule in _DATE_RULES)
-    caveat = "A dated snapshot can be priced differently from its undated id; " if dated else ""
+    caveat = "A dated snapshot can be priced differently from its undated id. " if dated else ""
     warn(
         f"{rows:,} row(s) carry model ids that are not catalog ids and were priced as catalog models: {shown}{more}. "
         f"{caveat}See the priced_as and id_match columns, pass aliases={{...}} to choose, or resolve_ids=False to "
