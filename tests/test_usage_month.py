@@ -28,6 +28,7 @@ from aihubmix_frame.errors import (
     CacheWriteDurationWarning,
     ModelIdResolvedWarning,
     UnknownModelWarning,
+    UsageColumnsWarning,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -321,3 +322,44 @@ def test_a_usage_export_not_grouped_by_model_is_unpriced_and_says_why(catalog: p
     assert costed["total_cost_usd"].isna().all()
     summary = ahf.summarize_cost(costed, by=None, skipna=True)
     assert int(summary["unpriced_rows"].iloc[0]) == len(costed)
+
+
+def test_billed_items_the_catalog_cannot_price_are_said_once(catalog: pd.DataFrame) -> None:
+    """Anthropic's web searches, xAI's Live Search sources and OpenAI's audio tokens cost more than the
+    token estimate: non-zero counts are said at read time (once), zeros never."""
+    records = [r for r in anthropic_messages(random.Random(3))[0] if "opus" not in r["model"]][:2]
+    records[0]["usage"]["server_tool_use"] = {"web_search_requests": 3, "web_fetch_requests": 0}
+    records[1]["usage"]["server_tool_use"] = {"web_search_requests": 0, "web_fetch_requests": 1}
+    with pytest.warns(UsageColumnsWarning, match=r"usage\.server_tool_use\.web_search_requests=3 \(Anthropic"):
+        usage = ahf.read_usage(records)
+    assert usage.attrs["aihubmix"]["usage"]["unpriced_columns"] == ["usage.server_tool_use.web_search_requests"]
+
+    grok = xai(random.Random(5))[0][:2]
+    grok[0]["usage"]["num_sources_used"] = 12  # https://docs.x.ai/docs/guides/live-search: billed per source
+    with pytest.warns(UsageColumnsWarning, match=r"usage\.num_sources_used=12 \(xAI Live Search"):
+        ahf.read_usage(grok)
+
+    chat = openai_chat(random.Random(1))[0][:3]
+    chat[2]["model"] = "gpt-4o-audio-preview"
+    chat[2]["usage"]["prompt_tokens_details"].update(audio_tokens=40, cached_tokens=0)
+    chat[2]["usage"]["completion_tokens_details"]["audio_tokens"] = 7
+    with pytest.warns(UsageColumnsWarning) as caught:
+        usage = ahf.read_usage(chat)
+    assert len(caught) == 1
+    assert "prompt_tokens_details.audio_tokens=40" in str(caught[0].message)
+    assert "completion_tokens_details.audio_tokens=7" in str(caught[0].message)
+    with warnings.catch_warnings():  # priced: the audio columns are not named a second time
+        warnings.simplefilter("error", UsageColumnsWarning)
+        warnings.simplefilter("ignore", ModelIdResolvedWarning)
+        costed = ahf.estimate_cost(catalog, usage)
+    assert costed["total_cost_usd"].notna().all()
+
+
+def test_usage_export_audio_tokens_are_said_once(catalog: pd.DataFrame) -> None:
+    page = openai_usage_pages(random.Random(6))[0][0]
+    page["data"][0]["results"][0]["input_audio_tokens"] = 500
+    with pytest.warns(UsageColumnsWarning, match="input_audio_tokens=500"):
+        usage = ahf.read_usage(page)
+    with pytest.warns(Warning) as caught:
+        ahf.estimate_cost(catalog, usage)
+    assert UsageColumnsWarning not in {w.category for w in caught}, [str(w.message) for w in caught]

@@ -103,7 +103,9 @@ def log_spec(
         input_includes_cache=choice.input_includes_cache,
         convention_column=choice.convention_column,
     )
-    warn_columns(choice, stacklevel=stacklevel)
+    attrs = getattr(workload, "attrs", None) or {}  # a dask frame has none
+    said = attrs.get("aihubmix", {}).get("usage", {}).get("unpriced_columns", ())
+    warn_columns(choice, stacklevel=stacklevel, said=said)
     return spec, choice.provenance()
 
 
