@@ -363,3 +363,16 @@ def test_usage_export_audio_tokens_are_said_once(catalog: pd.DataFrame) -> None:
     with pytest.warns(Warning) as caught:
         ahf.estimate_cost(catalog, usage)
     assert UsageColumnsWarning not in {w.category for w in caught}, [str(w.message) for w in caught]
+
+
+def test_repricing_the_month_names_the_unknown_id_once(catalog: pd.DataFrame) -> None:
+    """reprice prices the log twice (as logged, then as repriced): the unknown fine-tune is named once
+    per pricing it appears in, never as an empty list of ids."""
+    usage = ahf.read_usage(openai_chat(random.Random(1))[0], timestamp="created")
+    with pytest.warns(Warning) as caught:
+        repriced = ahf.reprice(catalog, usage, to={"gpt-4.1": "gpt-4.1-mini"})
+    unknown = [str(w.message) for w in caught if w.category is UnknownModelWarning]
+    assert unknown and all("'ft:gpt-4o-mini-2024-07-18:acme::9aBcDeF1'" in m for m in unknown), unknown
+    moved = (repriced["priced_as"] == "gpt-4.1").fillna(False).to_numpy()
+    assert (repriced.loc[moved, "repriced_model_id"] == "gpt-4.1-mini").all()
+    assert (repriced.loc[moved, "cost_difference_usd"] < 0).all()

@@ -364,7 +364,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
     ``before_first`` rows (as-of pricing: before the first catalog version) are not unknown ids.
     """
     per_model = report.counts
-    if per_model[-1] - before_first:
+    # No names: rows repriced from unknown ids (reprice's target side), already said by their own pricing.
+    if per_model[-1] - before_first and report.unknown:
         names = sorted(report.unknown, key=lambda n: (n is None, str(n)))
         hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3] if n is not None)
         # A missing id is no typo: usage exports not grouped by model carry none.
