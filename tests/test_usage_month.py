@@ -147,9 +147,8 @@ def test_anthropic_messages_month(tmp_path: Path, catalog: pd.DataFrame) -> None
         lambda: ahf.read_usage(path, timestamp="logged_at"),
         {ModelIdResolvedWarning, CacheWriteDurationWarning},
     )
-    assert "1 row" in _messages(caught, CacheWriteDurationWarning) or "1-hour" in _messages(
-        caught, CacheWriteDurationWarning
-    )
+    # Day 10 wrote 2,048 tokens to the 1-hour cache: billed at the single (5-minute) cache_write price, said.
+    assert "2,048 tokens to the 1-hour cache" in _messages(caught, CacheWriteDurationWarning)
     assert not costed["input_includes_cache"].any()
     _check(costed, caught, costs, timestamp="logged_at")
 
@@ -376,3 +375,29 @@ def test_repricing_the_month_names_the_unknown_id_once(catalog: pd.DataFrame) ->
     moved = (repriced["priced_as"] == "gpt-4.1").fillna(False).to_numpy()
     assert (repriced.loc[moved, "repriced_model_id"] == "gpt-4.1-mini").all()
     assert (repriced.loc[moved, "cost_difference_usd"] < 0).all()
+
+
+@pytest.mark.skipif(
+    "on_bad_lines" not in __import__("inspect").signature(ahf.read_usage).parameters,
+    reason="read_usage(on_bad_lines=) is not on this branch yet (issue 18, item 3)",
+)
+@pytest.mark.parametrize("name", ["chat.jsonl", "responses.jsonl.gz"])
+def test_a_log_cut_short_by_a_crash_is_still_priced(tmp_path: Path, catalog: pd.DataFrame, name: str) -> None:
+    """The last line half-written (a crash): 'error' names it, 'warn' and 'skip' price the rest and record it."""
+    build, stamp = (openai_chat, "created") if name.startswith("chat") else (openai_responses, "created_at")
+    records, costs = build(random.Random(11))
+    text = "".join(json.dumps(r) + "\n" for r in records) + json.dumps(records[0])[:57]
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    last = len(records) + 1
+    with pytest.raises(ValueError, match=str(last)):
+        ahf.read_usage(path, timestamp=stamp)
+    bad_lines_warning = ahf.errors.BadLinesWarning  # type: ignore[attr-defined]
+    with pytest.warns(bad_lines_warning, match=str(last)):
+        usage = ahf.read_usage(path, timestamp=stamp, on_bad_lines="warn")
+    assert usage.attrs["aihubmix"]["usage"]["bad_lines"] == [last]
+    skipped = ahf.read_usage(path, timestamp=stamp, on_bad_lines="skip")
+    assert skipped.attrs["aihubmix"]["usage"]["bad_lines"] == [last] and len(skipped) == len(records)
+    with pytest.warns(Warning):
+        costed = ahf.estimate_cost(catalog, usage)
+    assert costed["total_cost_usd"].astype("float64").fillna(0.0).tolist() == pytest.approx(costs, rel=0, abs=1e-9)
