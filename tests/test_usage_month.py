@@ -109,6 +109,9 @@ def _check(
     for _, row in per_model.dropna(subset=["priced_as"]).iterrows():
         mask = (priced_as == row["priced_as"]).fillna(False).to_numpy()
         assert abs(float(row["total_cost_usd"]) - sum(c for c, m in zip(costs, mask, strict=True) if m)) < 1e-9
+    # The unpriced rows are a group of their own (priced_as NA), counted, with no cost.
+    orphans = per_model[per_model["priced_as"].isna()]
+    assert int(orphans["unpriced_rows"].sum()) == unpriced and orphans["total_cost_usd"].isna().all()
     return month
 
 
