@@ -411,8 +411,11 @@ def _price_rows_and_aggregates(
         if ids[0] is not None and ids[1] is not None:
             ids[0]["resolved"] = merge_resolved(ids[0]["resolved"], ids[1]["resolved"])
             result.attrs["aihubmix"]["cost"]["ids"] = ids[0]
-        for caught_warning in caught:  # the parts' other warnings as they were, the resolved ids merged
-            if not issubclass(caught_warning.category, ModelIdResolvedWarning):
+        said: set[tuple[type, str]] = set()  # the parts' other warnings as they were (a text once)
+        for caught_warning in caught:
+            key = (caught_warning.category, str(caught_warning.message))
+            if not issubclass(caught_warning.category, ModelIdResolvedWarning) and key not in said:
+                said.add(key)
                 warnings.warn(caught_warning.message, stacklevel=3)
         if ids[0] is not None and any(issubclass(w.category, ModelIdResolvedWarning) for w in caught):
             warn_resolved(result.attrs["aihubmix"]["cost"]["ids"]["resolved"])
