@@ -269,6 +269,9 @@ def test_the_whole_month_in_one_log(catalog: pd.DataFrame) -> None:
     assert costed["aggregate_base_price"].to_numpy().tolist() == buckets.tolist()
     assert costed.attrs["aihubmix"]["cost"]["aggregates"]["rows"] == int(buckets.sum())
     assert costed["total_cost_usd"].astype("float64").fillna(0.0).tolist() == pytest.approx(costs, rel=0, abs=1e-9)
+    # Requests: the buckets' num_model_requests, and one for each per-request row (no count of its own).
+    whole = ahf.summarize_cost(costed, by=None)
+    assert int(whole["request_count"].iloc[0]) == int(log["request_count"].sum()) + int((~buckets).sum())
 
 
 def test_a_request_row_in_a_mixed_log_is_checked_against_its_context(catalog: pd.DataFrame) -> None:
