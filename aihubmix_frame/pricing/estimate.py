@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import AsOfWarning
+from ..errors import AsOfWarning, ModelIdResolvedWarning
 from .aggregates import (
     AGGREGATE_MARKER,
     REQUEST_COUNT,
@@ -36,7 +36,7 @@ from .aggregates import (
 from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
-from .id_lookup import LoggedIds, warn_resolved
+from .id_lookup import LoggedIds, merge_resolved, warn_resolved
 from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
 from .model_ids import IdResolver
 from .table import CACHE_KINDS, PriceTable, price_table, suggest_model_ids
@@ -103,7 +103,9 @@ def log_spec(
         input_includes_cache=choice.input_includes_cache,
         convention_column=choice.convention_column,
     )
-    warn_columns(choice, stacklevel=stacklevel)
+    attrs = getattr(workload, "attrs", None) or {}  # a dask frame has none
+    said = attrs.get("aihubmix", {}).get("usage", {}).get("unpriced_columns", ())
+    warn_columns(choice, stacklevel=stacklevel, said=said)
     return spec, choice.provenance()
 
 
@@ -387,29 +389,36 @@ def _price_rows_and_aggregates(
         note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
     else:
         positions = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
-        parts = [
-            price_workload(
-                workload.iloc[np.flatnonzero(mask)],
-                base_price_table(table),
-                spec,
-                provenance=provenance,
-                stacklevel=5,
-                resolver=resolver,
-            ),
-            price_workload(
-                workload.iloc[np.flatnonzero(~mask)],
-                table,
-                spec,
-                provenance=provenance,
-                stacklevel=5,
-                resolver=resolver,
-            ),
-        ]
+        with warnings.catch_warnings(record=True) as caught:  # the resolved ids said once, for both parts
+            warnings.simplefilter("always")
+            parts = [
+                price_workload(
+                    workload.iloc[np.flatnonzero(part)],
+                    base_price_table(table) if aggregate else table,
+                    spec,
+                    provenance=copy.deepcopy(provenance),
+                    stacklevel=5,
+                    resolver=resolver,
+                )
+                for part, aggregate in ((mask, True), (~mask, False))
+            ]
         result = pd.concat(parts).iloc[np.argsort(positions, kind="stable")]
         for name in ("priced_as", "id_match"):  # concat of two categoricals with other categories: strings
             if name in result.columns and isinstance(parts[0][name].dtype, pd.CategoricalDtype):
                 result[name] = result[name].astype("category")
         result.attrs = copy.deepcopy(parts[0].attrs)
+        ids = [p.attrs.get("aihubmix", {}).get("cost", {}).get("ids") for p in parts]
+        if ids[0] is not None and ids[1] is not None:
+            ids[0]["resolved"] = merge_resolved(ids[0]["resolved"], ids[1]["resolved"])
+            result.attrs["aihubmix"]["cost"]["ids"] = ids[0]
+        said: set[tuple[type, str]] = set()  # the parts' other warnings as they were (a text once)
+        for caught_warning in caught:
+            key = (caught_warning.category, str(caught_warning.message))
+            if not issubclass(caught_warning.category, ModelIdResolvedWarning) and key not in said:
+                said.add(key)
+                warnings.warn(caught_warning.message, stacklevel=3)
+        if ids[0] is not None and any(issubclass(w.category, ModelIdResolvedWarning) for w in caught):
+            warn_resolved(result.attrs["aihubmix"]["cost"]["ids"]["resolved"])
         note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
     note_batch(result, stacklevel=4)
     return result
