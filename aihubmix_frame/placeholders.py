@@ -1,4 +1,5 @@
-"""Prices that are not real prices: models not priced per token (image, video, placeholders), and free models."""
+"""Prices that are not real prices: models not priced per token (image, video, placeholders), free models, and
+implausible (unit-slip) prices."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ __all__ = [
     "placeholder_price_mask",
     "not_per_token_mask",
     "free_price_mask",
+    "IMPLAUSIBLE_PRICE_FLOOR",
+    "IMPLAUSIBLE_PRICE_FACTOR",
+    "implausible_price_reasons",
+    "implausible_price_mask",
 ]
 
 
@@ -137,3 +142,93 @@ def free_price_mask(frame: pd.DataFrame) -> np.ndarray:
     known = ~np.isnan(prices["input_usd_per_1m"]) & ~np.isnan(prices["output_usd_per_1m"])
     zero_or_absent = np.logical_and.reduce([(v == 0) | np.isnan(v) for v in prices.values()])
     return known & zero_or_absent
+
+
+#: A positive token price below this (USD per 1M tokens) is not a plausible rate for any model
+#: priced per token: the cheapest real rates (small embedding models, flash LLMs) are about $0.005.
+IMPLAUSIBLE_PRICE_FLOOR: float = 0.001
+#: A price this many times below the cheapest other paid model of the same family or vendor is a
+#: unit-slip suspect.
+IMPLAUSIBLE_PRICE_FACTOR: float = 100.0
+
+
+def _cheapest_other(keys: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Per row, the lowest positive price among the *other* rows with the same (non-empty) key."""
+    out = np.full(len(prices), np.nan)
+    positive = prices > 0
+    frame = pd.DataFrame({"key": keys, "price": np.where(positive, prices, np.nan)})
+    frame = frame[pd.notna(frame["key"]) & (frame["key"] != "")]
+    for _key, group in frame.groupby("key", sort=False):
+        if len(group) < 2:
+            continue
+        values = group["price"].to_numpy()
+        order = np.argsort(np.where(np.isnan(values), np.inf, values))
+        first, second = values[order[0]], values[order[1]] if len(order) > 1 else np.nan
+        others = np.where(np.arange(len(values)) == order[0], second, first)  # min over the others
+        out[group.index.to_numpy()] = others
+    return out
+
+
+def implausible_price_reasons(frame: pd.DataFrame) -> np.ndarray:
+    """Why each model's token price is implausible (a unit-slip suspect), or ``""`` when it is not.
+
+    The rule (documented in the ``implausible_price`` quality check): a model priced per token (not
+    :func:`not_per_token_mask`) is implausible when
+
+    1. its input or output price is above 0 and below :data:`IMPLAUSIBLE_PRICE_FLOOR` ($0.001 per
+       1M tokens), or
+    2. its input or output price is above 0 and :data:`IMPLAUSIBLE_PRICE_FACTOR` (100) times below
+       the cheapest paid price of that kind among the *other* models of its family (``family_id``)
+       or of its vendor (``vendor``), when the catalog serves those columns.
+
+    A price of 0 is a free model, not an implausible one. On the bundled 2026-07-02 snapshot (which
+    predates ``vendor`` and ``variant_of``) the rule flags 3 models, each about 1,000x below the
+    provider's list price: ``llama3-groq-8b-8192-tool-use-preview`` (0.00019), ``yi-vl-plus``
+    (0.000852) and ``llama3-groq-70b-8192-tool-use-preview`` (0.00089).
+
+    >>> from aihubmix_frame import catalog_to_frame
+    >>> df = catalog_to_frame([
+    ...     {"model_id": "slip", "types": "llm", "pricing": {"input": 0.0002, "output": 0.0002}},
+    ...     {"model_id": "glm-5", "vendor": "zhipu", "pricing": {"input": 1, "output": 3}},
+    ...     {"model_id": "glm-5-cheap", "vendor": "zhipu", "pricing": {"input": 0.005, "output": 0.03}},
+    ...     {"model_id": "free", "pricing": {"input": 0, "output": 0}}])
+    >>> implausible_price_reasons(df).tolist()[:2]
+    ['input price 0.0002 USD per 1M tokens is below 0.001', '']
+    >>> implausible_price_reasons(df)[2]
+    'input price 0.005 is 200x below the cheapest other zhipu model (1)'
+    """
+    schema.require_columns(frame, ("model_id", *schema.PRICE_COLUMNS), needed_for="the implausible-price rule")
+    n = len(frame)
+    reasons = np.full(n, "", dtype=object)
+    if not n:
+        return reasons
+    per_token = ~not_per_token_mask(frame)
+    groups = [(c, frame[c].astype("string").to_numpy(dtype=object, na_value=None)) for c in ("family_id", "vendor")]
+    groups = [(c, keys) for c, keys in groups if c in frame.columns and any(k is not None for k in keys)]
+    for kind in ("input", "output"):
+        prices = frame[f"{kind}_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
+        low = per_token & (prices > 0) & (prices < IMPLAUSIBLE_PRICE_FLOOR)
+        for row in np.flatnonzero(low & (reasons == "")):
+            reasons[row] = f"{kind} price {prices[row]:g} USD per 1M tokens is below {IMPLAUSIBLE_PRICE_FLOOR:g}"
+        for column, keys in groups:
+            cheapest = _cheapest_other(keys, prices)
+            slip = per_token & (prices > 0) & (prices * IMPLAUSIBLE_PRICE_FACTOR < cheapest)
+            what = "family" if column == "family_id" else ""
+            for row in np.flatnonzero(slip & (reasons == "")):
+                label = f"{keys[row]} {what}".strip() if what else f"{keys[row]}"
+                reasons[row] = (
+                    f"{kind} price {prices[row]:g} is {cheapest[row] / prices[row]:.0f}x below the cheapest "
+                    f"other {label} model ({cheapest[row]:g})"
+                )
+    return reasons
+
+
+def implausible_price_mask(frame: pd.DataFrame) -> np.ndarray:
+    """True where :func:`implausible_price_reasons` finds a reason: a unit-slip suspect price.
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.load_snapshot()
+    >>> sorted(df.loc[implausible_price_mask(df), "model_id"])
+    ['llama3-groq-70b-8192-tool-use-preview', 'llama3-groq-8b-8192-tool-use-preview', 'yi-vl-plus']
+    """
+    return implausible_price_reasons(frame) != ""
