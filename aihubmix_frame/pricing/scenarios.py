@@ -15,8 +15,8 @@ import pandas as pd
 
 from ..families import family_keys
 from ..filters import filter_catalog
-from ..placeholders import implausible_price_mask
 from ..keywords import accepts_query
+from ..placeholders import implausible_price_mask
 from ..query import CatalogQuery
 from .kernel import COST_COLUMNS, price_rows
 from .table import CACHE_KINDS, KINDS, PriceTable, price_table
