@@ -196,6 +196,11 @@ def test_feature_matrix_shows_each_models_features_and_truncates(snapshot, tmp_p
     assert np.array_equal(
         drawn[:, labels.index("in: image")].astype(bool), claude["accepts_image"].to_numpy(dtype=bool)
     )
+    drawn_columns = np.asarray(ax.images[0].get_array()).astype(bool)
+    assert drawn_columns.any(axis=0).all(), "no empty columns (issue 21)"
+    assert "left out" in ax.get_xlabel()
+    full = ahf.plot.feature_matrix(claude, hide_empty=False)
+    assert len(full.get_xticklabels()) > len(labels)
     ax = snapshot.aihub.plot.feature_matrix(max_models=10)
     assert len(ax.get_yticklabels()) == 10 and "first 10 of 804" in ax.get_title()
     with pytest.raises(ValueError, match="max_models"):
