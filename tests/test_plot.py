@@ -221,3 +221,26 @@ def test_plots_draw_into_a_given_axes_and_refuse_bad_input(snapshot):
         snapshot.aihub.plot.price_map(label_cheapest=-1)
     with pytest.raises(ahf.NotACatalogError):
         ahf.plot.price_map(pd.DataFrame({"x": [1]}))
+
+
+def test_price_map_rings_unit_slips_and_labels_without_overlap(snapshot):
+    """Issue 21: the implausible prices are marked, never labelled as the cheapest; labels never overlap."""
+    ax = snapshot.aihub.plot.price_map(label_cheapest=12)
+    texts = [t for t in ax.texts if t.get_text()]
+    labelled = "\n".join(t.get_text() for t in texts)
+    assert texts and "llama3-groq" not in labelled and "yi-vl-plus" not in labelled
+    legend_text = [
+        t.get_text() for legend in ax.figure.legends + [ax.get_legend()] if legend for t in legend.get_texts()
+    ]
+    assert any("implausible" in t for t in legend_text) or any(
+        "implausible" in t.get_text()
+        for child in ax.get_children()
+        if hasattr(child, "get_texts")
+        for t in child.get_texts()
+    )
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            assert not first.overlaps(second)
+    ahf.plot.pyplot().close("all")
