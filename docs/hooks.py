@@ -43,7 +43,7 @@ class _DoctestFence(Preprocessor):
 
 
 class DoctestFenceExtension(Extension):
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's API name)
+    def extendMarkdown(self, md: Markdown) -> None:  # Markdown's API name
         md.preprocessors.register(_DoctestFence(md), "doctest_fence", 40)  # before fenced_code (25)
 
 
