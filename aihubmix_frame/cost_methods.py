@@ -161,6 +161,8 @@ class CostMethods:
     ) -> pd.DataFrame:
         """The models that can do what ``model_id`` does, cheapest first, with the price ratio to it.
 
+        The same capabilities (type, features, modalities, context), not the same quality.
+
         Same or wider types, features (``tools`` = ``function_calling`` unless ``tools_equivalent=False``)
         and input modalities, a context of at least ``prompt_tokens`` (default: the model's own);
         deprecated models left out unless ``include_deprecated=True``; free ones marked. See

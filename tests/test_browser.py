@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -320,7 +321,7 @@ LAYOUT_PROBE = """
 
 
 @pytest.mark.parametrize("width", [1400, 820])
-def test_voila_app_layout_holds_at_two_widths(page, tmp_path, capsys, width):
+def test_voila_app_layout_holds_at_two_widths(page: Any, tmp_path: Path, width: int) -> None:
     """Issue 21: labels whole, charts sharp and never stretched, at a wide and a narrow window."""
     port = _free_port()
     server = Server(

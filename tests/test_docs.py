@@ -54,3 +54,70 @@ def test_block_runs_on_its_own(page: str, line: int, code: str, tmp_path: Path) 
         [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
     )
     assert done.returncode == 0, f"{page}:{line} failed on its own:\n{code}\n--- stderr ---\n{done.stderr[-3000:]}"
+
+
+def _documented_objects() -> set[str]:
+    """Every ``::: identifier`` of the reference pages."""
+    found: set[str] = set()
+    for page in (ROOT / "docs" / "reference").glob("*.md"):
+        found |= set(re.findall(r"^::: ([\w.]+)", page.read_text(encoding="utf-8"), flags=re.M))
+    return found
+
+
+def test_reference_covers_every_public_name() -> None:
+    """Each name of ``aihubmix_frame.__all__`` and of the submodules users import has a reference
+    entry: its own ``::: module.name`` line, or its module's."""
+    import importlib
+    import inspect
+
+    import aihubmix_frame as ahf
+
+    documented = _documented_objects()
+    missing = []
+    for name in ahf.__all__:
+        value = getattr(ahf, name)
+        module = value.__module__ if inspect.isclass(value) or inspect.isfunction(value) else None
+        places = {f"{module}.{name}", module} if module else set()
+        if name in ("PRICE_UNIT", "__version__"):
+            places = {"aihubmix_frame.schema.PRICE_UNIT", "aihubmix_frame._version.__version__"}
+        if not places & documented:
+            missing.append(name)
+    for submodule in ("widgets", "plot", "testing", "store", "usage"):
+        module = importlib.import_module(f"aihubmix_frame.{submodule}")
+        for name in module.__all__:
+            if not {f"aihubmix_frame.{submodule}", f"aihubmix_frame.{submodule}.{name}"} & documented:
+                missing.append(f"{submodule}.{name}")
+    assert not missing, f"add these to a page of docs/reference/: {missing}"
+
+
+def test_every_page_is_in_the_nav() -> None:
+    """A page outside the nav would be built but unreachable; mkdocs only says so at INFO level."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = [p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")]
+    pages += [p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs" / "tutorials").glob("*.ipynb")]
+    missing = [page for page in pages if page not in nav]
+    assert not missing, f"add these pages to the nav of mkdocs.yml: {missing}"
+
+
+@pytest.mark.slow
+def test_site_builds_strictly(tmp_path: Path) -> None:
+    """``mkdocs build --strict`` (the tutorials not executed here: .ci/run builds them executed)."""
+    pytest.importorskip("mkdocs", reason='the [docs] extra is not installed (pip install ".[docs]")')
+    pytest.importorskip("mkdocstrings")
+    pytest.importorskip("mkdocs_jupyter")
+    env = {
+        **os.environ,
+        "DOCS_EXECUTE": "false",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (tmp_path / "site" / "reference" / "costs" / "index.html").exists()
+    assert "estimate_cost" in (tmp_path / "site" / "reference" / "costs" / "index.html").read_text(encoding="utf-8")

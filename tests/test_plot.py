@@ -223,7 +223,7 @@ def test_plots_draw_into_a_given_axes_and_refuse_bad_input(snapshot):
         ahf.plot.price_map(pd.DataFrame({"x": [1]}))
 
 
-def test_price_map_rings_unit_slips_and_labels_without_overlap(snapshot):
+def test_price_map_rings_unit_slips_and_labels_without_overlap(snapshot: pd.DataFrame) -> None:
     """Issue 21: the implausible prices are marked, never labelled as the cheapest; labels never overlap."""
     ax = snapshot.aihub.plot.price_map(label_cheapest=12)
     texts = [t for t in ax.texts if t.get_text()]

@@ -284,7 +284,7 @@ def test_per_check_counts_on_the_bundled_snapshot(snapshot, load_json):
     assert got["case_twin_price"] > 0 and got["case_twin"] > 0
 
 
-def test_implausible_price_on_the_real_snapshot(snapshot):
+def test_implausible_price_on_the_real_snapshot(snapshot: pd.DataFrame) -> None:
     """Issue 21: the unit slips of the bundled snapshot, each about 1,000x below the provider's list price."""
     report = quality.quality_report(snapshot, checks="implausible_price")
     assert sorted(report["model_id"]) == [
@@ -296,7 +296,7 @@ def test_implausible_price_on_the_real_snapshot(snapshot):
     assert report["detail"].str.contains("below 0.001").all()
 
 
-def test_implausible_price_relative_to_family_and_vendor():
+def test_implausible_price_relative_to_family_and_vendor() -> None:
     frame = ahf.catalog_to_frame(
         [
             model("glm-5", vendor="zhipu", pricing={"input": 1, "output": 3}),

@@ -290,7 +290,7 @@ def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
     assert explorer.result["model_id"].tolist() == narrowed["model_id"].tolist() and len(narrowed) > 0
 
 
-def test_cost_explorer_opens_on_paid_llms_at_plausible_prices(snapshot):
+def test_cost_explorer_opens_on_paid_llms_at_plausible_prices(snapshot: pd.DataFrame) -> None:
     """Issue 21: the first screen shows paid LLMs at plausible prices and a real monthly projection."""
     from aihubmix_frame.placeholders import implausible_price_mask
 
@@ -312,7 +312,7 @@ def test_cost_explorer_opens_on_paid_llms_at_plausible_prices(snapshot):
     assert explorer.result["model_id"].iloc[0] == "llama3-groq-8b-8192-tool-use-preview"
 
 
-def test_cost_explorer_one_row_per_family(snapshot):
+def test_cost_explorer_one_row_per_family(snapshot: pd.DataFrame) -> None:
     explorer = _explorer(snapshot, rows=30, per_family=True)
     families = explorer.result["family"]
     assert families.is_unique and "qwen-turbo" in set(families)

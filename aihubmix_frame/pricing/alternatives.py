@@ -54,6 +54,9 @@ def alternatives(
 ) -> pd.DataFrame:
     """The models that can do what ``model_id`` does, cheapest first (``df.aihub.alternatives``).
 
+    "Can do what it does" means the same capabilities (type, features, input modalities, context),
+    not the same quality: the catalog has no measure of quality.
+
     A candidate qualifies when it has every type, feature and input modality of the model (same or
     wider; ``tools`` and ``function_calling`` count as one capability unless
     ``tools_equivalent=False``) and a known context length of at least ``prompt_tokens`` (default:
