@@ -121,3 +121,46 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-4000:]
     assert (tmp_path / "site" / "reference" / "costs" / "index.html").exists()
     assert "estimate_cost" in (tmp_path / "site" / "reference" / "costs" / "index.html").read_text(encoding="utf-8")
+
+
+def _extra_distributions(extra: str) -> set[str]:
+    """The distributions an extra of pyproject.toml installs (nested self-extras resolved), normalised."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    found = {re.split(r"[<>=\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in project["dependencies"]}
+
+    def walk(name: str) -> None:
+        for requirement in extras[name]:
+            if requirement.startswith("aihubmix-frame["):
+                for inner in requirement.split("[", 1)[1].rstrip("]").split(","):
+                    walk(inner.strip())
+            else:
+                found.add(re.split(r"[<>=\[ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-"))
+
+    walk(extra)
+    return found
+
+
+@pytest.mark.parametrize("extra", ["notebooks", "all"])
+def test_the_tutorials_need_only_the_extra_the_readme_names(extra: str) -> None:
+    """Issue 21: `pip install ".[all]"` (or `.[notebooks]`) is enough for every tutorial notebook.
+    Every module a notebook imports is the standard library, this package, or installed by the extra."""
+    import importlib.metadata
+    import json
+
+    # what the listed ones bring for certain: IPython with ipykernel, numpy with pandas
+    installs = _extra_distributions(extra) | {"ipython", "matplotlib-inline", "numpy"}
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        modules = set(re.findall(r"^\s*(?:from|import) ([A-Za-z_]\w*)", code, flags=re.M))
+        for module in modules - set(sys.stdlib_module_names) - {"aihubmix_frame"}:
+            distributions = {d.lower().replace("_", "-") for d in owners.get(module, [module])}
+            if not distributions & installs:
+                missing.setdefault(notebook.name, []).append(module)
+    assert not missing, f'pip install ".[{extra}]" lacks what these notebooks import: {missing}'
+    assert "duckdb" in installs  # notebook 03 reads its Parquet file back with DuckDB
