@@ -333,7 +333,7 @@ def test_voila_app_layout_holds_at_two_widths(page: Any, tmp_path: Path, width: 
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_http(url, server.proc, server.log)
-        page.set_viewport_size({"width": width, "height": 1000})
+        page.set_viewport_size({"width": width, "height": 3200})  # the whole app in one screenshot
         page.goto(url)
         page.locator(".widget-html", has_text="cheapest models").first.wait_for(state="visible")
         # the picker's price map, the explorer's cost bars and the market chart: three PNGs
