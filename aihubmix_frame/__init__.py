@@ -68,7 +68,7 @@ _LAZY: dict[str, str] = {
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
 }
-_LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store")
+_LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")
 
 __all__ = [
     "__version__",
