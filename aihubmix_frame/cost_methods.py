@@ -158,6 +158,7 @@ class CostMethods:
         tools_equivalent: bool = True,
         include_deprecated: bool = False,
         include_free: bool = True,
+        include_implausible: bool = False,
     ) -> pd.DataFrame:
         """The models that can do what ``model_id`` does, cheapest first, with the price ratio to it.
 
@@ -165,7 +166,8 @@ class CostMethods:
 
         Same or wider types, features (``tools`` = ``function_calling`` unless ``tools_equivalent=False``)
         and input modalities, a context of at least ``prompt_tokens`` (default: the model's own);
-        deprecated models left out unless ``include_deprecated=True``; free ones marked. See
+        deprecated models left out unless ``include_deprecated=True``, implausible (unit-slip) prices
+        unless ``include_implausible=True``; free ones marked. See
         :func:`aihubmix_frame.pricing.alternatives.alternatives`.
 
         >>> import aihubmix_frame as ahf
@@ -184,8 +186,10 @@ class CostMethods:
             tools_equivalent=tools_equivalent,
             include_deprecated=include_deprecated,
             include_free=include_free,
+            include_implausible=include_implausible,
         )
-        return with_provenance(
+        left_out = result.attrs.get("aihubmix", {}).get("left_out", {})
+        out = with_provenance(
             result,
             self._frame,
             "alternatives",
@@ -197,5 +201,8 @@ class CostMethods:
                 "tools_equivalent": tools_equivalent,
                 "include_deprecated": include_deprecated,
                 "include_free": include_free,
+                "include_implausible": include_implausible,
             },
         )
+        out.attrs.setdefault("aihubmix", {})["left_out"] = left_out
+        return out
