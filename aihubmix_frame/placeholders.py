@@ -152,21 +152,27 @@ IMPLAUSIBLE_PRICE_FLOOR: float = 0.001
 IMPLAUSIBLE_PRICE_FACTOR: float = 100.0
 
 
-def _cheapest_other(keys: np.ndarray, prices: np.ndarray) -> np.ndarray:
-    """Per row, the lowest positive price among the *other* rows with the same (non-empty) key."""
-    out = np.full(len(prices), np.nan)
-    positive = prices > 0
-    frame = pd.DataFrame({"key": keys, "price": np.where(positive, prices, np.nan)})
-    frame = frame[pd.notna(frame["key"]) & (frame["key"] != "")]
-    for _key, group in frame.groupby("key", sort=False):
-        if len(group) < 2:
-            continue
-        values = group["price"].to_numpy()
-        order = np.argsort(np.where(np.isnan(values), np.inf, values))
-        first, second = values[order[0]], values[order[1]] if len(order) > 1 else np.nan
-        others = np.where(np.arange(len(values)) == order[0], second, first)  # min over the others
-        out[group.index.to_numpy()] = others
-    return out
+def _cheapest_other(codes: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Per row, the lowest positive price among the *other* rows of its group (``codes`` from
+    ``pd.factorize``; -1: no group): the group minimum, except for the row that alone holds it,
+    which gets the group's second-lowest price (NaN when there is none)."""
+    groups = int(codes.max()) + 1 if len(codes) else 0
+    grouped = codes >= 0
+    price = np.where(prices > 0, prices, np.inf)
+    lowest = np.full(groups, np.inf)
+    np.minimum.at(lowest, codes[grouped], price[grouped])
+    row_lowest = np.where(grouped, lowest[np.where(grouped, codes, 0)], np.inf)
+    is_lowest = grouped & (price == row_lowest) & np.isfinite(price)
+    holders = np.zeros(groups, dtype=np.int64)
+    np.add.at(holders, codes[is_lowest], 1)
+    second = np.full(groups, np.inf)
+    rest = grouped & ~is_lowest
+    np.minimum.at(second, codes[rest], price[rest])
+    safe = np.where(grouped, codes, 0)
+    alone = is_lowest & (holders[safe] == 1)
+    out = np.where(alone, second[safe], row_lowest)
+    out[~grouped] = np.inf
+    return np.where(np.isinf(out), np.nan, out)
 
 
 def implausible_price_reasons(frame: pd.DataFrame) -> np.ndarray:
@@ -203,15 +209,20 @@ def implausible_price_reasons(frame: pd.DataFrame) -> np.ndarray:
     if not n:
         return reasons
     per_token = ~not_per_token_mask(frame)
-    groups = [(c, frame[c].astype("string").to_numpy(dtype=object, na_value=None)) for c in ("family_id", "vendor")]
-    groups = [(c, keys) for c, keys in groups if c in frame.columns and any(k is not None for k in keys)]
+    groups = []
+    for column in ("family_id", "vendor"):
+        if column in frame.columns:
+            keys = frame[column].astype("string").to_numpy(dtype=object, na_value=None)
+            codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+            if len(uniques) < int((codes >= 0).sum()):  # some group has two members: worth comparing
+                groups.append((column, keys, codes))
     for kind in ("input", "output"):
         prices = frame[f"{kind}_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
         low = per_token & (prices > 0) & (prices < IMPLAUSIBLE_PRICE_FLOOR)
         for row in np.flatnonzero(low & (reasons == "")):
             reasons[row] = f"{kind} price {prices[row]:g} USD per 1M tokens is below {IMPLAUSIBLE_PRICE_FLOOR:g}"
-        for column, keys in groups:
-            cheapest = _cheapest_other(keys, prices)
+        for column, keys, codes in groups:
+            cheapest = _cheapest_other(codes, prices)
             slip = per_token & (prices > 0) & (prices * IMPLAUSIBLE_PRICE_FACTOR < cheapest)
             what = "family" if column == "family_id" else ""
             for row in np.flatnonzero(slip & (reasons == "")):
