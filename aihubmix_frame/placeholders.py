@@ -212,8 +212,9 @@ def implausible_price_reasons(frame: pd.DataFrame) -> np.ndarray:
     groups = []
     for column in ("family_id", "vendor"):
         if column in frame.columns:
-            keys = frame[column].astype("string").to_numpy(dtype=object, na_value=None)
-            codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+            values = frame[column].astype("string")
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            keys = values.fillna("").to_numpy(dtype=object)
             if len(uniques) < int((codes >= 0).sum()):  # some group has two members: worth comparing
                 groups.append((column, keys, codes))
     for kind in ("input", "output"):
