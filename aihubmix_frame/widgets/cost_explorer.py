@@ -236,7 +236,7 @@ class CostExplorer:
             f"the {len(result)} cheapest {'families' if self.per_family.value else 'models'} for "
             f"{self.requests.value:,} request(s) of {self.input_tokens.value:,} input and "
             f"{self.output_tokens.value:,} output tokens; costs in USD (prices in {schema.PRICE_UNIT}). "
-            "Cheapest among the models matching the filters: same capabilities asked for, not the same quality."
+            "Cheapest among the models that pass the filters: the capabilities asked for, not the same quality."
             + _left_out_note(left_out, self)
         )
         self.table.value = page_html(result, COST_COLUMNS_SHOWN)
