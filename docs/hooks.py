@@ -1,6 +1,6 @@
 """MkDocs hooks of this site: doctest examples in docstrings rendered as code.
 
-The docstrings carry bare doctest lines (``>>> df.attrs["aihubmix"]["source"]``), not fenced
+Sphinx roles (``:func:`~x.y` ``) become code spans. The docstrings carry bare doctest lines (``>>> df.attrs["aihubmix"]["source"]``), not fenced
 blocks; Markdown would read ``["a"]["b"]`` there as reference links. A small Markdown preprocessor,
 registered before mkdocstrings builds its own Markdown, wraps each run of doctest lines (and their
 output, up to a blank line) in a ``pycon`` fence.
@@ -17,6 +17,14 @@ from markdown.preprocessors import Preprocessor
 from mkdocs.plugins import event_priority
 
 _PROMPT = re.compile(r"^(\s*)>>>( |$)")
+#: Sphinx roles in the docstrings (``:func:`~a.b.c` ``) shown as code: the last part with ``~``.
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
+
+
+def _role(match: re.Match[str]) -> str:
+    short, target = match.groups()
+    return f"`{target.rsplit('.', 1)[-1] if short else target}`"
+
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -36,6 +44,8 @@ class _DoctestFence(Preprocessor):
                 indent = match.group(1)
                 out.extend(["", f"{indent}```pycon"])
                 in_doctest = True
+            elif not fenced and not in_doctest:
+                line = _ROLE.sub(_role, line)
             out.append(line)
         if in_doctest:
             out.append(f"{indent}```")
