@@ -25,6 +25,7 @@ def _role(match: re.Match[str]) -> str:
     short, target = match.groups()
     return f"`{target.rsplit('.', 1)[-1] if short else target}`"
 
+
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 

@@ -32,6 +32,12 @@ def _blocks() -> list[tuple[str, int, str]]:
 
 
 BLOCKS = _blocks()
+#: Blocks that start dask or draw with matplotlib take over 3 s each: the quick loop leaves them out.
+_HEAVY = re.compile(r"\bdask\b|\.plot\b|\bplot\.")
+PARAMS = [
+    pytest.param(page, line, code, id=f"{page}:{line}", marks=[pytest.mark.slow] if _HEAVY.search(code) else [])
+    for page, line, code in BLOCKS
+]
 
 
 def test_the_pages_have_blocks() -> None:
@@ -39,7 +45,7 @@ def test_the_pages_have_blocks() -> None:
     assert any(page == "README.md" for page, _, _ in BLOCKS)
 
 
-@pytest.mark.parametrize(("page", "line", "code"), BLOCKS, ids=[f"{p}:{n}" for p, n, _ in BLOCKS])
+@pytest.mark.parametrize(("page", "line", "code"), PARAMS)
 def test_block_runs_on_its_own(page: str, line: int, code: str, tmp_path: Path) -> None:
     env = {
         **os.environ,
