@@ -187,6 +187,9 @@ def cheapest_models(
     >>> top = cheapest_models(ahf.load_snapshot(), 3, 10_000, 1_000, type="llm", features="thinking")
     >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing)
     (3, True)
+    >>> paid = cheapest_models(ahf.load_snapshot(), 3, include_free=False)  # any type: the unit slips are left out
+    >>> paid.attrs["aihubmix"]["left_out"], "llama3-groq-8b-8192-tool-use-preview" in set(paid["model_id"])
+    ({'implausible_price': 3}, False)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
