@@ -118,7 +118,7 @@ class CostExplorer:
         self.projection = w.HTML()
         self.table = w.HTML()
         self.plot = w.Image(format="png")
-        self._plot = PlotPane(self.plot, _draw_cost_bars, delay=plot_delay, size=(7.5, 4.5)) if plot else None
+        self._plot = PlotPane(self.plot, _draw_cost_bars, delay=plot_delay, size=(9.0, 5.2)) if plot else None
         self.result: pd.DataFrame = frame.iloc[:0]
         self.monthly_cost_usd: float | None = None
         self._recompute = Recomputer(self._update)

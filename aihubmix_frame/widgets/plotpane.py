@@ -41,7 +41,7 @@ class PlotPane:
         draw: Callable[[pd.DataFrame, Any], Any],
         *,
         delay: float | None,
-        size: tuple[float, float] = (7.5, 4.2),
+        size: tuple[float, float] = (9.0, 5.2),
         dpi: int = CSS_PX_PER_INCH * PIXEL_DENSITY,
     ):
         if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
