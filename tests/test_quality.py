@@ -317,9 +317,13 @@ def test_readme_quality_families_and_modelsdev_examples_run():
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert blocks
     namespace: dict = {}
-    with pytest.warns(ahf.errors.ContextLengthWarning, match="claude-opus-4-6-think"):  # as the README says
+    with (
+        pytest.warns(ahf.errors.ContextLengthWarning, match="claude-opus-4-6-think"),  # as the page says
+        pytest.warns(ahf.errors.PriceWarning, match="context tiers were not copied onto 11 model"),
+    ):
         for block in blocks:
             exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["rich"].attrs["aihubmix"]["enriched"]["fields"] == {"price_tiers": 13}
     assert namespace["report"]["check"].isin(list(quality.CHECKS)).all()
     assert len(namespace["diff"]) == 10
 
