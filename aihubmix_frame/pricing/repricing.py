@@ -21,6 +21,7 @@ from .workload import WorkloadSpec, convention_flags, numeric_values
 __all__ = ["reprice", "CHEAPEST_EQUIVALENT", "cheapest_equivalents"]
 
 #: ``reprice(..., to=CHEAPEST_EQUIVALENT)``: each source model moves to its cheapest alternative.
+#: "Equivalent" means the same capabilities (type, features, modalities, context), not the same quality.
 CHEAPEST_EQUIVALENT = "cheapest_equivalent"
 
 
@@ -103,7 +104,9 @@ def reprice(
     rows of ``from_id`` move; other rows stay on their model), or ``"cheapest_equivalent"``: each
     model of the log moves to its cheapest alternative (:func:`alternatives`: same or wider type,
     features and modalities, a context that holds the model's longest prompt in the log, compared
-    on the model's average request; free models are not offered) when one is cheaper, else stays. Returns the rows of
+    on the model's average request; free models are not offered) when one is cheaper, else stays.
+    "Equivalent" means the same capabilities, not the same quality: the catalog has no measure of
+    quality, so check the answers of a model before switching to it. Returns the rows of
     :func:`estimate_cost` plus ``repriced_model_id``, the cost columns prefixed ``repriced_`` and
     ``cost_difference_usd`` = repriced total - original total (negative: cheaper). With
     ``by_model=True`` it returns the per-model comparison instead: one row per (model, repriced
