@@ -27,8 +27,9 @@ from .asof import asof_table, catalog_versions
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, price_dask
 from .findings import warn_findings
+from .model_ids import IdResolver
 from .partition import EXCEEDS_COLUMN, REPRICED_PREFIX, PricingPlan, price_partition, provenance_of, tally_findings
-from .table import price_table
+from .table import price_table, suggest_model_ids
 from .workload import WorkloadSpec, workload_spec
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "REPRICED_PREFIX",
     "EXCEEDS_COLUMN",
     "log_spec",
+    "id_resolver",
 ]
 
 
@@ -92,8 +94,20 @@ def log_spec(
         convention_column=choice.convention_column,
         lazy=lazy,
     )
-    warn_columns(choice, stacklevel=stacklevel)
+    attrs = getattr(workload, "attrs", None) or {}  # a dask frame has none
+    said = attrs.get("aihubmix", {}).get("usage", {}).get("unpriced_columns", ())
+    warn_columns(choice, stacklevel=stacklevel, said=said)
     return spec, choice.provenance()
+
+
+def id_resolver(known: Any, *, aliases: Any, resolve_ids: bool) -> IdResolver:
+    """The resolver of ``estimate_cost``'s ``aliases`` and ``resolve_ids`` over these catalog ids (checked now)."""
+    if not isinstance(resolve_ids, (bool, np.bool_)):
+        raise TypeError(f"resolve_ids must be True or False, got {resolve_ids!r}")
+    ids = tuple(known)
+    return IdResolver(
+        ids, aliases=aliases, rules=bool(resolve_ids), suggest=lambda model_id: suggest_model_ids(model_id, ids)
+    )
 
 
 def price_pandas(workload: pd.DataFrame, plan: PricingPlan, provenance: dict, *, stacklevel: int) -> pd.DataFrame:
@@ -129,6 +143,8 @@ def estimate_cost(
     cache_write_tokens: str | None = None,
     requests: str | None = None,
     token_rate_estimates: bool = False,
+    aliases: Any = None,
+    resolve_ids: bool = True,
     progress: bool | None = None,
 ) -> Any:
     """Price a request log: the same rows with ``input_cost_usd``, ``cache_read_cost_usd``,
@@ -145,12 +161,21 @@ def estimate_cost(
     ``attrs["aihubmix"]["cost"]``; a column that looks like a token count and is not priced is named
     in a warning too. ``input_includes_cache=None`` takes the convention from the names, or per row
     from a boolean ``input_includes_cache`` column (:func:`read_usage` writes one), else True.
-    Ids match the catalog exactly (case-sensitive).
+    Ids match the catalog exactly (case-sensitive) first; then ``aliases`` (``{logged id: catalog
+    id}``, every target checked up front: an unknown one is a ``ValueError`` naming it); then the
+    documented rules of :mod:`aihubmix_frame.pricing.model_ids` (provider prefixes, ``models/``,
+    Bedrock and Vertex ids, dated snapshots; ``resolve_ids=False`` turns them off). Two columns say
+    how: ``priced_as`` (the catalog id whose prices were used) and ``id_match`` (``"exact"``,
+    ``"alias"`` or the rules applied), both categorical, NA where nothing matched. Every non-exact
+    match is named once, with its row count, in a
+    :class:`~aihubmix_frame.errors.ModelIdResolvedWarning` and in ``attrs["aihubmix"]["cost"]["ids"]``.
 
     ``at="timestamp"`` prices each row with the catalog in force at its time: ``catalog`` is then a
     :class:`~aihubmix_frame.CatalogHistory`, ``{when: catalog}``, ``[(when, catalog), ...]`` or dated
     catalogs (see :func:`aihubmix_frame.pricing.asof.catalog_versions`); rows before the first
-    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`.
+    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`. The column holds datetimes,
+    ISO 8601 text or epoch seconds; a row is priced by a version only from the version's own time on,
+    whatever the column's unit.
 
     Unknown ids cost NA and raise one :class:`~aihubmix_frame.errors.UnknownModelWarning` naming
     them; models not priced per token (image and video models, placeholder prices:
@@ -195,10 +220,12 @@ def estimate_cost(
     provenance["token_rate_estimates"] = bool(token_rate_estimates)
     if at is not None:
         asof = asof_table(catalog_versions(catalog), withhold=not token_rate_estimates)
-        plan = PricingPlan(table=asof.table, spec=spec, asof=asof, at=at, progress=progress)
+        resolver = id_resolver(asof.union_ids.to_pylist(), aliases=aliases, resolve_ids=resolve_ids)
+        plan = PricingPlan(table=asof.table, spec=spec, asof=asof, at=at, progress=progress, resolver=resolver)
     else:
         table = price_table(catalog, needed_for="estimate_cost")
+        resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
         if not token_rate_estimates:
             table = table.withhold_non_token()
-        plan = PricingPlan(table=table, spec=spec, progress=progress)
+        plan = PricingPlan(table=table, spec=spec, progress=progress, resolver=resolver)
     return run_plan(workload, plan, provenance, lazy=lazy, stacklevel=3)

@@ -9,7 +9,6 @@ on the client, once per computation. Findings are kept in ``attrs["aihubmix"]["c
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from ..errors import (
     NotPerTokenWarning,
     PlaceholderPriceWarning,
     UnknownModelWarning,
+    warn,
 )
 from .kernel import Report
 from .table import PriceTable, suggest_model_ids
@@ -88,15 +88,24 @@ def report_findings(table: PriceTable, report: Report, *, before_first: int = 0)
     if per_model is None:
         return found
     unknown_rows = int(per_model[-1] - before_first)
-    if unknown_rows:
+    # No names: rows repriced from unknown ids (reprice's target side), already said by their own pricing.
+    if unknown_rows and report.unknown:
         names = sorted(report.unknown, key=lambda n: (n is None, str(n)))
-        hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3])
+        hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3] if n is not None)
+        # A missing id is no typo: usage exports not grouped by model carry none.
+        missing = (
+            " <NA> stands for rows without a model id (a usage export names the model only when grouped by it: "
+            "group_by=model for OpenAI's Usage API, group_by[]=model for Anthropic's usage report)."
+            if None in report.unknown
+            else ""
+        )
         found.append(
             Finding(
                 "unknown_model",
                 UnknownModelWarning,
                 f"{unknown_rows} row(s) name model ids that are not in the catalog: {_quote(names)}; "
-                f"their costs are NA (ids match exactly, case-sensitive{hints}). Fix the ids or load a "
+                f"their costs are NA (no exact catalog id, alias or id rule matches them; case-sensitive{hints}).{missing} "
+                "Fix the ids, pass aliases={logged id: catalog id}, or load a "
                 "newer catalog with load_catalog()",
                 unknown_rows,
                 True,
@@ -193,10 +202,10 @@ def before_first_finding(rows: int, first_version: str) -> Finding:
     )
 
 
-def warn_findings(findings: list[Finding], *, stacklevel: int) -> None:
+def warn_findings(findings: list[Finding], *, stacklevel: int = 2) -> None:
     """Each finding as its warning; ``stacklevel`` as the caller of this function would give ``warnings.warn``."""
-    for finding in findings:
-        warnings.warn(finding.message, finding.category, stacklevel=stacklevel + 1)
+    for finding in findings:  # at the first line outside the package: ``stacklevel`` is kept for callers
+        warn(finding.message, finding.category)
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:

@@ -11,9 +11,10 @@ import pandas as pd
 
 from ..errors import AihubmixDeprecationWarning
 from .alternatives import alternatives
-from .dask_adapter import compute, is_dask
-from .estimate import log_spec, run_plan
-from .partition import PricingPlan
+from .dask_adapter import compute, is_dask, price_dask
+from .estimate import id_resolver, log_spec, run_plan
+from .id_lookup import PRICED_AS
+from .partition import PricingPlan, price_partition
 from .summary import summarize_cost
 from .table import CACHE_KINDS, PriceTable, is_catalog_frame, price_table
 from .workload import WorkloadSpec, convention_flags, numeric_values
@@ -21,11 +22,16 @@ from .workload import WorkloadSpec, convention_flags, numeric_values
 __all__ = ["reprice", "CHEAPEST_EQUIVALENT", "cheapest_equivalents", "request_shapes"]
 
 #: ``reprice(..., to=CHEAPEST_EQUIVALENT)``: each source model moves to its cheapest alternative.
+#: "Equivalent" means the same capabilities (type, features, modalities, context), not the same quality.
 CHEAPEST_EQUIVALENT = "cheapest_equivalent"
 
 
 def request_shapes(workload: pd.DataFrame, spec: WorkloadSpec) -> pd.DataFrame:
-    """Per row: ``model_id``, the whole ``prompt`` (cache included) and ``output`` tokens (a partition function)."""
+    """Per row: ``model_id``, the whole ``prompt`` (cache included) and ``output`` tokens (a partition function).
+
+    A costed log's ``priced_as`` column (resolved ids) names the models, else the model-id column.
+    """
+    ids = workload[PRICED_AS] if PRICED_AS in workload.columns else workload[spec.model_id]
     inputs = numeric_values(workload, spec.tokens["input"]).astype(float)
     prompt = inputs.copy()
     exclusive = np.full(len(workload), not spec.input_includes_cache)
@@ -36,7 +42,7 @@ def request_shapes(workload: pd.DataFrame, spec: WorkloadSpec) -> pd.DataFrame:
             prompt += np.where(exclusive, numeric_values(workload, spec.tokens[kind]), 0)
     return pd.DataFrame(
         {
-            "model_id": workload[spec.model_id].astype("string").array,
+            "model_id": ids.astype("string").array,
             "prompt": prompt,
             "output": numeric_values(workload, spec.tokens["output"]).astype(float),
         },
@@ -105,6 +111,8 @@ def reprice(
     cache_write_tokens: str | None = None,
     requests: str | None = None,
     token_rate_estimates: bool = False,
+    aliases: Any = None,
+    resolve_ids: bool = True,
     progress: bool | None = None,
 ) -> Any:
     """What the log would have cost on other models, side by side with what it cost.
@@ -113,7 +121,9 @@ def reprice(
     rows of ``from_id`` move; other rows stay on their model), or ``"cheapest_equivalent"``: each
     model of the log moves to its cheapest alternative (:func:`alternatives`: same or wider type,
     features and modalities, a context that holds the model's longest prompt in the log, compared
-    on the model's average request; free models are not offered) when one is cheaper, else stays. Returns the rows of
+    on the model's average request; free models are not offered) when one is cheaper, else stays.
+    "Equivalent" means the same capabilities, not the same quality: the catalog has no measure of
+    quality, so check the answers of a model before switching to it. Returns the rows of
     :func:`estimate_cost` plus ``repriced_model_id``, the cost columns prefixed ``repriced_`` and
     ``cost_difference_usd`` = repriced total - original total (negative: cheaper). With
     ``by_model=True`` it returns the per-model comparison instead: one row per (model, repriced
@@ -123,6 +133,10 @@ def reprice(
     longest and average request). The catalog comes first, as in :func:`estimate_cost`; the old order
     ``reprice(workload, catalog, to=...)`` still works for one release with an
     :class:`~aihubmix_frame.errors.AihubmixDeprecationWarning`.
+
+    Logged ids are resolved as in :func:`estimate_cost` (``aliases``, ``resolve_ids``; the
+    ``priced_as`` and ``id_match`` columns); the keys of a ``to`` mapping are catalog ids, and the
+    rows priced as one (``priced_as``) move.
 
     >>> import pandas as pd, aihubmix_frame as ahf
     >>> log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [10_000], "output_tokens": [1_000]})
@@ -153,18 +167,21 @@ def reprice(
     if not isinstance(to, (str, Mapping)):
         raise TypeError(f"to must be a model id, a {{from_id: to_id}} mapping or {CHEAPEST_EQUIVALENT!r}, got {to!r}")
     table = price_table(catalog, needed_for="reprice")
+    resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
     if not token_rate_estimates:
         table = table.withhold_non_token()
     label = None
-    if to == CHEAPEST_EQUIVALENT:
-        to = cheapest_equivalents(catalog, workload, spec, lazy=lazy, progress=progress)
+    if to == CHEAPEST_EQUIVALENT:  # the log priced first (quietly: it is warned with the result) for priced_as
+        plain = PricingPlan(table=table, spec=spec, resolver=resolver)
+        priced = price_dask(workload, plain, provenance) if lazy else price_partition(workload, plain)[0]
+        to = cheapest_equivalents(catalog, priced, spec, lazy=lazy, progress=progress)
         provenance["repriced_to"] = dict(to)
     if isinstance(to, Mapping):
         target: int | np.ndarray = _targets(table, to)
         provenance.setdefault("repriced_to", dict(to))
     else:
         target, label = table.row_of(to), to
-    plan = PricingPlan(table=table, spec=spec, target=target, to_label=label, progress=progress)
+    plan = PricingPlan(table=table, spec=spec, target=target, to_label=label, progress=progress, resolver=resolver)
     result = run_plan(workload, plan, provenance, lazy=lazy, stacklevel=3)
     if by_model:
         return summarize_cost(result, by=[spec.model_id, "repriced_model_id"], progress=progress)
