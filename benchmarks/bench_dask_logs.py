@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import aihubmix_frame as ahf  # noqa: E402
 from aihubmix_frame.usage import USAGE_COLUMNS  # noqa: E402
 
-MODELS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-5", "gpt-4.1", "gpt-4o-2099-01-01")  # the last: unknown
+MODELS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-5", "gpt-4.1", "in-house-llm-v2")  # the last: unknown
 START = 1_782_864_000  # 2026-07-01T00:00:00Z
 CHANGE = "2026-08-01T00:00:00Z"
 TEMPLATE = (

@@ -29,7 +29,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 JULY, AUGUST = "2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z"
-UNKNOWN = "gpt-4o-2099-01-01"
+UNKNOWN = "in-house-llm-v2"
 
 
 @pytest.fixture(scope="module")
@@ -344,3 +344,20 @@ def test_a_csv_export_reads_like_the_frame_pandas_reads(client, folder, tmp_path
     want = ahf.read_usage(export, timestamp="created")
     assert got["input_tokens"].tolist() == want["input_tokens"].tolist()
     assert got["created"].tolist() == want["created"].tolist()
+
+
+def test_resolved_ids_on_dask_are_said_on_the_client_like_pandas(client, tmp_path):
+    base = int(pd.Timestamp("2026-07-03", tz="UTC").timestamp())
+    records = [
+        chat(i, base + i, ["gpt-4o-2099-01-01", "gpt-4o", "openai/gpt-5"][i % 3], 2_000, 512, 100) for i in range(30)
+    ]
+    write_jsonl(tmp_path / "chat.jsonl", records)
+    catalog = ahf.load_snapshot()
+    got, dask_said = recorded(ahf.summarize_cost, ahf.estimate_cost(catalog, read_lazily(tmp_path)), by="priced_as")
+    want, pandas_said = recorded(
+        lambda: ahf.summarize_cost(ahf.estimate_cost(catalog, ahf.read_usage(tmp_path / "chat.jsonl")), by="priced_as")
+    )
+    assert got["priced_as"].astype(str).tolist() == want["priced_as"].astype(str).tolist() == ["gpt-4o", "gpt-5"]
+    assert_close(got, want, ["total_cost_usd", "rows"])
+    assert [kind for kind, _ in dask_said] == [kind for kind, _ in pandas_said] == ["ModelIdResolvedWarning"]
+    assert dask_said == pandas_said
