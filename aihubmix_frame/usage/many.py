@@ -151,7 +151,8 @@ def _parts(files: list[tuple[Any, str, bool]], blocksize: int | None) -> list[Fi
                 f"{url}: not a log file this reader knows (.jsonl, .ndjson, .jsonl.gz, .jsonl.bz2, .parquet, .csv); "
                 "rename it, or leave it out of the folder or glob"
             )
-        size = fs.size(path) if kind in ("jsonl", "parquet") and blocksize is not None else None
+        document = path.lower().endswith(".json")  # may be one JSON document (a list, an export page): whole
+        size = fs.size(path) if kind in ("jsonl", "parquet") and blocksize is not None and not document else None
         if size is None or blocksize is None or size <= blocksize:
             parts.append(FilePart(url, kind, local))
         elif kind == "jsonl":
