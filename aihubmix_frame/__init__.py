@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     "ContextLengthWarning": "errors",
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
+    "ModelIdResolvedWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")
 

@@ -138,3 +138,7 @@ class AggregateUsageWarning(PriceWarning):
 
 class BatchPriceWarning(PriceWarning):
     """Batch API rows were priced at the catalog's standard prices: the catalog has no batch discount."""
+
+
+class ModelIdResolvedWarning(PriceWarning):
+    """Some logged model ids were priced as other catalog ids (alias, prefix, dated snapshot); the message names each."""

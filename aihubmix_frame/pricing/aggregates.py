@@ -41,12 +41,24 @@ REQUEST_COUNT = "request_count"
 AGGREGATE_MARKER = "aggregate_base_price"
 
 
+#: Written by ``read_usage`` for every usage-export row (and only for those).
+BUCKET_START = "bucket_start"
+
+
 def aggregate_mask(workload: pd.DataFrame) -> np.ndarray | None:
-    """Where a row holds several requests' totals (``request_count`` != 1 or NA); None without the column."""
+    """Where a row holds several requests' totals (``request_count`` != 1 or NA); None without the column.
+
+    A log of mixed origin (per-request rows concatenated with usage-export rows) has NA counts on its
+    request rows too: where the log says which rows are buckets (``bucket_start``), a row with neither
+    a count nor a bucket is one request, priced with its tiers and context checked.
+    """
     if REQUEST_COUNT not in workload.columns:
         return None
     counts = pd.to_numeric(workload[REQUEST_COUNT], errors="coerce").astype("Float64")
-    return (counts != 1).fillna(True).to_numpy(dtype=bool)
+    mask = (counts != 1).fillna(True).to_numpy(dtype=bool)
+    if BUCKET_START in workload.columns:
+        mask &= ~(counts.isna().to_numpy(dtype=bool) & workload[BUCKET_START].isna().to_numpy(dtype=bool))
+    return mask
 
 
 def base_price_table(table: PriceTable) -> PriceTable:
@@ -64,8 +76,10 @@ def note_aggregates(
 ) -> None:
     """Add the marker column, record the aggregate rows in attrs, and warn where a model has tiers."""
     result[AGGREGATE_MARKER] = mask
-    ids = result[model_column][mask]
-    rows = table.lookup(arrow_ids(ids, model_column)) if len(ids) else np.zeros(0, dtype=np.intp)
+    # The catalog id each row was priced as (after id resolution), so dated or prefixed ids are checked too.
+    priced = "priced_as" if "priced_as" in result.columns else model_column
+    ids = result[priced][mask].astype("string")
+    rows = table.lookup(arrow_ids(ids, priced)) if len(ids) else np.zeros(0, dtype=np.intp)
     tiered = table.has_tiers[rows] if rows.size else np.zeros(0, dtype=bool)
     per_model = pd.Series(np.asarray(ids.astype("string"))[tiered]).value_counts().sort_index()
     note: dict[str, Any] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .aggregates import AGGREGATE_MARKER
 from .dask_adapter import is_dask
 from .decompose import price_volume_effects, volume_columns
 
@@ -50,6 +51,15 @@ def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
     return start.dt.tz_localize(tz) if tz is not None else start
 
 
+def _request_counts(costed: pd.DataFrame) -> pd.Series:
+    """``request_count`` with the rows priced as single requests counted (a mixed log: per-request rows
+    beside usage-export buckets have no count of their own): 1 each, or their ``requests``."""
+    counts = costed["request_count"].astype("Int64")
+    single = ~costed[AGGREGATE_MARKER].astype("boolean").fillna(True).to_numpy(dtype=bool) & counts.isna().to_numpy()
+    per_row = costed["requests"].astype("Int64") if "requests" in costed.columns else pd.Series(1, index=costed.index)
+    return counts.mask(single, per_row.astype("Int64"))
+
+
 def _keys(by: str | Sequence[str] | None, columns: Sequence[str]) -> list[str]:
     if by is None:
         keys: list[str] = []
@@ -89,6 +99,8 @@ def summarize_cost(
     the other ``*_usd`` columns and ``billed_minus_estimate_usd`` = billed - ``total_cost_usd`` is
     added: what you paid against what the catalog's prices give, per key and period, in one call.
     A group with a row that says nothing billed has NA there (``skipna=True`` sums the rest).
+    ``request_count`` (usage exports) is summed too; in a log that mixes exports and per-request rows
+    (``aggregate_base_price`` False), each per-request row counts as one request (or its ``requests``).
 
     ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
     into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
@@ -119,6 +131,8 @@ def summarize_cost(
             "timestamp='...' or pass freq=None for totals over the whole log"
         )
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
+    if "request_count" in counts and AGGREGATE_MARKER in columns and not is_dask(costed):
+        frame = frame.assign(request_count=_request_counts(costed))
     volumes: list[str] = []
     if price_volume:
         if freq is None or is_dask(costed):

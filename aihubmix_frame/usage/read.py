@@ -15,6 +15,7 @@ from ..errors import CacheWriteDurationWarning
 from .canonical import USAGE_COLUMNS
 from .documents import KINDS, Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
+from .extras import note_unpriced_items
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
 from .otlp import read_otlp
@@ -183,6 +184,7 @@ def read_usage(
     billed, billed_note = billed_usd(frame)
     if billed is not None:
         frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
+    unpriced = note_unpriced_items(frame)  # web searches, live-search sources, audio tokens: said once
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},
@@ -191,6 +193,7 @@ def read_usage(
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
             **({"billed": billed_note} if billed_note else {}),
+            **({"unpriced_columns": unpriced} if unpriced else {}),
         },
         "package_version": __version__,
     }
