@@ -173,9 +173,8 @@ def _candidates(kind: str) -> list[tuple[str, str | None, Callable[[Path], objec
         ("json.loads per line (dropped)", None, _json_lines),
         ("pyarrow.json.read_json (read_usage's parser)", None, _pyarrow),
     ]
-    if msgspec is not None:
-        found.append(("msgspec typed Structs, gc paused", "msgspec", _msgspec(kind)))
     found += [
+        ("msgspec typed Structs, gc paused", "msgspec", _msgspec(kind) if msgspec is not None else _json_lines),
         ("orjson.loads per line (dropped)", "orjson", _orjson),
         ("polars.read_ndjson", "polars", _polars),
         ("duckdb read_json (inferred)", "duckdb", _duckdb),
