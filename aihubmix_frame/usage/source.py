@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -16,10 +17,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
-__all__ = ["Origin", "LogColumns", "load_log", "flatten_struct", "to_arrow", "to_pandas"]
+from ..progress import wanted
+
+__all__ = ["Origin", "LogColumns", "LogBlock", "load_log", "flatten_struct", "to_arrow", "to_pandas"]
 
 # Bigger blocks than pyarrow's 1 MiB default: fewer chunks, and one inferred schema per 16 MiB.
 _BLOCK_SIZE = 16 << 20
+
+
+@dataclass(frozen=True)
+class LogBlock:
+    """JSON Lines already in memory: a byte block of a bigger file, or a file read through fsspec.
+
+    ``name`` is the file as errors name it, ``first_line`` the 1-based number of the block's first
+    line in that file (a callable is asked only when an error needs the number).
+    """
+
+    name: str
+    data: bytes
+    first_line: int | Callable[[], int] = 1
+
+    def line_offset(self) -> int:
+        first = self.first_line() if callable(self.first_line) else self.first_line
+        return int(first)
 
 
 @dataclass(frozen=True)
@@ -27,7 +47,7 @@ class Origin:
     """Where rows came from, so that errors name them as the user knows them."""
 
     kind: str  # "line" (JSON Lines, 1-based), "record" (iterable, 0-based) or "row" (DataFrame index)
-    path: Path | None = None
+    path: Path | LogBlock | None = None
     index: pd.Index | None = None
 
     def where(self, positions: np.ndarray, limit: int = 5) -> str:
@@ -54,7 +74,9 @@ class LogColumns:
     index: pd.Index | None = None  # a DataFrame source's index, kept
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path | LogBlock) -> IO[bytes]:
+    if isinstance(path, LogBlock):
+        return io.BytesIO(path.data)
     if path.suffix == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     if path.suffix == ".bz2":
@@ -62,20 +84,24 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _line_numbers(path: Path) -> list[int]:
+def _first_line(path: Path | LogBlock) -> int:
+    return path.line_offset() if isinstance(path, LogBlock) else 1
+
+
+def _line_numbers(path: Path | LogBlock) -> list[int]:
     """1-based numbers of the non-blank lines (pyarrow skips blank ones): row i is on line [i].
 
     Only called to word an error, after the vectorised read found one.
     """
     with _open(path) as handle:
-        return [number for number, line in enumerate(handle, start=1) if line.strip()]
+        return [number for number, line in enumerate(handle, start=_first_line(path)) if line.strip()]
 
 
-def _bad_lines(path: Path, limit: int = 3) -> list[str]:
+def _bad_lines(path: Path | LogBlock, limit: int = 3) -> list[str]:
     """Plain-Python scan for the lines pyarrow refused: not JSON, or JSON but not an object."""
     found = []
     with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(handle, start=_first_line(path)):
             if not line.strip():
                 continue
             try:
@@ -90,7 +116,14 @@ def _bad_lines(path: Path, limit: int = 3) -> list[str]:
     return found
 
 
-def _read_jsonl(path: Path) -> pa.Table:
+#: Files at least this big (on disk) get a progress bar when someone watches (about 3 s and more).
+PROGRESS_BYTES = 256 << 20
+_CODECS = {".gz": "gzip", ".bz2": "bz2"}
+
+
+def _read_jsonl(path: Path | LogBlock, progress: bool | None = None) -> pa.Table:
+    if isinstance(path, LogBlock):
+        return _parse_jsonl(path, pa.BufferReader(path.data))
     if not path.is_file():
         raise FileNotFoundError(f"no log file {str(path)!r}; pass the path of a JSON Lines file (.jsonl, .jsonl.gz)")
     if path.suffix.lower() in {".csv", ".parquet", ".xlsx"}:
@@ -98,8 +131,23 @@ def _read_jsonl(path: Path) -> pa.Table:
             f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
             f"and pass the DataFrame to read_usage"
         )
+    size = path.stat().st_size
+    if size < PROGRESS_BYTES or not wanted(progress):
+        return _parse_jsonl(path, str(path))
+    from tqdm.auto import tqdm
+
+    # The bar follows the bytes pyarrow reads from the file (compressed bytes for .gz and .bz2).
+    with open(path, "rb") as raw, tqdm.wrapattr(raw, "read", total=size, desc=path.name) as handle:
+        stream: Any = pa.PythonFile(handle, mode="r")
+        codec = _CODECS.get(path.suffix.lower())
+        if codec is not None:
+            stream = pa.CompressedInputStream(stream, codec)
+        return _parse_jsonl(path, stream)
+
+
+def _parse_jsonl(path: Path | LogBlock, readable: Any) -> pa.Table:
     try:
-        return pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
+        return pj.read_json(readable, read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
     except pa.ArrowInvalid as exc:
         if "Empty JSON file" in str(exc):
             return pa.table({})
@@ -134,14 +182,17 @@ def _from_records(records: list) -> pa.Table:
     return table.select(list(dict.fromkeys(key for record in records for key in record)))
 
 
-def load_log(source: Any) -> LogColumns:
-    """A path to JSON Lines (``.gz``, ``.bz2`` too), an iterable of dicts, or a DataFrame, as columns."""
+def load_log(source: Any, *, progress: bool | None = None) -> LogColumns:
+    """A path to JSON Lines (``.gz``, ``.bz2`` too), a :class:`LogBlock`, an iterable of dicts, or a DataFrame, as columns."""
     if isinstance(source, pd.DataFrame):
         columns = {str(name): source[name] for name in source.columns}
         return LogColumns(columns, len(source), Origin("row", index=source.index), source.index)
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, LogBlock):
+        table = _read_jsonl(source)
+        origin = Origin("line", path=source)
+    elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        table = _read_jsonl(path)
+        table = _read_jsonl(path, progress)
         origin = Origin("line", path=path)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise TypeError(
