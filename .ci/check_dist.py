@@ -21,12 +21,14 @@ def main(dist: Path) -> int:
         return 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
     package = ROOT / "aihubmix_frame"
-    expected = {p.relative_to(ROOT).as_posix() for p in package.rglob("*.py") if "__pycache__" not in p.parts}
-    expected |= {
-        "aihubmix_frame/py.typed",
-        "aihubmix_frame/apps/app.ipynb",
-        *(p.relative_to(ROOT).as_posix() for p in (package / "data").iterdir()),
+    # Every file of the package folder (modules, py.typed, the app notebook, the data), none else.
+    skipped = {"__pycache__", ".ipynb_checkpoints"}
+    expected = {
+        p.relative_to(ROOT).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and not skipped & set(p.parts) and p.suffix != ".pyc"
     }
+    expected |= {"aihubmix_frame/py.typed"}
     problems = [f"missing from the wheel: {n}" for n in sorted(expected - names)]
     package_files = {n for n in names if not n.startswith("aihubmix_frame-")}
     problems += [f"unexpected in the wheel: {n}" for n in sorted(package_files - expected)]
