@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._version import __version__
-from ..errors import CacheWriteDurationWarning
+from ..errors import BadLinesWarning, CacheWriteDurationWarning, warn
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
-from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
+from .source import LogColumns, Origin, bad_lines_text, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
@@ -28,10 +28,17 @@ USAGE_COLUMNS: tuple[str, ...] = (
     "input_includes_cache",
 )
 _COUNTS = ("input", "output", "cache_read", "cache_write")
+#: The largest token count read (2**53, what float64 holds exactly); no real request comes near it.
+MAX_COUNT = 2**53
 
 
 def read_usage(
-    source: Any, *, flavor: str = "auto", model: str | None = "model", timestamp: str | None = None
+    source: Any,
+    *,
+    flavor: str = "auto",
+    model: str | None = "model",
+    timestamp: str | None = None,
+    on_bad_lines: str = "error",
 ) -> pd.DataFrame:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
@@ -51,6 +58,14 @@ def read_usage(
     naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
     Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
     parse as UTC datetimes (numbers are epoch seconds, e.g. OpenAI's ``created``; text is ISO 8601).
+
+    ``on_bad_lines`` (pandas' names) decides what a line that is not one JSON object does (invalid
+    or truncated JSON, bytes that are not UTF-8, a list, a line over 256 MiB; in an iterable: a record
+    that is neither a dict nor the JSON text of one): ``"error"`` (default) raises a ValueError naming
+    the line numbers; ``"warn"`` reads the other lines and warns (``BadLinesWarning``) with the
+    numbers and the count; ``"skip"`` reads the others silently. Either way the skipped line numbers
+    are in ``df.attrs["aihubmix"]["usage"]["bad_lines"]``. A count beyond 2**53 tokens is refused
+    like a negative one: it is a bad value, not a bad line.
 
     | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
     |---|---|---|---|---|---|---|
@@ -106,8 +121,10 @@ def read_usage(
     """
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
-    log = load_log(source)
+    log = load_log(source, on_bad_lines)
     n, origin = log.n_rows, log.origin
+    if log.bad and on_bad_lines == "warn":
+        _warn_bad_lines(log)
 
     columns = _expand_usage(log)  # name -> Arrow or pandas column, usage objects flattened in place
     by_key: dict[str, list[str]] = {}
@@ -168,10 +185,22 @@ def read_usage(
             "rows": n,
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
+            "bad_lines": [bad.number for bad in log.bad],
         },
         "package_version": __version__,
     }
     return frame
+
+
+def _warn_bad_lines(log: LogColumns) -> None:
+    unit = "line" if log.origin.kind == "line" else "record"
+    name = log.origin.path.name if log.origin.path is not None else "the records"
+    warn(
+        f"{name}: {len(log.bad):,} bad {unit}{'s' if len(log.bad) > 1 else ''} skipped ({bad_lines_text(log.bad, unit)}); "
+        f"the other {log.n_rows:,} were read. The numbers are in "
+        f"df.attrs['aihubmix']['usage']['bad_lines']; pass on_bad_lines='skip' to read such logs silently",
+        BadLinesWarning,
+    )
 
 
 def _expand_usage(log: LogColumns) -> dict[str, pa.ChunkedArray | pd.Series]:
@@ -199,7 +228,7 @@ def _counts(columns, by_key, origin: Origin) -> tuple[dict[str, np.ndarray], dic
     """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
     values, valid = {}, {}
     for key, names in by_key.items():
-        arrays = [_checked_counts(name, to_arrow(columns[name]), origin) for name in names]
+        arrays = [_checked_counts(name, to_arrow(columns[name], origin), origin) for name in names]
         merged = arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
         valid[key] = np.asarray(merged.is_valid())
         values[key] = np.asarray(merged.fill_null(0))
@@ -221,17 +250,31 @@ def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.Chu
         )
         raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
     if pa.types.is_floating(kind):
-        whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
+        finite = np.asarray(pc.is_finite(array).fill_null(True))
+        bad = np.flatnonzero(~finite)
+        if bad.size:
+            raise ValueError(
+                f"{origin.where(bad)}: {name!r} is not a finite number (NaN or infinite); counts must be "
+                f"non-negative integers: fix those rows"
+            )
+        whole = pc.equal(array, pc.floor(array))
         bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
         if bad.size:
             raise ValueError(
                 f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
                 f"non-negative integers: fix those rows"
             )
-    negative = np.flatnonzero(np.asarray(pc.less(array, 0).fill_null(False)))
-    if negative.size:
+    if not pa.types.is_unsigned_integer(kind):
+        negative = np.flatnonzero(np.asarray(pc.less(array, pa.scalar(0, kind)).fill_null(False)))
+        if negative.size:
+            raise ValueError(
+                f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            )
+    huge = np.flatnonzero(np.asarray(pc.greater(array, pa.scalar(MAX_COUNT, kind)).fill_null(False)))
+    if huge.size:
         raise ValueError(
-            f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            f"{origin.where(huge)}: {name!r} is beyond 2**53 tokens (float64 cannot hold such counts exactly, and "
+            f"no request has that many): fix or drop those rows"
         )
     return array.cast(pa.int64())
 

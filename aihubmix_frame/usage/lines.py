@@ -1,0 +1,235 @@
+"""JSON Lines read line by line: the careful path taken when the fast reader refuses a file.
+
+It finds, by number, the lines that are not one JSON object (invalid or truncated JSON, bytes that
+are not UTF-8, a list or a number, a line longer than :data:`MAX_LINE_BYTES`), holding at most one
+batch of lines (or the longest line read) in memory; a line over the limit is measured, never held.
+The other lines are then read by the same pyarrow reader, so that the table is the one the file
+would give without the bad lines.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.json as pj
+
+__all__ = ["MAX_LINE_BYTES", "BadLine", "LineScan", "scan_lines", "read_kept_lines", "hostile_numbers", "classify"]
+
+#: The longest line read (256 MiB); a longer line is a bad line, named with its length.
+MAX_LINE_BYTES = 256 << 20
+_BATCH = 16 << 20  # lines checked together by pyarrow; only a refused batch is checked line by line
+_CHUNK = 1 << 20  # bytes read from the file at once
+
+Opener = Callable[[], IO[bytes]]
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line (1-based) or record (0-based) that could not be read as one JSON object, and why."""
+
+    number: int
+    reason: str
+
+
+@dataclass
+class LineScan:
+    """What a line-by-line scan found: the bad lines, the line number of every row kept, the longest line."""
+
+    bad: list[BadLine] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    longest: int = 0
+
+
+def split_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """``(number, line, length)`` per line (1-based, without its newline); ``line`` is None over ``limit``.
+
+    A line over the limit is counted, not kept: memory stays at one chunk however long it is.
+    """
+    number, partial, size, too_long = 0, [], 0, False
+    while chunk := handle.read(_CHUNK):
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            number += 1
+            size += len(piece)
+            if too_long or size > limit:
+                yield number, None, size
+            else:
+                yield number, (b"".join(partial) + piece) if partial else piece, size
+            partial, size, too_long = [], 0, False
+        tail = pieces[-1]
+        size += len(tail)
+        if too_long or size > limit:
+            partial, too_long = [], True
+        elif tail:
+            partial.append(tail)
+    if size:
+        yield number + 1, None if too_long else b"".join(partial), size
+
+
+def classify(line: bytes | str) -> str | None:
+    """Why a line is not one JSON object (None: it is one)."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"is not valid UTF-8 (byte {exc.start + 1})"
+    try:
+        value = json.loads(line, parse_constant=_not_json)
+    except RecursionError:
+        return "is nested too deeply"
+    except ValueError as exc:
+        return f"is not valid JSON ({exc.args[0]})"
+    if not isinstance(value, dict):
+        return f"is a JSON {type(value).__name__}, not an object"
+    return None
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _readable(data: bytes) -> bool:
+    """Whether pyarrow reads these lines as one table, with valid UTF-8 text and field names."""
+    try:
+        table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=len(data) + 1))
+        table.validate(full=True)
+        str(table.schema)  # field names that are not UTF-8 fail here
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return False
+    return True
+
+
+def scan_lines(opener: Opener, limit: int = MAX_LINE_BYTES) -> LineScan:
+    """Every bad line of a JSON Lines file by number (blank lines are neither rows nor bad)."""
+    scan = LineScan()
+    batch: list[bytes] = []
+    numbers: list[int] = []
+    size = 0
+
+    def check() -> None:
+        if not batch:
+            return
+        if _readable(b"\n".join(batch)):
+            scan.rows.extend(numbers)
+            return
+        for number, line in zip(numbers, batch, strict=True):
+            reason = classify(line)
+            if reason is None:
+                scan.rows.append(number)
+            else:
+                scan.bad.append(BadLine(number, reason))
+
+    with opener() as handle:
+        for number, line, length in split_lines(handle, limit):
+            scan.longest = max(scan.longest, length)
+            if line is None:
+                scan.bad.append(BadLine(number, f"is longer than the limit of {limit:,} bytes ({length:,} bytes)"))
+                continue
+            if not line.strip():
+                continue
+            batch.append(line)
+            numbers.append(number)
+            size += len(line) + 1
+            if size >= _BATCH:
+                check()
+                batch, numbers, size = [], [], 0
+        check()
+    scan.bad.sort(key=lambda bad: bad.number)
+    return scan
+
+
+class _KeptLines(io.RawIOBase):
+    """The file's lines without the bad ones, as a stream pyarrow reads (one chunk in memory at a time)."""
+
+    def __init__(self, opener: Opener, skip: set[int], limit: int) -> None:
+        super().__init__()
+        self._handle = opener()
+        self._lines = split_lines(self._handle, limit)
+        self._skip = skip
+        self._buffer = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def _refill(self) -> bool:
+        parts, size = [], 0
+        for number, line, _ in self._lines:
+            if line is None or number in self._skip:
+                continue
+            parts.append(line)
+            size += len(line) + 1
+            if size >= _CHUNK:
+                break
+        if not parts:
+            return False
+        self._buffer = memoryview(b"\n".join(parts) + b"\n")
+        return True
+
+    def readinto(self, target: Any) -> int:
+        if not self._buffer and not self._refill():
+            return 0
+        count = min(len(target), len(self._buffer))
+        target[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def read_kept_lines(opener: Opener, scan: LineScan, block_size: int, limit: int = MAX_LINE_BYTES) -> pa.Table:
+    """The table of the file without its bad lines, read by pyarrow in blocks larger than the longest line."""
+    skip = {bad.number for bad in scan.bad}
+    with _KeptLines(opener, skip, limit) as stream:
+        block = max(block_size, scan.longest + 2)
+        return pj.read_json(stream, read_options=pj.ReadOptions(block_size=block))
+
+
+def _check_int(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise _Hostile(text)
+    return value
+
+
+def _check_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Hostile(text)
+    return value
+
+
+class _Hostile(ValueError):
+    """A number in a JSON line that no Arrow column holds (beyond int64 as an integer, beyond float64)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+
+
+def hostile_numbers(lines: Iterator[tuple[int, bytes | str]], limit: int = 5) -> list[str]:
+    """Where lines hold numbers beyond int64 (as integers) or float64: ``"line 7 (9223372036854775808)"``."""
+    found = []
+    for number, line in lines:
+        try:
+            json.loads(line, parse_int=_check_int, parse_float=_check_float)
+        except _Hostile as exc:
+            found.append(f"{number} ({_short(exc.args[0])})")
+        except (ValueError, RecursionError):
+            continue
+        if len(found) == limit:
+            break
+    return found
+
+
+def line_numbers(scan: LineScan) -> np.ndarray:
+    """The 1-based line number of each row kept."""
+    return np.asarray(scan.rows, dtype=np.int64)
