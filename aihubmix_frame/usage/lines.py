@@ -20,7 +20,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
-__all__ = ["MAX_LINE_BYTES", "BadLine", "LineScan", "scan_lines", "read_kept_lines", "hostile_numbers", "classify"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "BadLine",
+    "LineScan",
+    "scan_lines",
+    "read_kept_lines",
+    "hostile_numbers",
+    "classify",
+    "is_blank",
+    "split_lines",
+]
 
 #: The longest line read (256 MiB); a longer line is a bad line, named with its length.
 MAX_LINE_BYTES = 256 << 20
@@ -47,12 +57,13 @@ class LineScan:
     longest: int = 0
 
 
-def split_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+def split_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | bytearray | None, int]]:
     """``(number, line, length)`` per line (1-based, without its newline); ``line`` is None over ``limit``.
 
-    A line over the limit is counted, not kept: memory stays at one chunk however long it is.
+    A line over the limit is counted, not kept: memory stays at one chunk however long it is. A line
+    that spans chunks grows in one buffer (no list of pieces to join) and is handed over as it is.
     """
-    number, partial, size, too_long = 0, [], 0, False
+    number, partial, size, too_long = 0, bytearray(), 0, False
     while chunk := handle.read(_CHUNK):
         pieces = chunk.split(b"\n")
         for piece in pieces[:-1]:
@@ -60,22 +71,32 @@ def split_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | No
             size += len(piece)
             if too_long or size > limit:
                 yield number, None, size
+            elif partial:
+                partial += piece
+                line, partial = partial, bytearray()
+                yield number, line, size
+                del line
             else:
-                yield number, (b"".join(partial) + piece) if partial else piece, size
-            partial, size, too_long = [], 0, False
+                yield number, piece, size
+            partial, size, too_long = bytearray(), 0, False
         tail = pieces[-1]
         size += len(tail)
         if too_long or size > limit:
-            partial, too_long = [], True
+            partial, too_long = bytearray(), True
         elif tail:
-            partial.append(tail)
+            partial += tail
     if size:
-        yield number + 1, None if too_long else b"".join(partial), size
+        yield number + 1, None if too_long else partial, size
 
 
-def classify(line: bytes | str) -> str | None:
+def is_blank(line: bytes | bytearray) -> bool:
+    """Whether a line holds only whitespace (without copying it, as ``strip`` would)."""
+    return not line or line.isspace()
+
+
+def classify(line: bytes | bytearray | str) -> str | None:
     """Why a line is not one JSON object (None: it is one)."""
-    if isinstance(line, bytes):
+    if isinstance(line, (bytes, bytearray)):
         try:
             line = line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -106,8 +127,9 @@ def _readable(data: bytes) -> bool:
     return True
 
 
-def scan_lines(opener: Opener, limit: int = MAX_LINE_BYTES) -> LineScan:
+def scan_lines(opener: Opener, limit: int | None = None) -> LineScan:
     """Every bad line of a JSON Lines file by number (blank lines are neither rows nor bad)."""
+    limit = MAX_LINE_BYTES if limit is None else limit
     scan = LineScan()
     batch: list[bytes] = []
     numbers: list[int] = []
@@ -115,6 +137,13 @@ def scan_lines(opener: Opener, limit: int = MAX_LINE_BYTES) -> LineScan:
 
     def check() -> None:
         if not batch:
+            return
+        if len(batch) == 1 and len(batch[0]) > _BATCH:  # one long line: json.loads holds less than pyarrow
+            reason = classify(batch[0])
+            if reason is None:
+                scan.rows.append(numbers[0])
+            else:
+                scan.bad.append(BadLine(numbers[0], reason))
             return
         if _readable(b"\n".join(batch)):
             scan.rows.extend(numbers)
@@ -132,7 +161,7 @@ def scan_lines(opener: Opener, limit: int = MAX_LINE_BYTES) -> LineScan:
             if line is None:
                 scan.bad.append(BadLine(number, f"is longer than the limit of {limit:,} bytes ({length:,} bytes)"))
                 continue
-            if not line.strip():
+            if is_blank(line):
                 continue
             batch.append(line)
             numbers.append(number)
@@ -169,7 +198,8 @@ class _KeptLines(io.RawIOBase):
                 break
         if not parts:
             return False
-        self._buffer = memoryview(b"\n".join(parts) + b"\n")
+        parts.append(b"")
+        self._buffer = memoryview(b"\n".join(parts))
         return True
 
     def readinto(self, target: Any) -> int:
@@ -185,9 +215,10 @@ class _KeptLines(io.RawIOBase):
         super().close()
 
 
-def read_kept_lines(opener: Opener, scan: LineScan, block_size: int, limit: int = MAX_LINE_BYTES) -> pa.Table:
+def read_kept_lines(opener: Opener, scan: LineScan, block_size: int) -> pa.Table:
     """The table of the file without its bad lines, read by pyarrow in blocks larger than the longest line."""
     skip = {bad.number for bad in scan.bad}
+    limit = max(scan.longest, 1)  # lines over the scan's limit are in skip already
     with _KeptLines(opener, skip, limit) as stream:
         block = max(block_size, scan.longest + 2)
         return pj.read_json(stream, read_options=pj.ReadOptions(block_size=block))

@@ -174,8 +174,9 @@ def read_usage(
             f"estimate_cost), or rename those columns before read_usage"
         )
     result.update(_other_columns(columns, kept))
-    # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
-    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
+    # Positional arrays, each new or a copy of the caller's: duplicate index labels are fine, the input is
+    # untouched, and the fresh arrays are not copied once more.
+    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n), copy=False)
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
     frame.attrs["aihubmix"] = {
@@ -339,7 +340,7 @@ def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.Arrow
         return pd.array([pd.NA] * n, dtype=string)
     if len(names) == 1 and isinstance(columns[names[0]], pd.Series):
         column = columns[names[0]]
-        return column.array if column.dtype == "category" else column.astype(string).array
+        return column.array.copy() if column.dtype == "category" else column.astype(string).array.copy()
     merged = pc.coalesce(*[to_arrow(columns[name]).cast(pa.string()) for name in names])
     return to_pandas({"model_id": merged})["model_id"].array
 
@@ -348,7 +349,7 @@ def _other_columns(columns, kept: list[str]) -> dict[str, Any]:
     """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
     converted = to_pandas(arrow) if arrow else None
-    return {name: (converted[name] if name in arrow else columns[name]).array for name in kept}
+    return {name: converted[name].array if name in arrow else columns[name].array.copy() for name in kept}
 
 
 def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -16,11 +16,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
+from . import lines as _lines
 from .lines import (
-    MAX_LINE_BYTES,
     BadLine,
     classify,
     hostile_numbers,
+    is_blank,
     line_numbers,
     read_kept_lines,
     scan_lines,
@@ -95,7 +96,11 @@ def _line_numbers(path: Path) -> list[int]:
     Only called to word an error, after the vectorised read found one.
     """
     with _open(path) as handle:
-        return [number for number, line, _ in split_lines(handle, MAX_LINE_BYTES) if line is None or line.strip()]
+        return [
+            number
+            for number, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES)
+            if line is None or not is_blank(line)
+        ]
 
 
 def bad_lines_text(bad: list[BadLine], unit: str, limit: int = 5) -> str:
@@ -147,8 +152,8 @@ def _read_jsonl(path: Path, on_bad_lines: str) -> tuple[pa.Table, np.ndarray | N
     except pa.ArrowInvalid as exc:
         kept = set(scan.rows)
         with _open(path) as handle:
-            lines = ((n, line) for n, line, _ in split_lines(handle, MAX_LINE_BYTES) if n in kept)
-            hostile = hostile_numbers(lines)
+            kept_lines = ((n, line) for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES) if n in kept)
+            hostile = hostile_numbers(kept_lines)
         if hostile:
             raise ValueError(
                 f"{path.name}: line{'s' if len(hostile) > 1 else ''} {', '.join(hostile)}: a number beyond what "
