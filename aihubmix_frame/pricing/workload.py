@@ -160,7 +160,7 @@ def workload_spec(
 
 def row_labels(index: pd.Index, positions: np.ndarray, limit: int = 5) -> str:
     """The index labels at the first ``limit`` positions, for error messages: ``"['a', 'b'] and 3 more"``."""
-    labels = [index[p] for p in positions[:limit]]
+    labels = index[np.asarray(positions[:limit], dtype=np.intp)].tolist()  # Python values: 8, not np.int64(8)
     more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
     return f"{labels}{more}"
 

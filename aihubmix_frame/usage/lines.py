@@ -105,6 +105,8 @@ def classify(line: bytes | bytearray | str) -> str | None:
         value = json.loads(line, parse_constant=_not_json)
     except RecursionError:
         return "is nested too deeply"
+    except json.JSONDecodeError as exc:
+        return f"is not valid JSON ({exc.msg} at character {exc.pos + 1})"
     except ValueError as exc:
         return f"is not valid JSON ({exc.args[0]})"
     if not isinstance(value, dict):

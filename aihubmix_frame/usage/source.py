@@ -103,7 +103,7 @@ def _line_numbers(path: Path) -> list[int]:
         ]
 
 
-def bad_lines_text(bad: list[BadLine], unit: str, limit: int = 5) -> str:
+def bad_lines_text(bad: list[BadLine], unit: str, limit: int = 3) -> str:
     """``"line 4 is not valid JSON (...); line 9 is ...; and 3 more"``."""
     suffix = " (0-based)" if unit == "record" else ""
     shown = "; ".join(f"{unit} {b.number}{suffix} {b.reason}" for b in bad[:limit])
@@ -271,7 +271,11 @@ def load_log(source: Any, on_bad_lines: str = "error") -> LogColumns:
 
 def _unconvertible(column: pd.Series, origin: Origin | None) -> str:
     """Where a pandas column holds integers beyond int64 or text with lone surrogates."""
-    bad = [i for i, value in enumerate(column.tolist()) if not _encodable({"v": value}) or any(_huge_ints(value))]
+    bad = [
+        i
+        for i, value in enumerate(column.tolist())
+        if not _encodable({"v": value}) or next(_huge_ints(value), None) is not None
+    ]
     if origin is None or not bad:
         return f"positions {bad[:5]}"
     return origin.where(np.asarray(bad))
