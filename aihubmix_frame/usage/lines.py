@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -118,12 +119,30 @@ def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def check_text(table: pa.Table) -> None:
+    """Raise ArrowInvalid / UnicodeDecodeError where text or a field name is not UTF-8 (pyarrow's parser lets it in).
+
+    The names are walked one by one: ``str(schema)`` grows much faster than the nesting depth.
+    """
+    table.validate(full=True)
+    fields = list(table.schema)
+    while fields:
+        item = fields.pop()
+        _ = item.name  # decodes the name
+        kind = item.type
+        if pa.types.is_struct(kind):
+            fields.extend(kind.field(i) for i in range(kind.num_fields))
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+            fields.append(kind.value_field)
+        elif pa.types.is_map(kind):
+            fields.extend((kind.key_field, kind.item_field))
+
+
 def _readable(data: bytes) -> bool:
     """Whether pyarrow reads these lines as one table, with valid UTF-8 text and field names."""
     try:
         table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=len(data) + 1))
-        table.validate(full=True)
-        str(table.schema)  # field names that are not UTF-8 fail here
+        check_text(table)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return False
     return True
@@ -261,6 +280,38 @@ def hostile_numbers(lines: Iterator[tuple[int, bytes | str]], limit: int = 5) ->
         if len(found) == limit:
             break
     return found
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "other")
+
+
+def type_change(message: str, lines: Iterator[tuple[int, bytes | bytearray]]) -> str | None:
+    """``"line 7 ('usage.prompt_tokens' is a string, a number before)"`` for pyarrow's "changed from" error."""
+    found = re.search(r"Column\((/[^)]*)\) changed from", message)
+    if found is None:
+        return None
+    keys = found.group(1).strip("/").split("/")
+    first = None
+    for number, line in lines:
+        try:
+            value: Any = json.loads(line)
+            for key in keys:
+                value = value[key] if isinstance(value, dict) else None
+        except (ValueError, RecursionError, TypeError):
+            continue
+        kind = _json_kind(value)
+        if kind == "null":
+            continue
+        if first is None:
+            first = kind
+        elif kind != first:
+            return f"line {number} ({'.'.join(keys)!r} is a {kind}, a {first} on earlier lines)"
+    return None
 
 
 def line_numbers(scan: LineScan) -> np.ndarray:

@@ -19,6 +19,7 @@ import pyarrow.json as pj
 from . import lines as _lines
 from .lines import (
     BadLine,
+    check_text,
     classify,
     hostile_numbers,
     is_blank,
@@ -26,6 +27,7 @@ from .lines import (
     read_kept_lines,
     scan_lines,
     split_lines,
+    type_change,
 )
 
 __all__ = [
@@ -121,8 +123,7 @@ def _fast_read(path: Path) -> pa.Table | None:
     """The whole file in one pyarrow read (None: refused; the careful path will say why)."""
     try:
         table = pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
-        table.validate(full=True)  # text that is not UTF-8 (pyarrow's parser does not check it)
-        str(table.schema)  # field names that are not UTF-8
+        check_text(table)  # text and names that are not UTF-8 (pyarrow's parser does not check them)
     except pa.ArrowInvalid as exc:
         return pa.table({}) if "Empty JSON file" in str(exc) else None
     except UnicodeDecodeError:
@@ -154,6 +155,15 @@ def _read_jsonl(path: Path, on_bad_lines: str) -> tuple[pa.Table, np.ndarray | N
         with _open(path) as handle:
             kept_lines = ((n, line) for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES) if n in kept)
             hostile = hostile_numbers(kept_lines)
+        if not hostile:
+            with _open(path) as handle:
+                kept_lines = ((n, line) for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES) if n in kept)
+                changed = type_change(str(exc), kept_lines)
+            if changed is not None:
+                raise ValueError(
+                    f"{path.name}: {changed}: a field changes type between lines, so the log cannot be one "
+                    f"table; fix or drop those lines"
+                ) from None
         if hostile:
             raise ValueError(
                 f"{path.name}: line{'s' if len(hostile) > 1 else ''} {', '.join(hostile)}: a number beyond what "
