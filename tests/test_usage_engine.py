@@ -287,3 +287,11 @@ def test_peak_memory_of_a_64_mib_line_is_a_small_multiple_of_it(tmp_path):
     assert done.returncode == 0, done.stderr
     peak_mib = float(done.stdout.split()[-1])
     assert peak_mib < 10 * 64, peak_mib
+
+
+def test_reliability_script_hostile_cases_give_no_raw_error(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.reliability_logs import hostile_cases
+
+    found = hostile_cases(tmp_path)
+    assert found["raw"] == {} and found["refused"] > 30, found
