@@ -67,7 +67,6 @@ _LAZY: dict[str, str] = {
     "ContextLengthWarning": "errors",
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
-    "BadLinesWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store")
 

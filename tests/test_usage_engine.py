@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import aihubmix_frame as ahf
+from aihubmix_frame.errors import BadLinesWarning
 from aihubmix_frame.usage import lines as line_engine
 from aihubmix_frame.usage import source
 
@@ -87,7 +88,7 @@ def test_truncated_last_line_in_each_mode(tmp_path, suffix):
     clean = ahf.read_usage(write(tmp_path / f"clean.{suffix}", GOOD))
 
     refused(lambda: ahf.read_usage(path), rf"log\.{re.escape(suffix)}: line 5 is not valid JSON .*\(1 bad line\)")
-    with pytest.warns(ahf.BadLinesWarning, match=r"log\.\S+: 1 bad line skipped \(line 5 is not valid JSON"):
+    with pytest.warns(BadLinesWarning, match=r"log\.\S+: 1 bad line skipped \(line 5 is not valid JSON"):
         warned = ahf.read_usage(path, on_bad_lines="warn")
     skipped = ahf.read_usage(path, on_bad_lines="skip")  # silent: AihubmixWarnings are errors here
     for frame in (warned, skipped):
@@ -121,7 +122,7 @@ def test_bad_lines_mid_file_are_all_counted_and_rows_keep_their_line_numbers(tmp
     )
     del lines[8]
     path = write(tmp_path / "log.jsonl", lines)
-    with pytest.warns(ahf.BadLinesWarning, match=r"4 bad lines skipped .*the other 3 were read"):
+    with pytest.warns(BadLinesWarning, match=r"4 bad lines skipped .*the other 3 were read"):
         usage = ahf.read_usage(path, on_bad_lines="warn")
     assert usage["id"].tolist() == ["chatcmpl-0", "chatcmpl-1", "chatcmpl-2"]
     assert usage.attrs["aihubmix"]["usage"]["bad_lines"] == [3, 5, 6, 8]
@@ -139,7 +140,7 @@ def test_iterables_of_dicts_and_json_texts(tmp_path):
     records = [chat(0), GOOD[1], json.dumps(chat(2))[:40], 7, ["a"], chat(5)]
     message = refused(lambda: ahf.read_usage(records), r"the records: record 2 \(0-based\) is not valid JSON")
     assert "record 3 (0-based) is of type int" in message and "record 4 (0-based) is of type list" in message
-    with pytest.warns(ahf.BadLinesWarning, match=r"the records: 3 bad records skipped"):
+    with pytest.warns(BadLinesWarning, match=r"the records: 3 bad records skipped"):
         usage = ahf.read_usage(iter(records), on_bad_lines="warn")
     assert usage["id"].tolist() == ["chatcmpl-0", "chatcmpl-1", "chatcmpl-5"]
     assert usage.attrs["aihubmix"]["usage"]["bad_lines"] == [2, 3, 4]
