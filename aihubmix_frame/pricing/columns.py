@@ -85,9 +85,19 @@ def _looks_like_tokens(name: Any) -> bool:
     return isinstance(name, str) and "token" in name.lower()
 
 
+def _is_details(part: str) -> bool:
+    return part.endswith("_tokens_details") or part.endswith("TokensDetails")
+
+
 def _is_breakdown(name: str) -> bool:
-    parents = name.split(".")[:-1]
-    return any(p.endswith("_tokens_details") or p.endswith("TokensDetails") for p in parents)
+    """A breakdown of counts already priced: under a ``*_tokens_details`` / ``*TokensDetails`` parent, or
+    such an object itself when it stayed whole (null in every row, or Gemini's per-modality lists).
+
+    >>> [_is_breakdown(n) for n in ("usage.prompt_tokens_details", "usageMetadata.promptTokensDetails",
+    ...                             "usage.completion_tokens_details.audio_tokens", "usage.image_tokens")]
+    [True, True, True, False]
+    """
+    return any(_is_details(part) for part in name.split("."))
 
 
 def choose_columns(
@@ -166,8 +176,11 @@ def choose_columns(
     )
 
 
-def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
-    """One warning stating the name mapping, one naming the unused token columns (when there are any)."""
+def warn_columns(choice: ColumnChoice, *, stacklevel: int, said: Any = ()) -> None:
+    """One warning stating the name mapping, one naming the unused token columns (when there are any).
+
+    ``said``: columns ``read_usage`` already named as unpriced (``attrs["aihubmix"]["usage"]
+    ["unpriced_columns"]``): not named twice; ``choice.provenance()`` still lists them."""
     if choice.mapped:
         pairs = ", ".join(f"{column!r} as {canonical}" for canonical, column in choice.mapped.items())
         providers = " and ".join(sorted(choice.providers))
@@ -184,9 +197,10 @@ def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
             UsageColumnsWarning,
             stacklevel=stacklevel,
         )
-    if choice.unused:
+    unused = [c for c in choice.unused if c not in set(said)]
+    if unused:
         warnings.warn(
-            f"the log's column(s) {choice.unused} look like token counts but are not priced (only "
+            f"the log's column(s) {unused} look like token counts but are not priced (only "
             f"{[n for n in (*choice.names.values(), choice.requests) if n is not None]} are). If they hold "
             "billed tokens, name them with the keyword options (e.g. cache_read_tokens='...'); otherwise drop "
             "them to silence this",

@@ -364,12 +364,21 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
     ``before_first`` rows (as-of pricing: before the first catalog version) are not unknown ids.
     """
     per_model = report.counts
-    if per_model[-1] - before_first:
+    # No names: rows repriced from unknown ids (reprice's target side), already said by their own pricing.
+    if per_model[-1] - before_first and report.unknown:
         names = sorted(report.unknown, key=lambda n: (n is None, str(n)))
-        hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3])
+        hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3] if n is not None)
+        # A missing id is no typo: usage exports not grouped by model carry none.
+        missing = (
+            " <NA> stands for rows without a model id (a usage export names the model only when grouped by it: "
+            "group_by=model for OpenAI's Usage API, group_by[]=model for Anthropic's usage report)."
+            if None in report.unknown
+            else ""
+        )
         warnings.warn(
             f"{int(per_model[-1] - before_first)} row(s) name model ids that are not in the catalog: {_quote(names)}; "
-            f"their costs are NA (ids match exactly, case-sensitive{hints}). Fix the ids or load a "
+            f"their costs are NA (no exact catalog id, alias or id rule matches them; case-sensitive{hints}).{missing} "
+            "Fix the ids, pass aliases={logged id: catalog id}, or load a "
             "newer catalog with load_catalog()",
             UnknownModelWarning,
             stacklevel=stacklevel,

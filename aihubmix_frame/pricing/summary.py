@@ -7,14 +7,25 @@ from typing import Any
 
 import pandas as pd
 
+from .aggregates import AGGREGATE_MARKER
 from .dask_adapter import is_dask
 from .decompose import price_volume_effects, volume_columns
 
-__all__ = ["summarize_cost", "PERIOD_COLUMN"]
+__all__ = ["summarize_cost", "PERIOD_COLUMN", "BILLED_COLUMN", "BILLED_GAP_COLUMN"]
 
 PERIOD_COLUMN = "period"
 #: Summed alongside the ``*_usd`` columns when present.
-_COUNT_COLUMNS = ("requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+_COUNT_COLUMNS = (
+    "requests",
+    "request_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+)
+#: What was billed (``read_usage`` writes it from LiteLLM, OpenRouter, xAI records), and its gap to the estimate.
+BILLED_COLUMN = "billed_usd"
+BILLED_GAP_COLUMN = "billed_minus_estimate_usd"
 
 
 def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
@@ -38,6 +49,15 @@ def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
     else:
         raise ValueError(f"freq {freq!r} is not supported here; use e.g. 'D', 'h', 'W', 'MS', 'QS', 'YS'")
     return start.dt.tz_localize(tz) if tz is not None else start
+
+
+def _request_counts(costed: pd.DataFrame) -> pd.Series:
+    """``request_count`` with the rows priced as single requests counted (a mixed log: per-request rows
+    beside usage-export buckets have no count of their own): 1 each, or their ``requests``."""
+    counts = costed["request_count"].astype("Int64")
+    single = ~costed[AGGREGATE_MARKER].astype("boolean").fillna(True).to_numpy(dtype=bool) & counts.isna().to_numpy()
+    per_row = costed["requests"].astype("Int64") if "requests" in costed.columns else pd.Series(1, index=costed.index)
+    return counts.mask(single, per_row.astype("Int64"))
 
 
 def _keys(by: str | Sequence[str] | None, columns: Sequence[str]) -> list[str]:
@@ -74,6 +94,14 @@ def summarize_cost(
     ``timestamp`` column (datetime, or text that parses as one) is cut into periods and the
     ``period`` column holds each period's start. Rows are sorted by the keys, then the period.
 
+    Where the log says what was billed (a ``billed_usd`` column: LiteLLM's ``spend``, OpenRouter's
+    ``usage.cost``, xAI's cost ticks, kept by :func:`~aihubmix_frame.read_usage`), it is summed like
+    the other ``*_usd`` columns and ``billed_minus_estimate_usd`` = billed - ``total_cost_usd`` is
+    added: what you paid against what the catalog's prices give, per key and period, in one call.
+    A group with a row that says nothing billed has NA there (``skipna=True`` sums the rest).
+    ``request_count`` (usage exports) is summed too; in a log that mixes exports and per-request rows
+    (``aggregate_base_price`` False), each per-request row counts as one request (or its ``requests``).
+
     ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
     into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
     kind, the change in billed tokens at the old unit price, and the change in unit price times the
@@ -103,6 +131,8 @@ def summarize_cost(
             "timestamp='...' or pass freq=None for totals over the whole log"
         )
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
+    if "request_count" in counts and AGGREGATE_MARKER in columns and not is_dask(costed):
+        frame = frame.assign(request_count=_request_counts(costed))
     volumes: list[str] = []
     if price_volume:
         if freq is None or is_dask(costed):
@@ -136,7 +166,9 @@ def summarize_cost(
         keys = [*keys, PERIOD_COLUMN]
 
     # Sum each *_usd column and, next to it, how many of its values were NA.
-    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in usd}
+    # request_count (usage exports) is NA where a report counts no requests: summed like a cost, never as 0.
+    masked = [*usd, *(["request_count"] if "request_count" in counts else [])]
+    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in masked}
     frame = frame.assign(rows=1, unpriced_rows=frame["total_cost_usd"].isna().astype("int64"), **missing)
     summed = [*counts, "rows", "unpriced_rows", *usd, *missing, *volumes]
     keyed = bool(keys)
@@ -145,8 +177,8 @@ def summarize_cost(
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
     if is_dask(grouped):
-        return grouped.map_partitions(_finish, usd, skipna, keyed)
-    result = _finish(grouped, usd, skipna, keyed)
+        return grouped.map_partitions(_finish, masked, skipna, keyed)
+    result = _finish(grouped, masked, skipna, keyed)
     if price_volume:
         result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)
     return result
@@ -160,9 +192,11 @@ def _finish(grouped: pd.DataFrame, usd: list[str], skipna: bool, keyed: bool) ->
     rows = result["rows"].to_numpy()
     for column in usd:
         na = result.pop(f"__na_{column}").to_numpy()
-        values = result[column].astype("Float64")
+        values = result[column].astype("Int64" if column == "request_count" else "Float64")
         # skipna=False: any NA makes the sum NA; skipna=True: only a group with no priced row is NA.
         result[column] = values.mask(na > 0 if not skipna else na >= rows)
     for column in ("rows", "unpriced_rows"):
         result[column] = result[column].astype("int64")
+    if BILLED_COLUMN in usd:
+        result[BILLED_GAP_COLUMN] = result[BILLED_COLUMN] - result["total_cost_usd"]
     return result.reset_index() if keyed else result.reset_index(drop=True)
