@@ -56,6 +56,8 @@ class LineScan:
     bad: list[BadLine] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     longest: int = 0
+    #: The kept lines' tables, one per batch (None: a long line was not parsed; read the kept lines again).
+    tables: list[pa.Table] | None = field(default_factory=list)
 
 
 def split_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | bytearray | None, int]]:
@@ -138,14 +140,17 @@ def check_text(table: pa.Table) -> None:
             fields.extend((kind.key_field, kind.item_field))
 
 
-def _readable(data: bytes) -> bool:
-    """Whether pyarrow reads these lines as one table, with valid UTF-8 text and field names."""
+def _table(lines: list[bytes | bytearray], longest: int) -> pa.Table | None:
+    """These lines as one pyarrow table with valid UTF-8 text and field names (None: refused)."""
+    if not lines:
+        return pa.table({})
+    data = lines[0] if len(lines) == 1 else b"\n".join(lines)
     try:
-        table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=len(data) + 1))
+        table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=max(_CHUNK, longest + 2)))
         check_text(table)
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        return False
-    return True
+        return None
+    return table
 
 
 def scan_lines(opener: Opener, limit: int | None = None) -> LineScan:
@@ -156,6 +161,12 @@ def scan_lines(opener: Opener, limit: int | None = None) -> LineScan:
     numbers: list[int] = []
     size = 0
 
+    def keep(table: pa.Table | None) -> None:
+        if scan.tables is not None and table is not None:
+            scan.tables.append(table)
+        else:  # the kept lines are read again after the scan
+            scan.tables = None
+
     def check() -> None:
         if not batch:
             return
@@ -163,18 +174,25 @@ def scan_lines(opener: Opener, limit: int | None = None) -> LineScan:
             reason = classify(batch[0])
             if reason is None:
                 scan.rows.append(numbers[0])
+                keep(None)
             else:
                 scan.bad.append(BadLine(numbers[0], reason))
             return
-        if _readable(b"\n".join(batch)):
+        longest = max(map(len, batch))
+        table = _table(batch, longest)
+        if table is not None:
             scan.rows.extend(numbers)
+            keep(table)
             return
+        good = []
         for number, line in zip(numbers, batch, strict=True):
             reason = classify(line)
             if reason is None:
                 scan.rows.append(number)
+                good.append(line)
             else:
                 scan.bad.append(BadLine(number, reason))
+        keep(_table(good, longest))
 
     with opener() as handle:
         for number, line, length in split_lines(handle, limit):
@@ -237,7 +255,14 @@ class _KeptLines(io.RawIOBase):
 
 
 def read_kept_lines(opener: Opener, scan: LineScan, block_size: int) -> pa.Table:
-    """The table of the file without its bad lines, read by pyarrow in blocks larger than the longest line."""
+    """The table of the file without its bad lines: the scan's batch tables joined (fields missing in a
+    batch are null there), or, when they do not join or a long line was not parsed, the kept lines
+    read again by pyarrow in blocks larger than the longest line."""
+    if scan.tables:
+        try:
+            return pa.concat_tables(scan.tables, promote_options="default")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
     skip = {bad.number for bad in scan.bad}
     limit = max(scan.longest, 1)  # lines over the scan's limit are in skip already
     with _KeptLines(opener, skip, limit) as stream:
