@@ -256,6 +256,10 @@ def test_a_line_over_the_limit_is_refused_by_number_or_skipped(tmp_path, monkeyp
     usage = ahf.read_usage(path, on_bad_lines="skip")
     assert usage["id"].tolist() == ["chatcmpl-0", "chatcmpl-2"]
     assert usage.attrs["aihubmix"]["usage"]["bad_lines"] == [2]
+    # the first non-blank line: the look at the start of the file (export pages? OTLP?) is bounded too
+    path = write(tmp_path / "first.jsonl", ["", json.dumps(long), GOOD[2]])
+    refused(lambda: ahf.read_usage(path), r"first\.jsonl: line 2 is longer than the limit")
+    assert ahf.read_usage(path, on_bad_lines="skip")["id"].tolist() == ["chatcmpl-2"]
 
 
 MEMORY = """
