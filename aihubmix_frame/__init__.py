@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "fetch_catalog": "http.client",
     "CatalogClient": "http.client",
     "estimate_cost": "pricing",
+    "cost_report": "pricing",
     "summarize_cost": "pricing",
     "reprice": "pricing",
     "cache_break_even": "pricing",

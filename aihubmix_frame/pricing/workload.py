@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dask_adapter import is_dask
 from .table import CACHE_KINDS
 
 __all__ = [
@@ -124,9 +123,10 @@ def workload_spec(
     requests: str | None,
     input_includes_cache: bool,
     convention_column: str | None = None,
+    lazy: bool = False,
 ) -> WorkloadSpec:
-    """The :class:`WorkloadSpec` of a pandas or dask request log, its column dtypes checked (dask: eagerly)."""
-    if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
+    """The :class:`WorkloadSpec` of a pandas or (``lazy``) dask request log, its column dtypes checked (dask: eagerly)."""
+    if not (isinstance(workload, pd.DataFrame) or lazy):
         raise TypeError(
             f"workload must be a pandas or dask DataFrame of requests, got {type(workload).__name__}; "
             "build one with pd.DataFrame({'model_id': [...], 'input_tokens': [...], 'output_tokens': [...]})"
@@ -142,7 +142,7 @@ def workload_spec(
         input_includes_cache=input_includes_cache,
         convention_column=convention_column,
     )
-    if is_dask(workload):
+    if lazy:
         # Check the dtypes eagerly on the empty meta frame: a bad column fails now, not mid-compute.
         for column in spec.numeric_columns:
             dtype = workload.dtypes[column]

@@ -35,7 +35,12 @@ def read_usage(
     model: str | None = "model",
     timestamp: str | None = None,
     on_bad_lines: str = "error",
-) -> pd.DataFrame:
+    backend: str = "pandas",
+    columns: Any = None,
+    blocksize: int | str | None = "64MiB",
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> Any:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
     ``source``: a path to a JSON Lines file (one full response object or one bare usage record per
@@ -127,9 +132,40 @@ def read_usage(
     thoughts = 1,000, its prompt of 5,000 includes the 4,096 cached. 1751360400 s after the epoch
     is 20,270 days (2025-07-01) + 32,400 s (09:00) UTC. Price it with ``estimate_cost`` once per
     convention, e.g. ``usage.groupby("input_includes_cache")``.
+
+    ``backend="dask"`` reads many files lazily: ``source`` is a folder, a glob, a path or a list of
+    them, local or fsspec URLs (``s3://``, ``gs://``, ``file://``; ``storage_options`` go to
+    fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``), ``.parquet`` and flat ``.csv``
+    exports. It returns a lazy dask DataFrame, one partition per compressed or CSV file, per Parquet
+    file (or ``blocksize`` of its row groups) and per ``blocksize`` bytes of plain JSON Lines
+    (blocks end at line ends), each read by this same
+    function: the canonical columns, the ``timestamp`` (UTC), and the ``columns=`` you name (a list,
+    dtypes taken from the first file that has them, or ``{name: dtype}``), with one meta for every
+    file. Errors name the file and its line. See :mod:`aihubmix_frame.usage.many`. ``columns=`` on
+    pandas keeps only those fields besides the canonical columns.
+
+    ``progress``: a ``tqdm`` bar while one file of 256 MiB or more is read, when someone watches
+    (``None``: a terminal or a notebook, never under CI), always (``True``) or never (``False``).
+    dask shows its own progress when a dask result is computed by this package's calls.
     """
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
+    if backend == "dask":
+        from .many import read_files
+
+        options = {
+            "flavor": flavor,
+            "model": model,
+            "timestamp": timestamp,
+            "on_bad_lines": on_bad_lines,
+            "progress": False,
+        }
+        return read_files(
+            source, read_usage, options, columns=columns, blocksize=blocksize, storage_options=storage_options
+        )
+    if backend != "pandas":
+        raise ValueError(f"backend must be 'pandas' or 'dask', got {backend!r}")
+    requested = columns  # the name ``columns`` is the log's columns below
     document = sniff(source)  # usage-export pages and OTLP exports, before the per-request path
     if document is not None and document.records is not None:
         source = document.records  # a saved JSON list of per-request records
@@ -140,7 +176,7 @@ def read_usage(
                 "read with its own conventions: pass flavor='auto'"
             )
         return _read_document(document, timestamp)
-    log = load_log(source, on_bad_lines)
+    log = load_log(source, on_bad_lines, progress=progress)
     n, origin = log.n_rows, log.origin
     if log.bad and on_bad_lines == "warn":
         _warn_bad_lines(log)
@@ -203,6 +239,14 @@ def read_usage(
     if billed is not None:
         frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
     unpriced = note_unpriced_items(frame)  # web searches, live-search sources, audio tokens: said once
+    if requested is not None:
+        wanted = [timestamp] if timestamp is not None else []
+        wanted += [c for c in requested if c not in USAGE_COLUMNS and c != timestamp]
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise ValueError(f"columns={absent} are not fields of the log; it has {list(frame.columns)[:20]}")
+        billed_kept = [BILLED_COLUMN] if BILLED_COLUMN in frame.columns and BILLED_COLUMN not in wanted else []
+        frame = frame[[*USAGE_COLUMNS, *billed_kept, *wanted]]
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -16,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
+from ..progress import wanted
 from . import lines as _lines
 from .lines import (
     BadLine,
@@ -34,6 +36,7 @@ __all__ = [
     "ON_BAD_LINES",
     "Origin",
     "LogColumns",
+    "LogBlock",
     "load_log",
     "bad_lines_text",
     "flatten_struct",
@@ -50,11 +53,28 @@ ON_BAD_LINES = ("error", "warn", "skip")
 
 
 @dataclass(frozen=True)
+class LogBlock:
+    """JSON Lines already in memory: a byte block of a bigger file, or a file read through fsspec.
+
+    ``name`` is the file as errors name it, ``first_line`` the 1-based number of the block's first
+    line in that file (a callable is asked only when an error needs the number).
+    """
+
+    name: str
+    data: bytes
+    first_line: int | Callable[[], int] = 1
+
+    def line_offset(self) -> int:
+        first = self.first_line() if callable(self.first_line) else self.first_line
+        return int(first)
+
+
+@dataclass(frozen=True)
 class Origin:
     """Where rows came from, so that errors name them as the user knows them."""
 
     kind: str  # "line" (JSON Lines, 1-based), "record" (iterable, 0-based) or "row" (DataFrame index)
-    path: Path | None = None
+    path: Path | LogBlock | None = None
     index: pd.Index | None = None
     numbers: np.ndarray | None = None  # line (record) number of each row when bad ones were skipped
 
@@ -84,7 +104,9 @@ class LogColumns:
     bad: list[BadLine] = field(default_factory=list)  # lines (records) skipped, with why
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path | LogBlock) -> IO[bytes]:
+    if isinstance(path, LogBlock):
+        return io.BytesIO(path.data)
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     if path.suffix == ".bz2":
@@ -92,14 +114,19 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _line_numbers(path: Path) -> list[int]:
+def _first_line(path: Path | LogBlock) -> int:
+    return path.line_offset() if isinstance(path, LogBlock) else 1
+
+
+def _line_numbers(path: Path | LogBlock) -> list[int]:
     """1-based numbers of the non-blank lines (pyarrow skips blank ones): row i is on line [i].
 
     Only called to word an error, after the vectorised read found one.
     """
+    offset = _first_line(path) - 1
     with _open(path) as handle:
         return [
-            number
+            number + offset
             for number, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES)
             if line is None or not is_blank(line)
         ]
@@ -119,10 +146,15 @@ def _refuse_bad(name: str, bad: list[BadLine], unit: str) -> ValueError:
     )
 
 
-def _fast_read(path: Path) -> pa.Table | None:
-    """The whole file in one pyarrow read (None: refused; the careful path will say why)."""
+#: Files at least this big (on disk) get a progress bar when someone watches (about 3 s and more).
+PROGRESS_BYTES = 256 << 20
+_CODECS = {".gz": "gzip", ".bz2": "bz2"}
+
+
+def _parse(readable: Any) -> pa.Table | None:
+    """The whole input in one pyarrow read (None: refused; the careful path will say why)."""
     try:
-        table = pj.read_json(str(path), read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
+        table = pj.read_json(readable, read_options=pj.ReadOptions(block_size=_BLOCK_SIZE))
         check_text(table)  # text and names that are not UTF-8 (pyarrow's parser does not check them)
     except pa.ArrowInvalid as exc:
         return pa.table({}) if "Empty JSON file" in str(exc) else None
@@ -131,19 +163,49 @@ def _fast_read(path: Path) -> pa.Table | None:
     return table
 
 
-def _read_jsonl(path: Path, on_bad_lines: str) -> tuple[pa.Table, np.ndarray | None, list[BadLine]]:
+def _fast_read(path: Path | LogBlock, progress: bool | None) -> pa.Table | None:
+    if isinstance(path, LogBlock):
+        return _parse(pa.BufferReader(path.data))
+    size = path.stat().st_size
+    if size < PROGRESS_BYTES or not wanted(progress):
+        return _parse(str(path))
+    from tqdm.auto import tqdm
+
+    # The bar follows the bytes pyarrow reads from the file (compressed bytes for .gz and .bz2).
+    with open(path, "rb") as raw, tqdm.wrapattr(raw, "read", total=size, desc=path.name) as handle:
+        stream: Any = pa.PythonFile(handle, mode="r")
+        codec = _CODECS.get(path.suffix.lower())
+        if codec is not None:
+            stream = pa.CompressedInputStream(stream, codec)
+        return _parse(stream)
+
+
+def _read_jsonl(
+    path: Path | LogBlock, on_bad_lines: str, progress: bool | None = None
+) -> tuple[pa.Table, np.ndarray | None, list[BadLine]]:
     """The table, the line number of each row (None: every non-blank line is a row), the bad lines."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no log file {str(path)!r}; pass the path of a JSON Lines file (.jsonl, .jsonl.gz)")
-    if path.suffix.lower() in {".csv", ".parquet", ".xlsx"}:
-        raise ValueError(
-            f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
-            f"and pass the DataFrame to read_usage"
-        )
-    table = _fast_read(path)
+    if isinstance(path, Path):
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no log file {str(path)!r}; pass the path of a JSON Lines file (.jsonl, .jsonl.gz)"
+            )
+        if path.suffix.lower() in {".csv", ".parquet", ".xlsx"}:
+            raise ValueError(
+                f"{path.name} is not JSON Lines: read it with pandas (pd.read_csv, pd.read_parquet) "
+                f"and pass the DataFrame to read_usage"
+            )
+    table = _fast_read(path, progress)
     if table is not None:
         return table, None, []
+    return _careful_read(path, on_bad_lines)
+
+
+def _careful_read(path: Path | LogBlock, on_bad_lines: str) -> tuple[pa.Table, np.ndarray | None, list[BadLine]]:
+    """Line by line: the bad lines named (numbered in the whole file, for a block too), the others read."""
     scan = scan_lines(lambda: _open(path))
+    offset = _first_line(path) - 1
+    if offset:
+        scan.bad = [BadLine(bad.number + offset, bad.reason) for bad in scan.bad]
     if scan.bad and on_bad_lines == "error":
         raise _refuse_bad(path.name, scan.bad, "line") from None
     if not scan.rows:
@@ -152,30 +214,33 @@ def _read_jsonl(path: Path, on_bad_lines: str) -> tuple[pa.Table, np.ndarray | N
         table = read_kept_lines(lambda: _open(path), scan, _BLOCK_SIZE)
     except pa.ArrowInvalid as exc:
         kept = set(scan.rows)
+
+        def kept_lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | bytearray]]:
+            for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES):
+                if n in kept and line is not None:
+                    yield n + offset, line
+
         with _open(path) as handle:
-            kept_lines = ((n, line) for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES) if n in kept)
-            hostile = hostile_numbers(kept_lines)
-        if not hostile:
-            with _open(path) as handle:
-                kept_lines = ((n, line) for n, line, _ in split_lines(handle, _lines.MAX_LINE_BYTES) if n in kept)
-                changed = type_change(str(exc), kept_lines)
-            if changed is not None:
-                raise ValueError(
-                    f"{path.name}: {changed}: a field changes type between lines, so the log cannot be one "
-                    f"table; fix or drop those lines"
-                ) from None
+            hostile = hostile_numbers(kept_lines(handle))
         if hostile:
             raise ValueError(
                 f"{path.name}: line{'s' if len(hostile) > 1 else ''} {', '.join(hostile)}: a number beyond what "
                 f"a column holds (int64 for whole numbers, float64 for others); no usage count is that large: "
                 f"fix or drop those lines"
             ) from None
+        with _open(path) as handle:
+            changed = type_change(str(exc), kept_lines(handle))
+        if changed is not None:
+            raise ValueError(
+                f"{path.name}: {changed}: a field changes type between lines, so the log cannot be one "
+                f"table; fix or drop those lines"
+            ) from None
         raise ValueError(
             f"{path.name}: pyarrow cannot read it as one table ({exc}). A field probably changes "
             f"type between lines; fix that field, or load the lines yourself and pass the "
             f"dicts without it"
         ) from None
-    return table, line_numbers(scan), scan.bad
+    return table, line_numbers(scan) + offset, scan.bad
 
 
 def _parse_record(record: Any) -> tuple[Any, str | None]:
@@ -253,20 +318,25 @@ def _from_records(source: Iterable, on_bad_lines: str) -> tuple[pa.Table, np.nda
     return table, (np.asarray(numbers, dtype=np.int64) if bad else None), bad
 
 
-def load_log(source: Any, on_bad_lines: str = "error") -> LogColumns:
-    """A path to JSON Lines (``.gz``, ``.bz2`` too), an iterable of dicts or JSON texts, or a DataFrame.
+def load_log(source: Any, on_bad_lines: str = "error", *, progress: bool | None = None) -> LogColumns:
+    """A path to JSON Lines (``.gz``, ``.bz2`` too), a :class:`LogBlock`, an iterable of dicts or JSON
+    texts, or a DataFrame, as columns.
 
     ``on_bad_lines``: a line (record) that is not one JSON object raises (``"error"``) or is left out
-    and listed in ``LogColumns.bad`` (``"warn"``, ``"skip"``: the caller warns or not).
+    and listed in ``LogColumns.bad`` (``"warn"``, ``"skip"``: the caller warns or not). ``progress``:
+    a bar while a big file is read (see :func:`aihubmix_frame.read_usage`).
     """
     if on_bad_lines not in ON_BAD_LINES:
         raise ValueError(f"on_bad_lines must be one of {', '.join(map(repr, ON_BAD_LINES))}, not {on_bad_lines!r}")
     if isinstance(source, pd.DataFrame):
         columns = {str(name): source[name] for name in source.columns}
         return LogColumns(columns, len(source), Origin("row", index=source.index), source.index)
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, LogBlock):
+        table, numbers, bad = _read_jsonl(source, on_bad_lines)
+        origin = Origin("line", path=source, numbers=numbers)
+    elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        table, numbers, bad = _read_jsonl(path, on_bad_lines)
+        table, numbers, bad = _read_jsonl(path, on_bad_lines, progress)
         origin = Origin("line", path=path, numbers=numbers)
     elif isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise TypeError(
