@@ -68,6 +68,9 @@ _LAZY: dict[str, str] = {
     "ContextLengthWarning": "errors",
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
+    "BadLinesWarning": "errors",
+    "AggregateUsageWarning": "errors",
+    "BatchPriceWarning": "errors",
     "ModelIdResolvedWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")

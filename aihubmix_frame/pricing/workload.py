@@ -160,7 +160,7 @@ def workload_spec(
 
 def row_labels(index: pd.Index, positions: np.ndarray, limit: int = 5) -> str:
     """The index labels at the first ``limit`` positions, for error messages: ``"['a', 'b'] and 3 more"``."""
-    labels = [index[p] for p in positions[:limit]]
+    labels = index[np.asarray(positions[:limit], dtype=np.intp)].tolist()  # Python values: 8, not np.int64(8)
     more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
     return f"{labels}{more}"
 
@@ -249,7 +249,23 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
         values = values.astype(np.int64)
     elif values.dtype.kind == "f" and values.dtype != np.float64:
         values = values.astype(np.float64)
+    if values.dtype.kind == "f":
+        _refuse_fractions(frame, column, values)
     return values
+
+
+def _refuse_fractions(frame: pd.DataFrame, column: str, values: np.ndarray) -> None:
+    """Counts are whole numbers: 12.0 is 12, 12.5 is refused (as read_usage does); NaN and inf are left to diagnose."""
+    with np.errstate(invalid="ignore"):
+        fractional = np.isfinite(values) & (np.floor(values) != values)
+    if fractional.any():
+        bad = np.flatnonzero(fractional)
+        examples = [float(v) for v in values[bad[:3]]]
+        raise ValueError(
+            f"column {column!r} holds fractional counts in rows {row_labels(frame.index, bad)} (e.g. {examples}); "
+            f"token counts and requests are whole numbers (12.0 is read as 12): round them deliberately "
+            f"(df[{column!r}].round()) or fix those rows"
+        )
 
 
 def convention_flags(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The world's usage records read into the canonical workload columns.
 
-One concept per module: ``source`` (files, iterables and frames opened as Arrow, line by line),
+One concept per module: ``source`` (files, iterables and frames opened as Arrow), ``lines`` (JSON
+Lines read line by line when the fast read refuses a file: bad lines named, long lines measured),
 ``flavors`` (which provider's usage shape a record has, and its field paths), ``read``
 (:func:`read_usage`: records to the canonical columns), ``canonical`` (the canonical columns),
 ``documents`` (which saved document a source is: usage-export pages, OTLP exports), ``exports``

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._version import __version__
-from ..errors import CacheWriteDurationWarning
+from ..errors import BadLinesWarning, CacheWriteDurationWarning, warn
 from .canonical import USAGE_COLUMNS
 from .documents import KINDS, Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
@@ -19,11 +19,13 @@ from .extras import note_unpriced_items
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
 from .otlp import read_otlp
-from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
+from .source import LogColumns, Origin, bad_lines_text, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
 _COUNTS = ("input", "output", "cache_read", "cache_write")
+#: The largest token count read (2**53, what float64 holds exactly); no real request comes near it.
+MAX_COUNT = 2**53
 
 
 def read_usage(
@@ -32,6 +34,7 @@ def read_usage(
     flavor: str = "auto",
     model: str | None = "model",
     timestamp: str | None = None,
+    on_bad_lines: str = "error",
     backend: str = "pandas",
     columns: Any = None,
     blocksize: int | str | None = "64MiB",
@@ -68,6 +71,14 @@ def read_usage(
     naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
     Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
     parse as UTC datetimes (numbers are epoch seconds, e.g. OpenAI's ``created``; text is ISO 8601).
+
+    ``on_bad_lines`` (pandas' names) decides what a line that is not one JSON object does (invalid
+    or truncated JSON, bytes that are not UTF-8, a list, a line over 256 MiB; in an iterable: a record
+    that is neither a dict nor the JSON text of one): ``"error"`` (default) raises a ValueError naming
+    the line numbers; ``"warn"`` reads the other lines and warns (``BadLinesWarning``) with the
+    numbers and the count; ``"skip"`` reads the others silently. Either way the skipped line numbers
+    are in ``df.attrs["aihubmix"]["usage"]["bad_lines"]``. A count beyond 2**53 tokens is refused
+    like a negative one: it is a bad value, not a bad line.
 
     | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
     |---|---|---|---|---|---|---|
@@ -142,7 +153,13 @@ def read_usage(
     if backend == "dask":
         from .many import read_files
 
-        options = {"flavor": flavor, "model": model, "timestamp": timestamp, "progress": False}
+        options = {
+            "flavor": flavor,
+            "model": model,
+            "timestamp": timestamp,
+            "on_bad_lines": on_bad_lines,
+            "progress": False,
+        }
         return read_files(
             source, read_usage, options, columns=columns, blocksize=blocksize, storage_options=storage_options
         )
@@ -159,8 +176,10 @@ def read_usage(
                 "read with its own conventions: pass flavor='auto'"
             )
         return _read_document(document, timestamp)
-    log = load_log(source, progress=progress)
+    log = load_log(source, on_bad_lines, progress=progress)
     n, origin = log.n_rows, log.origin
+    if log.bad and on_bad_lines == "warn":
+        _warn_bad_lines(log)
 
     columns = _expand_usage(log)  # name -> Arrow or pandas column, usage objects flattened in place
     by_key: dict[str, list[str]] = {}
@@ -211,8 +230,9 @@ def read_usage(
             f"estimate_cost), or rename those columns before read_usage"
         )
     result.update(_other_columns(columns, kept))
-    # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
-    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
+    # Positional arrays, each new or a copy of the caller's: duplicate index labels are fine, the input is
+    # untouched, and the fresh arrays are not copied once more.
+    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n), copy=False)
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
     billed, billed_note = billed_usd(frame)
@@ -234,12 +254,24 @@ def read_usage(
             "rows": n,
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
+            "bad_lines": [bad.number for bad in log.bad],
             **({"billed": billed_note} if billed_note else {}),
             **({"unpriced_columns": unpriced} if unpriced else {}),
         },
         "package_version": __version__,
     }
     return frame
+
+
+def _warn_bad_lines(log: LogColumns) -> None:
+    unit = "line" if log.origin.kind == "line" else "record"
+    name = log.origin.path.name if log.origin.path is not None else "the records"
+    warn(
+        f"{name}: {len(log.bad):,} bad {unit}{'s' if len(log.bad) > 1 else ''} skipped ({bad_lines_text(log.bad, unit)}); "
+        f"the other {log.n_rows:,} were read. The numbers are in "
+        f"df.attrs['aihubmix']['usage']['bad_lines']; pass on_bad_lines='skip' to read such logs silently",
+        BadLinesWarning,
+    )
 
 
 _DOCUMENT_READERS = {"openai_usage": read_openai_usage, "anthropic_usage": read_anthropic_usage, "otlp": read_otlp}
@@ -282,7 +314,7 @@ def _counts(columns: Any, by_key: Any, origin: Origin) -> tuple[dict[str, np.nda
     """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
     values, valid = {}, {}
     for key, names in by_key.items():
-        arrays = [_checked_counts(name, to_arrow(columns[name]), origin) for name in names]
+        arrays = [_checked_counts(name, to_arrow(columns[name], origin), origin) for name in names]
         merged = arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
         valid[key] = np.asarray(merged.is_valid())
         values[key] = np.asarray(merged.fill_null(0))
@@ -304,17 +336,31 @@ def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.Chu
         )
         raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
     if pa.types.is_floating(kind):
-        whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
+        finite = np.asarray(pc.is_finite(array).fill_null(True))
+        bad = np.flatnonzero(~finite)
+        if bad.size:
+            raise ValueError(
+                f"{origin.where(bad)}: {name!r} is not a finite number (NaN or infinite); counts must be "
+                f"non-negative integers: fix those rows"
+            )
+        whole = pc.equal(array, pc.floor(array))
         bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
         if bad.size:
             raise ValueError(
                 f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
                 f"non-negative integers: fix those rows"
             )
-    negative = np.flatnonzero(np.asarray(pc.less(array, 0).fill_null(False)))
-    if negative.size:
+    if not pa.types.is_unsigned_integer(kind):
+        negative = np.flatnonzero(np.asarray(pc.less(array, pa.scalar(0, kind)).fill_null(False)))
+        if negative.size:
+            raise ValueError(
+                f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            )
+    huge = np.flatnonzero(np.asarray(pc.greater(array, pa.scalar(MAX_COUNT, kind)).fill_null(False)))
+    if huge.size:
         raise ValueError(
-            f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            f"{origin.where(huge)}: {name!r} is beyond 2**53 tokens (float64 cannot hold such counts exactly, and "
+            f"no request has that many): fix or drop those rows"
         )
     return array.cast(pa.int64())
 
@@ -381,7 +427,7 @@ def _model_ids(columns: Any, names: list[str], n: int) -> pd.Series | pd.arrays.
         return pd.array([pd.NA] * n, dtype=string)
     if len(names) == 1 and isinstance(columns[names[0]], pd.Series):
         column = columns[names[0]]
-        return column.array if column.dtype == "category" else column.astype(string).array
+        return column.array.copy() if column.dtype == "category" else column.astype(string).array.copy()
     merged = pc.coalesce(*[to_arrow(columns[name]).cast(pa.string()) for name in names])
     return to_pandas({"model_id": merged})["model_id"].array
 
@@ -390,7 +436,7 @@ def _other_columns(columns: Any, kept: list[str]) -> dict[str, Any]:
     """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
     converted: Any = to_pandas(arrow) if arrow else None
-    return {name: (converted[name] if name in arrow else columns[name]).array for name in kept}
+    return {name: converted[name].array if name in arrow else columns[name].array.copy() for name in kept}
 
 
 def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:
