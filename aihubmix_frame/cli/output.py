@@ -152,6 +152,12 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="revalidate the cached catalog with the server (a 304 if unchanged)",
     )
+    parser.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="take the server's new catalog even if it lost 30%% or more of its models or prices "
+        "(by default the previous copy is kept, with a warning)",
+    )
 
 
 def query_from_args(args: argparse.Namespace) -> CatalogQuery:
@@ -170,7 +176,12 @@ def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
     query = query_from_args(args)
     if getattr(args, "offline", False):
         return query.apply(load_snapshot())
-    return load_catalog(query=query, base_url=getattr(args, "base_url", None), refresh=getattr(args, "refresh", False))
+    return load_catalog(
+        query=query,
+        base_url=getattr(args, "base_url", None),
+        refresh=getattr(args, "refresh", False),
+        accept_shrink=getattr(args, "accept_shrink", False),
+    )
 
 
 def describe_source(frame: pd.DataFrame) -> str:
