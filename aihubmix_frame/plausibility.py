@@ -19,7 +19,7 @@ removed or repriced) is plausible. The loader serves the previous copy instead, 
 >>> check_plausible(old, old.iloc[:700]) is None                 # 13 % fewer: plausible
 True
 >>> print(check_plausible(old, old.iloc[:402]))
-402 models where the previous copy had 804 (-50%)
+402 models where the previous copy had 804 (-50%); 402 priced models where the previous copy had 804 (-50%)
 """
 
 from __future__ import annotations
