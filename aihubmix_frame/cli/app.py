@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..apps import CATALOG_ENV, app_notebook
+from .output import server_port
 
 __all__ = ["add_app_parser", "cmd_app", "voila_argv"]
 
@@ -20,7 +21,7 @@ def add_app_parser(commands: Any) -> None:
         description="Serve the catalog explorer (aihubmix_frame/apps/app.ipynb) with Voilà on 127.0.0.1. "
         "Needs the app extra: pip install 'aihubmix-frame[app]'.",
     )
-    app.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    app.add_argument("--port", type=server_port, default=8866, help="port on 127.0.0.1, 1 to 65535 (default 8866)")
     app.add_argument(
         "--offline",
         action="store_true",
