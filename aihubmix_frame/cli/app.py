@@ -28,14 +28,27 @@ def add_app_parser(commands: Any) -> None:
         help="use the bundled snapshot (default: the live catalog, with its cache and fallbacks)",
     )
     app.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    app.add_argument(
+        "--token",
+        action="store_true",
+        help="require a token to open the page and start kernels (for shared machines): $JUPYTER_TOKEN or "
+        "$JUPYTER_TOKEN_FILE if set, else a random one, shown in the URL printed at start",
+    )
     app.set_defaults(handler=cmd_app)
 
 
 def voila_argv(args: argparse.Namespace) -> list[str]:
-    """Voilà's command line for these arguments: loopback only, no tracebacks shown to the page."""
+    """Voilà's command line for these arguments: loopback only, no tracebacks shown to the page.
+
+    ``--token`` turns on Voilà's token check (Jupyter Server's identity provider reads
+    ``$JUPYTER_TOKEN`` / ``$JUPYTER_TOKEN_FILE``, else makes a random token); the token itself is
+    never put on the command line, where any local user could read it (``ps``).
+    """
     argv = [str(app_notebook()), f"--port={args.port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=False"]
     if args.no_browser:
         argv.append("--no-browser")
+    if getattr(args, "token", False):
+        argv.append("--token")
     return argv
 
 
