@@ -200,3 +200,17 @@ def test_a_key_http_cannot_carry_from_the_environment_too(server, monkeypatch):
     with pytest.raises(APIKeyError, match="AIHUBMIX_API_KEY"):
         ahf.fetch_catalog(base_url=server.url)
     assert server.requests == []
+
+
+def test_the_scrubbed_cache_still_revalidates_with_its_etag(short_server, places, clock):
+    cache, history = places
+    short_server.fault_next("echo_secrets")  # the stored copy is the scrubbed echo...
+    load(short_server, cache, history)
+    clock.shift(1.5)  # past max-age=1
+    frame = load(short_server, cache, history)  # ...whose ETag the server no longer knows: a new 200
+    assert source(frame) == "network"
+    clock.shift(1.5)
+    again = load(short_server, cache, history)  # the normal body's ETag: a 304
+    assert source(again) == "revalidated" and short_server.requests[-1].status == 304
+    assert short_server.requests[-1].header("If-None-Match")
+    assert_nowhere(forms(SECRET), cache, history)
