@@ -214,3 +214,23 @@ def test_the_scrubbed_cache_still_revalidates_with_its_etag(short_server, places
     assert source(again) == "revalidated" and short_server.requests[-1].status == 304
     assert short_server.requests[-1].header("If-None-Match")
     assert_nowhere(forms(SECRET), cache, history)
+
+
+def test_every_logger_of_the_http_stack_is_scrubbed():
+    """A logging filter applies to its own logger only: every module logger must be in the list."""
+    import importlib.util
+    import re
+
+    from aihubmix_frame.http.secrets import LOGGERS
+
+    missing = []
+    for package in ("requests", "urllib3", "requests_cache"):
+        root = Path(importlib.util.find_spec(package).origin).parent
+        for path in root.rglob("*.py"):
+            if "getLogger(__name__)" not in path.read_text(encoding="utf-8", errors="replace"):
+                continue
+            name = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+            optional = re.search(r"(emscripten|pyopenssl|http2|filesystem|gridfs|mongodb|redis|patcher)", name)
+            if name not in LOGGERS and not optional:
+                missing.append(name)
+    assert not missing, f"add these loggers to aihubmix_frame.http.secrets.LOGGERS: {missing}"

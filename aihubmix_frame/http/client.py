@@ -17,7 +17,7 @@ from ..keywords import accepts_query
 from ..query import CatalogQuery
 from .apikey import check_api_key
 from .result import RawCatalog, age_text, iso_utc, public_url, utc_now
-from .secrets import remember, remember_url, strip_userinfo
+from .secrets import remember, remember_url, scrub_message, strip_userinfo
 from .transport import API_KEY_ENV, RETRY_STATUSES, error_message, send, status_error
 from .verdict import BodyVerdict, verdict_of
 
@@ -199,7 +199,7 @@ class CatalogClient:
 
     def scrub(self, text: str | None) -> str | None:
         """Server text without the API key (servers echo it: "Invalid token: Bearer sk-...")."""
-        return scrub_secret(text, self._api_key)
+        return scrub_message(scrub_secret(text, self._api_key))
 
     # --- the catalog ---------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ __all__ = [
     "known_secrets",
     "secret_forms",
     "scrub_text",
+    "scrub_message",
     "scrub_bytes",
     "strip_userinfo",
     "scrub_url",
@@ -61,15 +62,28 @@ REDACTED = "[REDACTED]"
 MIN_SECRET_LENGTH = 8
 #: How many distinct secrets one process remembers (the oldest are forgotten first).
 _MAX_KNOWN = 64
-#: Loggers whose records may carry a URL or a header: each gets a :class:`ScrubFilter`.
+#: Loggers whose records may carry a URL or a header: each gets a :class:`ScrubFilter` (a filter
+#: applies only to records logged on its own logger, so every module logger of requests, urllib3
+#: and requests-cache is listed; ``tests/test_reliability_secrets.py`` checks the list is complete).
 LOGGERS = (
+    "requests",
+    "urllib3",
+    "urllib3.connection",
     "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.response",
     "urllib3.util.retry",
     "requests_cache",
-    "requests_cache.session",
-    "requests_cache.backends.sqlite",
+    "requests_cache.backends",
     "requests_cache.backends.base",
+    "requests_cache.backends.sqlite",
+    "requests_cache.cache_keys",
+    "requests_cache.models.raw_response",
+    "requests_cache.models.request",
+    "requests_cache.models.response",
     "requests_cache.policy.actions",
+    "requests_cache.policy.expiration",
+    "requests_cache.session",
     "aihubmix_frame",
 )
 
@@ -256,6 +270,17 @@ def scrub_response(response: Any, *args: Any, **kwargs: Any) -> Any:
     return response
 
 
+def scrub_message(text: Any) -> Any:
+    """A message or log line without any URL's user info and without any known secret.
+
+    >>> scrub_message("GET http://me:hunter2@host/api failed")
+    'GET http://host/api failed'
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    return scrub_text(_USERINFO.sub(r"\1", text))
+
+
 class ScrubFilter(logging.Filter):
     """A logging filter: the record's message loses every known secret and every URL's user info."""
 
@@ -264,7 +289,7 @@ class ScrubFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken record: leave it to logging's own error handling
             return True
-        cleaned = scrub_text(_USERINFO.sub(r"\1", message))
+        cleaned = scrub_message(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
