@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import aihubmix_frame as ahf
@@ -51,7 +53,7 @@ def secret_forms() -> list[bytes]:
     return sorted({*_forms(SECRET), *_forms(PASSWORD), *_forms(pair), base64.b64encode(pair.encode())})
 
 
-def _quiet(call, *args, **kwargs):
+def _quiet(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return call(*args, **kwargs)
@@ -69,7 +71,7 @@ def measure_secrets(root: Path, rounds: int) -> dict:
         for case in cases:
             for attempt in range(rounds):
                 place = root / f"{case.replace(' ', '_').replace('+', 'and')}-{attempt}"
-                base_url, key = server.url, SECRET
+                base_url, key = server.url, SECRET  # type: tuple[str, str | None]
                 if case.startswith("password"):
                     base_url, key = server.url.replace("http://", f"http://{USER}:{quote(PASSWORD, safe='')}@"), None
                 kwargs = dict(base_url=base_url, api_key=key, cache_dir=place / "cache", history=place / "history")
@@ -107,7 +109,8 @@ def measure_bad_keys() -> dict:
             try:
                 _quiet(ahf.load_catalog, base_url=server.url, api_key=key)
             except ahf.AihubmixError as exc:
-                chain, text = exc, ""
+                chain: BaseException | None = exc
+                text = ""
                 while chain is not None:
                     text += str(chain) + repr(chain)
                     chain = chain.__cause__ or chain.__context__
@@ -122,18 +125,18 @@ def measure_bad_keys() -> dict:
 # --- catalogs that shrink ------------------------------------------------------------------------------------
 
 
-def _shrinks() -> dict:
-    def half(p):
+def _shrinks() -> dict[str, Callable[[dict], None]]:
+    def half(p: dict) -> None:
         p["data"] = p["data"][:402]
 
-    def junk(p):
+    def junk(p: dict) -> None:
         p["data"] = [{"model_id": "x"}]
 
-    def unpriced(p):
+    def unpriced(p: dict) -> None:
         for r in p["data"]:
             r.pop("pricing", None)
 
-    def moderate(p):
+    def moderate(p: dict) -> None:
         p["data"] = p["data"][:700]
 
     return {"804 -> 402": half, "804 -> 1 junk record": junk, "every price removed": unpriced, "804 -> 700": moderate}
@@ -217,7 +220,7 @@ def measure_search() -> dict:
     catalog = ahf.load_snapshot()
     long_query = ("claude opus sonnet gpt " * 1000)[:20_000]
 
-    def best(call, repeat=5) -> float:
+    def best(call: Callable[[], Any], repeat: int = 5) -> float:
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
