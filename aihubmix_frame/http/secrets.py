@@ -203,7 +203,7 @@ def scrub_headers(headers: Any, *, keep: Iterable[str] = (), extra: Iterable[str
     for name in list(headers):
         value = headers[name]
         if name.lower() not in kept and isinstance(value, str):
-            cleaned = scrub_url(value, extra) if "://" in value else scrub_text(value, extra)
+            cleaned = scrub_text(_USERINFO.sub(r"\1", value), extra)
             if cleaned != value:
                 headers[name] = cleaned
     return headers
