@@ -67,8 +67,9 @@ _LAZY: dict[str, str] = {
     "ContextLengthWarning": "errors",
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
+    "ModelIdResolvedWarning": "errors",
 }
-_LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store")
+_LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")
 
 __all__ = [
     "__version__",

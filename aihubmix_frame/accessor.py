@@ -243,11 +243,15 @@ class AihubAccessor(CostMethods):
 
         See :func:`aihubmix_frame.sources.compare.enrich`.
 
-        >>> import aihubmix_frame as ahf
+        >>> import warnings, aihubmix_frame as ahf
         >>> df = ahf.load_snapshot()
-        >>> rich = df.aihub.enrich(ahf.load_modelsdev(), fields=["price_tiers"])
+        >>> with warnings.catch_warnings(record=True) as caught:  # tiers over other base prices are not copied
+        ...     warnings.simplefilter("always")
+        ...     rich = df.aihub.enrich(ahf.load_modelsdev(), fields=["price_tiers"])
         >>> bool(rich["input_usd_per_1m"].equals(df["input_usd_per_1m"])), int(rich["price_tiers"].notna().sum()) > 0
         (True, True)
+        >>> caught[0].category.__name__
+        'PriceWarning'
         """
         from .sources.compare import enrich
 

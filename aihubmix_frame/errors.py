@@ -138,3 +138,15 @@ class NotPerTokenWarning(PriceWarning):
 
 class AsOfWarning(PriceWarning):
     """Some requests predate the first catalog version of the history; their costs are NA."""
+
+
+class AggregateUsageWarning(PriceWarning):
+    """Rows of a usage export (bucket totals) were priced at base prices: no context tier or length can be checked per request."""
+
+
+class BatchPriceWarning(PriceWarning):
+    """Batch API rows were priced at the catalog's standard prices: the catalog has no batch discount."""
+
+
+class ModelIdResolvedWarning(PriceWarning):
+    """Some logged model ids were priced as other catalog ids (alias, prefix, dated snapshot); the message names each."""

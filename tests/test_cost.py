@@ -345,7 +345,7 @@ def test_result_keeps_rows_index_and_columns_and_leaves_the_input_alone(catalog)
     before = log.copy()
     result = ahf.estimate_cost(catalog, log)
     pd.testing.assert_frame_equal(log, before)
-    assert list(result.columns) == [*log.columns, *COSTS, "exceeds_context"]
+    assert list(result.columns) == [*log.columns, *COSTS, "exceeds_context", "priced_as", "id_match"]
     assert result.index.tolist() == [7, 7, 3]
     pd.testing.assert_frame_equal(result[log.columns], log)
     assert all(str(result[c].dtype) == "Float64" for c in COSTS)
@@ -371,7 +371,7 @@ def test_empty_log(catalog):
         }
     )
     result = ahf.estimate_cost(catalog, log)
-    assert len(result) == 0 and list(result.columns)[-6:] == [*COSTS, "exceeds_context"]
+    assert len(result) == 0 and list(result.columns)[-8:] == [*COSTS, "exceeds_context", "priced_as", "id_match"]
 
 
 def test_custom_column_names_openai_usage(catalog):

@@ -76,7 +76,7 @@ def test_estimate_cost_is_lazy_and_equals_pandas(client, catalog, log, parquet_l
     assert ddf.npartitions >= 5
     lazy = ahf.estimate_cost(catalog, ddf)
     assert isinstance(lazy, dd.DataFrame)  # nothing computed yet
-    assert list(lazy.columns) == [*log.columns, *COST_COLUMNS, "exceeds_context"]
+    assert list(lazy.columns) == [*log.columns, *COST_COLUMNS, "exceeds_context", "priced_as", "id_match"]
     assert all(str(lazy.dtypes[c]) == "Float64" for c in COST_COLUMNS)
     got = lazy.compute().reset_index(drop=True)
     want = quiet(ahf.estimate_cost, catalog, log)

@@ -83,7 +83,8 @@ def test_compare_gives_exactly_the_ten_input_price_differences(snapshot, modelsd
 
 
 def test_enrich_fills_gaps_and_never_changes_a_catalog_value(snapshot, modelsdev):
-    rich = enrich(snapshot, modelsdev)
+    with pytest.warns(ahf.PriceWarning, match="not copied onto 11 model"):
+        rich = enrich(snapshot, modelsdev)
     assert snapshot.equals(ahf.load_snapshot())  # the input is not mutated
     shared = snapshot["model_id"].isin(modelsdev["model_id"]).to_numpy()
     for column in snapshot.columns:
@@ -100,15 +101,18 @@ def test_enrich_fills_gaps_and_never_changes_a_catalog_value(snapshot, modelsdev
                 i,
             )
     provenance = rich.attrs["aihubmix"]["enriched"]
-    assert provenance["source"] == "models.dev" and provenance["fields"]["price_tiers"] == 24
+    # 24 models have tiers at models.dev; 11 of them have other base prices there (issue 18)
+    assert provenance["source"] == "models.dev" and provenance["fields"]["price_tiers"] == 13
+    assert len(provenance["withheld"]["price_tiers"]) == 11
     source = rich["price_tiers_source"]
-    assert (source == "models.dev").sum() == 24 and source[~shared].isna().all()
+    assert (source == "models.dev").sum() == 13 and source[~shared].isna().all()
     filled = rich["output_modalities_source"] == "models.dev"
     assert filled.sum() == 41 and rich.loc[filled.to_numpy(dtype=bool, na_value=False), "produces_text"].all()
 
 
 def test_enriched_context_tiers_are_billed_by_estimate_cost(snapshot, modelsdev):
-    rich = enrich(snapshot, modelsdev, fields=["price_tiers"])
+    with pytest.warns(ahf.PriceWarning, match="base prices differ"):
+        rich = enrich(snapshot, modelsdev, fields=["price_tiers"])
     log = pd.DataFrame(
         {
             "model_id": ["claude-opus-4-6-think"] * 2,

@@ -42,8 +42,9 @@ def _label_column(costs: pd.DataFrame) -> str | None:
     for column in costs.columns:
         if column in _NOT_LABELS or str(column).endswith("_usd"):
             continue
-        if pd.api.types.is_string_dtype(costs[column].dtype) or costs[column].dtype == object:
-            return str(column)
+        dtype = costs[column].dtype
+        if pd.api.types.is_string_dtype(dtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype):
+            return str(column)  # categorical: summarize_cost(..., by="priced_as")
     return None
 
 

@@ -2,7 +2,9 @@
 
 One concept per module, lowest first: ``dask_adapter`` (dask frames, priced partition by partition),
 ``table`` (:class:`PriceTable`, with the placeholder and free flags), ``workload`` (the request log's
-columns and checks), ``kernel`` (the vectorised pricing kernel), ``columns`` (which log column is which), ``asof``
+columns and checks), ``kernel`` (the vectorised pricing kernel), ``model_ids`` (the rules that take logged model ids to catalog
+ids: prefixes, Bedrock, Vertex, dated snapshots, aliases), ``id_lookup`` (those rules applied to a log's
+distinct ids, and the ``priced_as`` / ``id_match`` columns), ``columns`` (which log column is which), ``asof``
 (dated catalog versions and the as-of join), ``estimate`` (:func:`estimate_cost`), ``alternatives``
 (cheaper equivalents), ``repricing`` (:func:`reprice`), ``scenarios`` (one request shape on every model, :func:`cheapest_models`,
 :func:`cache_break_even`) and ``summary`` (:func:`summarize_cost`). Usage logs are read by the ``usage`` wing

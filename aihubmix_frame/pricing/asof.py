@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..values import utc_timestamp
+from .id_lookup import LoggedIds
 from .kernel import arrow_ids
+from .model_ids import IdResolver
 from .table import PriceTable, is_catalog_frame, price_table
 from .workload import row_labels
 
@@ -142,12 +144,25 @@ def asof_table(versions: list[tuple[pd.Timestamp, pd.DataFrame]], *, withhold: b
 def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
     """A timestamp column as (int64 ticks since the epoch in UTC, their unit); naive times are UTC.
 
-    No copy for a datetime column: the version times are brought to its unit instead.
+    Datetimes, ISO 8601 text, or numbers of seconds since the epoch (as ``read_usage(timestamp=)``
+    reads them). No copy for a datetime or integer column: the version times are brought to its
+    unit instead (rounded up, so that no row is priced by a version before it took effect).
     """
     if column not in frame.columns:
         raise ValueError(f"at={column!r}: the log has no such column; name its timestamp column with at=")
     series = frame[column]
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return series.to_numpy(dtype=np.int64, copy=False), "s"  # epoch seconds, as read_usage(timestamp=) reads them
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        try:  # epoch seconds with a fraction, or nullable integers (NA is caught below)
+            series = pd.to_datetime(series.astype("Float64"), unit="s", utc=True)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(
+                f"column {column!r} holds numbers that are not epoch seconds ({exc}); convert it with "
+                f"pd.to_datetime(log[{column!r}], unit=..., utc=True)"
+            ) from None
+    elif not pd.api.types.is_datetime64_any_dtype(dtype):
         try:
             series = pd.to_datetime(series, utc=True, format="ISO8601")
         except (TypeError, ValueError) as exc:
@@ -167,12 +182,17 @@ def utc_nanoseconds(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
 
 
 def asof_source(
-    asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns"
-) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray]]:
-    """(rows(lo, hi), unknown_names(lo, hi, mask), counts()): ``counts()[0]`` rows before the first
-    version, then rows per version, gathered while the blocks are priced."""
-    times = (asof.times // _NS_PER[unit]).astype(np.int64)  # versions in the log's unit: no copy of the log
-    if isinstance(ids.dtype, pd.CategoricalDtype):
+    asof: AsOfTable, ids: pd.Series, stamps: np.ndarray, unit: str = "ns", *, resolver: IdResolver | None = None
+) -> tuple[Callable[[int, int], np.ndarray], Callable, Callable[[], np.ndarray], LoggedIds | None]:
+    """(rows(lo, hi), unknown_names(lo, hi, mask), counts(), logged ids): ``counts()[0]`` rows before
+    the first version, then rows per version, gathered while the blocks are priced. With a
+    ``resolver``, ids are resolved against the union of the versions' ids (:class:`LoggedIds`)."""
+    times = -(-asof.times // _NS_PER[unit])  # versions in the log's unit, rounded up: no copy of the log
+    logged = None
+    if resolver is not None:
+        logged = LoggedIds(ids, asof.union_ids, resolver, np.arange(asof.n_ids + 1, dtype=np.intp))
+        codes_of, names_of = logged.keys, logged.unknown
+    elif isinstance(ids.dtype, pd.CategoricalDtype):
         categories = arrow_ids(pd.Series(ids.dtype.categories), ids.name)
         category_codes = np.append(_union_codes(asof, categories), asof.n_ids)
         codes_all = ids.cat.codes.to_numpy()
@@ -201,7 +221,10 @@ def asof_source(
         seen.append(np.bincount(version, minlength=len(times) + 1))
         version *= width
         version += codes_of(lo, hi)
-        return asof.grid[version]
+        found = asof.grid[version]
+        if logged is not None:
+            logged.forget(lo, hi, found == asof.table.n_models)
+        return found
 
     def unknown(lo: int, hi: int, mask: np.ndarray) -> set:
         return names_of(lo, hi, mask & (stamps[lo:hi] >= times[0]))
@@ -209,7 +232,7 @@ def asof_source(
     def counts() -> np.ndarray:
         return np.sum(seen, axis=0) if seen else np.zeros(len(times) + 1, dtype=np.int64)
 
-    return rows, unknown, counts
+    return rows, unknown, counts, logged
 
 
 def _union_codes(asof: AsOfTable, ids: pa.Array) -> np.ndarray:

@@ -85,9 +85,19 @@ def _looks_like_tokens(name: Any) -> bool:
     return isinstance(name, str) and "token" in name.lower()
 
 
+def _is_details(part: str) -> bool:
+    return part.endswith("_tokens_details") or part.endswith("TokensDetails")
+
+
 def _is_breakdown(name: str) -> bool:
-    parents = name.split(".")[:-1]
-    return any(p.endswith("_tokens_details") or p.endswith("TokensDetails") for p in parents)
+    """A breakdown of counts already priced: under a ``*_tokens_details`` / ``*TokensDetails`` parent, or
+    such an object itself when it stayed whole (null in every row, or Gemini's per-modality lists).
+
+    >>> [_is_breakdown(n) for n in ("usage.prompt_tokens_details", "usageMetadata.promptTokensDetails",
+    ...                             "usage.completion_tokens_details.audio_tokens", "usage.image_tokens")]
+    [True, True, True, False]
+    """
+    return any(_is_details(part) for part in name.split("."))
 
 
 def choose_columns(

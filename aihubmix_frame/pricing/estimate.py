@@ -25,11 +25,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AsOfWarning
+from .aggregates import (
+    AGGREGATE_MARKER,
+    REQUEST_COUNT,
+    aggregate_mask,
+    base_price_table,
+    note_aggregates,
+    note_batch,
+)
 from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
 from .columns import choose_columns, warn_columns
 from .dask_adapter import is_dask, map_partitions_quietly
+from .id_lookup import LoggedIds, warn_resolved
 from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
-from .table import CACHE_KINDS, PriceTable, price_table
+from .model_ids import IdResolver
+from .table import CACHE_KINDS, PriceTable, price_table, suggest_model_ids
 from .workload import WorkloadSpec, convention_flags, diagnose, numeric_values, workload_spec
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "REPRICED_PREFIX",
     "EXCEEDS_COLUMN",
     "log_spec",
+    "id_resolver",
 ]
 
 REPRICED_PREFIX = "repriced_"
@@ -113,14 +124,17 @@ def price_workload(
     warn: bool = True,
     stacklevel: int = 4,
     source: tuple | None = None,
+    resolver: IdResolver | None = None,
 ) -> pd.DataFrame:
     """A pandas workload with the cost columns added (``prefix`` + name), priced on its own ids or,
     with ``target``, on another model: one catalog row for every row (an int, ``to_label`` its id) or
     one per source model (an array indexed by the source's catalog row; the ids become the labels).
 
-    ``source`` = (rows, unknown_names, counts) replaces the id lookup (as-of pricing; ``counts()[0]``:
-    rows before the first version, which are not unknown ids). The caller's frame is
-    never changed. Positional arguments after ``workload`` are those the dask adapter passes.
+    ``source`` = (rows, unknown_names, counts, logged ids or None) replaces the id lookup (as-of
+    pricing; ``counts()[0]``: rows before the first version, which are not unknown ids). With a
+    ``resolver`` the ids are resolved (:mod:`.model_ids`) and, when ``target`` is None, the
+    ``priced_as`` and ``id_match`` columns added. The caller's frame is never changed. Positional
+    arguments after ``workload`` are those the dask adapter passes.
     """
     n_rows = len(workload)
     arrays = {column: numeric_values(workload, column) for column in spec.numeric_columns}
@@ -133,9 +147,13 @@ def price_workload(
         if inclusive and not flags.all():  # mixed: bring the exclusive rows to the inclusive convention
             cached = sum(tokens[k] for k in CACHE_KINDS if tokens[k] is not None)
             tokens["input"] = np.where(flags, tokens["input"], tokens["input"] + cached)
-    labels = None
+    labels, logged = None, None
     if source is not None:
-        rows_of, unknown_of, _ = source
+        rows_of, unknown_of, _, logged = source
+    elif resolver is not None:
+        per_key = table.lookup_rows if table.lookup_rows is not None else np.arange(table.n_models + 1)
+        logged = LoggedIds(workload[spec.model_id], table.lookup_ids, resolver, per_key.astype(np.intp))
+        rows_of, unknown_of = logged.keys, logged.unknown
     else:
         rows_of, unknown_of = ids_source(table, workload[spec.model_id])
     if isinstance(target, np.ndarray):
@@ -161,18 +179,47 @@ def price_workload(
         warn_report(table, report, stacklevel=stacklevel, before_first=before_first)
     # concat does not copy the new arrays (df[col] = array would); the caller's frame is never changed.
     names = [prefix + column for column in (*COST_COLUMNS, EXCEEDS_COLUMN)]
-    kept = workload.drop(columns=[c for c in names if c in workload.columns])
-    added = pd.DataFrame(dict(zip(names, [*costs, report.exceeds])), index=workload.index, copy=False)
+    columns = dict(zip(names, [*costs, report.exceeds]))
+    if logged is not None and target is None:
+        columns.update(logged.columns())  # priced_as, id_match
+    kept = workload.drop(columns=[c for c in columns if c in workload.columns])
+    added = pd.DataFrame(columns, index=workload.index, copy=False)
     result = pd.concat([kept, added], axis=1) if len(kept.columns) else added
     result.attrs = copy.deepcopy(workload.attrs)
     if provenance:
         result.attrs.setdefault("aihubmix", {})["cost"] = provenance
+    if logged is not None and target is None:
+        _record_ids(result, logged, warn=warn)
     if labels is not None or to_label is not None:
         result["repriced_model_id"] = (
             labels if labels is not None else pd.array([to_label] * len(result), dtype="string")
         )
         result["cost_difference_usd"] = result[REPRICED_PREFIX + "total_cost_usd"] - result["total_cost_usd"]
     return result
+
+
+def _record_ids(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> None:
+    """The resolved ids said once (a warning) and recorded in ``result.attrs``."""
+    resolved = logged.resolved()
+    if warn:
+        warn_resolved(resolved)
+    resolver = logged.resolver
+    record = {
+        "resolve_ids": bool(resolver is not None and resolver.rules),
+        "aliases": dict(resolver.aliases) if resolver is not None else {},
+        "resolved": resolved,
+    }
+    result.attrs.setdefault("aihubmix", {}).setdefault("cost", {})["ids"] = record
+
+
+def id_resolver(known: Any, *, aliases: Any, resolve_ids: bool) -> IdResolver:
+    """The resolver of ``estimate_cost``'s ``aliases`` and ``resolve_ids`` over these catalog ids (checked now)."""
+    if not isinstance(resolve_ids, (bool, np.bool_)):
+        raise TypeError(f"resolve_ids must be True or False, got {resolve_ids!r}")
+    ids = tuple(known)
+    return IdResolver(
+        ids, aliases=aliases, rules=bool(resolve_ids), suggest=lambda model_id: suggest_model_ids(model_id, ids)
+    )
 
 
 def price_partition(
@@ -183,9 +230,13 @@ def price_partition(
     prefix: str,
     to_label: str | None,
     provenance: dict | None,
+    resolver: IdResolver | None = None,
 ) -> pd.DataFrame:
-    """One dask partition (its warnings would stay in the worker, so none are raised)."""
-    return price_workload(partition, table, spec, target, prefix, to_label, provenance, warn=False)
+    """One dask partition (its warnings would stay in the worker, so none are raised).
+
+    Ids are resolved per partition: the rules are deterministic, so every partition agrees.
+    """
+    return price_workload(partition, table, spec, target, prefix, to_label, provenance, warn=False, resolver=resolver)
 
 
 def estimate_cost(
@@ -201,6 +252,8 @@ def estimate_cost(
     cache_write_tokens: str | None = None,
     requests: str | None = None,
     token_rate_estimates: bool = False,
+    aliases: Any = None,
+    resolve_ids: bool = True,
 ) -> Any:
     """Price a request log: the same rows with ``input_cost_usd``, ``cache_read_cost_usd``,
     ``cache_write_cost_usd``, ``output_cost_usd``, ``total_cost_usd`` (Float64, USD) and
@@ -216,12 +269,21 @@ def estimate_cost(
     ``attrs["aihubmix"]["cost"]``; a column that looks like a token count and is not priced is named
     in a warning too. ``input_includes_cache=None`` takes the convention from the names, or per row
     from a boolean ``input_includes_cache`` column (:func:`read_usage` writes one), else True.
-    Ids match the catalog exactly (case-sensitive).
+    Ids match the catalog exactly (case-sensitive) first; then ``aliases`` (``{logged id: catalog
+    id}``, every target checked up front: an unknown one is a ``ValueError`` naming it); then the
+    documented rules of :mod:`aihubmix_frame.pricing.model_ids` (provider prefixes, ``models/``,
+    Bedrock and Vertex ids, dated snapshots; ``resolve_ids=False`` turns them off). Two columns say
+    how: ``priced_as`` (the catalog id whose prices were used) and ``id_match`` (``"exact"``,
+    ``"alias"`` or the rules applied), both categorical, NA where nothing matched. Every non-exact
+    match is named once, with its row count, in a
+    :class:`~aihubmix_frame.errors.ModelIdResolvedWarning` and in ``attrs["aihubmix"]["cost"]["ids"]``.
 
     ``at="timestamp"`` prices each row with the catalog in force at its time: ``catalog`` is then a
     :class:`~aihubmix_frame.CatalogHistory`, ``{when: catalog}``, ``[(when, catalog), ...]`` or dated
     catalogs (see :func:`aihubmix_frame.pricing.asof.catalog_versions`); rows before the first
-    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`.
+    version cost NA with an :class:`~aihubmix_frame.errors.AsOfWarning`. The column holds datetimes,
+    ISO 8601 text or epoch seconds; a row is priced by a version only from the version's own time on,
+    whatever the column's unit.
 
     Unknown ids cost NA and raise one :class:`~aihubmix_frame.errors.UnknownModelWarning` naming
     them; models not priced per token (image and video models, placeholder prices:
@@ -259,10 +321,22 @@ def estimate_cost(
     )
     provenance["token_rate_estimates"] = bool(token_rate_estimates)
     if at is not None:
-        return _estimate_asof(catalog, workload, spec, provenance, at, token_rate_estimates)
+        return _estimate_asof(catalog, workload, spec, provenance, at, token_rate_estimates, aliases, resolve_ids)
     table = price_table(catalog, needed_for="estimate_cost")
+    resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
     if not token_rate_estimates:
         table = table.withhold_non_token()
+    if is_dask(workload) and REQUEST_COUNT in workload.columns:  # usage-export totals: per partition
+        return map_partitions_quietly(
+            workload,
+            _price_rows_and_aggregates,
+            table,
+            spec,
+            provenance,
+            None,
+            resolver,
+            token="aihubmix-estimate-cost-",
+        )
     if is_dask(workload):
         return map_partitions_quietly(
             workload,
@@ -273,21 +347,89 @@ def estimate_cost(
             "",
             None,
             provenance,
+            resolver,
             token="aihubmix-estimate-cost-",
         )
-    return price_workload(workload, table, spec, provenance=provenance)
+    return _price_rows_and_aggregates(workload, table, spec, provenance, resolver=resolver)
+
+
+def _price_rows_and_aggregates(
+    workload: pd.DataFrame,
+    table: PriceTable,
+    spec: WorkloadSpec,
+    provenance: dict,
+    source: tuple | None = None,
+    resolver: Any = None,
+) -> pd.DataFrame:
+    """Price a pandas log; usage-export totals (:mod:`.aggregates`) at base prices, marked and said once."""
+    mask = aggregate_mask(workload)
+    if mask is None or not mask.any():
+        result = price_workload(
+            workload, table, spec, provenance=provenance, stacklevel=5, source=source, resolver=resolver
+        )
+        if mask is not None:
+            result[AGGREGATE_MARKER] = False
+    elif mask.all() or source is not None:
+        if source is not None and not mask.all():
+            raise ValueError(
+                "at= prices a log of requests or a log of usage-export totals, not both at once: split the log "
+                "on its request_count column (totals have request_count != 1) and price each part"
+            )
+        result = price_workload(
+            workload,
+            base_price_table(table),
+            spec,
+            provenance=provenance,
+            stacklevel=5,
+            source=source,
+            resolver=resolver,
+        )
+        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
+    else:
+        positions = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+        parts = [
+            price_workload(
+                workload.iloc[np.flatnonzero(mask)],
+                base_price_table(table),
+                spec,
+                provenance=provenance,
+                stacklevel=5,
+                resolver=resolver,
+            ),
+            price_workload(
+                workload.iloc[np.flatnonzero(~mask)],
+                table,
+                spec,
+                provenance=provenance,
+                stacklevel=5,
+                resolver=resolver,
+            ),
+        ]
+        result = pd.concat(parts).iloc[np.argsort(positions, kind="stable")]
+        result.attrs = copy.deepcopy(parts[0].attrs)
+        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
+    note_batch(result, stacklevel=4)
+    return result
 
 
 def _estimate_asof(
-    history: Any, workload: Any, spec: WorkloadSpec, provenance: dict, at: str, token_rate_estimates: bool
+    history: Any,
+    workload: Any,
+    spec: WorkloadSpec,
+    provenance: dict,
+    at: Any,
+    token_rate_estimates: bool,
+    aliases: Any,
+    resolve_ids: bool,
 ) -> pd.DataFrame:
     """estimate_cost(history, log, at=...): the as-of join, then the same kernel."""
     if is_dask(workload):
         raise TypeError("at= prices pandas logs; compute the dask log per month (ddf.partitions) or pass pandas")
     asof = asof_table(catalog_versions(history), withhold=not token_rate_estimates)
+    resolver = id_resolver(asof.union_ids.to_pylist(), aliases=aliases, resolve_ids=resolve_ids)
     stamps, unit = utc_nanoseconds(workload, at)
-    source = asof_source(asof, workload[spec.model_id], stamps, unit)
-    result = price_workload(workload, asof.table, spec, provenance=provenance, source=source)
+    source = asof_source(asof, workload[spec.model_id], stamps, unit, resolver=resolver)
+    result = _price_rows_and_aggregates(workload, asof.table, spec, provenance, source, resolver)
     counts = source[2]()
     before, per_version = int(counts[0]), counts[1:]
     if before:

@@ -369,7 +369,8 @@ def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_fi
         hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3])
         warnings.warn(
             f"{int(per_model[-1] - before_first)} row(s) name model ids that are not in the catalog: {_quote(names)}; "
-            f"their costs are NA (ids match exactly, case-sensitive{hints}). Fix the ids or load a "
+            f"their costs are NA (no exact catalog id, alias or id rule matches them; case-sensitive{hints}). "
+            "Fix the ids, pass aliases={logged id: catalog id}, or load a "
             "newer catalog with load_catalog()",
             UnknownModelWarning,
             stacklevel=stacklevel,

@@ -12,7 +12,8 @@ import pandas as pd
 from ..errors import AihubmixDeprecationWarning
 from .alternatives import alternatives
 from .dask_adapter import is_dask, map_partitions_quietly
-from .estimate import REPRICED_PREFIX, log_spec, price_partition, price_workload
+from .estimate import REPRICED_PREFIX, id_resolver, log_spec, price_partition, price_workload
+from .id_lookup import PRICED_AS
 from .summary import summarize_cost
 from .table import CACHE_KINDS, PriceTable, is_catalog_frame, price_table
 from .workload import WorkloadSpec, convention_flags, numeric_values
@@ -27,8 +28,10 @@ def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: Wo
     """``{source id: cheapest alternative}`` for each model of the log that has a cheaper one.
 
     The alternative must hold the model's longest prompt in the log, and is compared on the model's
-    average request in the log (:func:`~aihubmix_frame.pricing.alternatives.alternatives`).
+    average request in the log (:func:`~aihubmix_frame.pricing.alternatives.alternatives`). A costed
+    log's ``priced_as`` column (resolved ids) names the models, else the model-id column.
     """
+    ids = workload[PRICED_AS] if PRICED_AS in workload.columns else workload[spec.model_id]
     inputs = numeric_values(workload, spec.tokens["input"]).astype(float)
     prompt = inputs.copy()
     exclusive = np.full(len(workload), not spec.input_includes_cache)
@@ -39,7 +42,7 @@ def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: Wo
             prompt += np.where(exclusive, numeric_values(workload, spec.tokens[kind]), 0)
     shape = pd.DataFrame(
         {
-            "model_id": workload[spec.model_id].astype("string").array,
+            "model_id": ids.astype("string").array,
             "prompt": prompt,
             "output": numeric_values(workload, spec.tokens["output"]).astype(float),
         }
@@ -91,6 +94,8 @@ def reprice(
     cache_write_tokens: str | None = None,
     requests: str | None = None,
     token_rate_estimates: bool = False,
+    aliases: Any = None,
+    resolve_ids: bool = True,
 ) -> Any:
     """What the log would have cost on other models, side by side with what it cost.
 
@@ -106,6 +111,10 @@ def reprice(
     id or a mapping). The catalog comes first, as in :func:`estimate_cost`; the old order
     ``reprice(workload, catalog, to=...)`` still works for one release with an
     :class:`~aihubmix_frame.errors.AihubmixDeprecationWarning`.
+
+    Logged ids are resolved as in :func:`estimate_cost` (``aliases``, ``resolve_ids``; the
+    ``priced_as`` and ``id_match`` columns); the keys of a ``to`` mapping are catalog ids, and the
+    rows priced as one (``priced_as``) move.
 
     >>> import pandas as pd, aihubmix_frame as ahf
     >>> log = pd.DataFrame({"model_id": ["gpt-4o"], "input_tokens": [10_000], "output_tokens": [1_000]})
@@ -134,13 +143,16 @@ def reprice(
     if not isinstance(to, (str, Mapping)):
         raise TypeError(f"to must be a model id, a {{from_id: to_id}} mapping or {CHEAPEST_EQUIVALENT!r}, got {to!r}")
     table = price_table(catalog, needed_for="reprice")
+    resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
     if not token_rate_estimates:
         table = table.withhold_non_token()
     label = None
+    original = None
     if to == CHEAPEST_EQUIVALENT:
         if is_dask(workload):
             raise TypeError(f"to={CHEAPEST_EQUIVALENT!r} reads the whole log; pass a pandas frame")
-        to = cheapest_equivalents(catalog, workload, spec)
+        original = price_workload(workload, table, spec, provenance=provenance, resolver=resolver)
+        to = cheapest_equivalents(catalog, original, spec)
         provenance["repriced_to"] = dict(to)
     if isinstance(to, Mapping):
         target: int | np.ndarray = _targets(table, to)
@@ -159,6 +171,7 @@ def reprice(
             "",
             None,
             provenance,
+            resolver,
             token="aihubmix-estimate-cost-",
         )
         result = map_partitions_quietly(
@@ -170,11 +183,13 @@ def reprice(
             REPRICED_PREFIX,
             label,
             provenance,
+            resolver,
             token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}",
         )
     else:
-        original = price_workload(workload, table, spec, provenance=provenance)
-        result = price_workload(original, table, spec, target, REPRICED_PREFIX, label, provenance)
+        if original is None:
+            original = price_workload(workload, table, spec, provenance=provenance, resolver=resolver)
+        result = price_workload(original, table, spec, target, REPRICED_PREFIX, label, provenance, resolver=resolver)
     if by_model:
         return summarize_cost(result, by=[spec.model_id, "repriced_model_id"])
     return result

@@ -10,11 +10,21 @@ import pandas as pd
 from .dask_adapter import is_dask
 from .decompose import price_volume_effects, volume_columns
 
-__all__ = ["summarize_cost", "PERIOD_COLUMN"]
+__all__ = ["summarize_cost", "PERIOD_COLUMN", "BILLED_COLUMN", "BILLED_GAP_COLUMN"]
 
 PERIOD_COLUMN = "period"
 #: Summed alongside the ``*_usd`` columns when present.
-_COUNT_COLUMNS = ("requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+_COUNT_COLUMNS = (
+    "requests",
+    "request_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+)
+#: What was billed (``read_usage`` writes it from LiteLLM, OpenRouter, xAI records), and its gap to the estimate.
+BILLED_COLUMN = "billed_usd"
+BILLED_GAP_COLUMN = "billed_minus_estimate_usd"
 
 
 def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
@@ -73,6 +83,12 @@ def summarize_cost(
     silently; ``skipna=True`` sums the priced rows only. ``freq=None`` ignores time; otherwise the
     ``timestamp`` column (datetime, or text that parses as one) is cut into periods and the
     ``period`` column holds each period's start. Rows are sorted by the keys, then the period.
+
+    Where the log says what was billed (a ``billed_usd`` column: LiteLLM's ``spend``, OpenRouter's
+    ``usage.cost``, xAI's cost ticks, kept by :func:`~aihubmix_frame.read_usage`), it is summed like
+    the other ``*_usd`` columns and ``billed_minus_estimate_usd`` = billed - ``total_cost_usd`` is
+    added: what you paid against what the catalog's prices give, per key and period, in one call.
+    A group with a row that says nothing billed has NA there (``skipna=True`` sums the rest).
 
     ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
     into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
@@ -136,7 +152,9 @@ def summarize_cost(
         keys = [*keys, PERIOD_COLUMN]
 
     # Sum each *_usd column and, next to it, how many of its values were NA.
-    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in usd}
+    # request_count (usage exports) is NA where a report counts no requests: summed like a cost, never as 0.
+    masked = [*usd, *(["request_count"] if "request_count" in counts else [])]
+    missing = {f"__na_{c}": frame[c].isna().astype("int64") for c in masked}
     frame = frame.assign(rows=1, unpriced_rows=frame["total_cost_usd"].isna().astype("int64"), **missing)
     summed = [*counts, "rows", "unpriced_rows", *usd, *missing, *volumes]
     keyed = bool(keys)
@@ -145,8 +163,8 @@ def summarize_cost(
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
     if is_dask(grouped):
-        return grouped.map_partitions(_finish, usd, skipna, keyed)
-    result = _finish(grouped, usd, skipna, keyed)
+        return grouped.map_partitions(_finish, masked, skipna, keyed)
+    result = _finish(grouped, masked, skipna, keyed)
     if price_volume:
         result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)
     return result
@@ -160,9 +178,11 @@ def _finish(grouped: pd.DataFrame, usd: list[str], skipna: bool, keyed: bool) ->
     rows = result["rows"].to_numpy()
     for column in usd:
         na = result.pop(f"__na_{column}").to_numpy()
-        values = result[column].astype("Float64")
+        values = result[column].astype("Int64" if column == "request_count" else "Float64")
         # skipna=False: any NA makes the sum NA; skipna=True: only a group with no priced row is NA.
         result[column] = values.mask(na > 0 if not skipna else na >= rows)
     for column in ("rows", "unpriced_rows"):
         result[column] = result[column].astype("int64")
+    if BILLED_COLUMN in usd:
+        result[BILLED_GAP_COLUMN] = result[BILLED_COLUMN] - result["total_cost_usd"]
     return result.reset_index() if keyed else result.reset_index(drop=True)

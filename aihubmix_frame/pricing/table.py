@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from .. import schema
 from ..errors import NotACatalogError, PriceWarning, SchemaError
 from ..placeholders import not_per_token_mask
+from .model_ids import family_key, resolve_by_rules
 
 __all__ = [
     "PriceTable",
@@ -153,16 +154,29 @@ def is_catalog_frame(obj: Any) -> bool:
 
 
 def suggest_model_ids(model_id: Any, known: tuple[str, ...] | list[str]) -> str:
-    """``"; did you mean ..."`` for an unknown id: ids differing only in case, else close spellings, else ``""``.
+    """``"; did you mean ..."`` for an unknown id, never another model family; else ``""``.
+
+    In order: ids differing only in case; the id the resolution rules reach
+    (:mod:`~aihubmix_frame.pricing.model_ids`); close spellings of the same line and generation
+    (:func:`~aihubmix_frame.pricing.model_ids.same_family`): ``claude-sonnet-4-5-20250929`` is
+    never offered ``claude-3-sonnet-20240229``.
 
     >>> suggest_model_ids("GPT-4o", ["gpt-4o", "gpt-5"])
     "; did you mean 'gpt-4o'?"
+    >>> suggest_model_ids("claude-sonnet-9-9-20990101", ["claude-3-sonnet-20240229", "claude-sonnet-4-5"])
+    ''
     """
     if not isinstance(model_id, str):
         return ""
     folded = [k for k in known if k.lower() == model_id.lower()]
-    close = folded or difflib.get_close_matches(model_id, known, n=2, cutoff=0.8)
-    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    if not folded:
+        resolved = resolve_by_rules(model_id, frozenset(known))
+        folded = [resolved[0]] if resolved else []
+    if not folded:
+        key = family_key(model_id)
+        family = [k for k in known if family_key(k) == key]
+        folded = difflib.get_close_matches(model_id, family, n=2, cutoff=0.6)
+    return f"; did you mean {', '.join(map(repr, folded))}?" if folded else ""
 
 
 def _tier_price(value: Any, model_id: str, key: str) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..errors import PriceWarning, warn
 
 __all__ = ["compare_sources", "enrich", "COMPARED_FIELDS", "ENRICHED_FIELDS", "STATUSES"]
 
@@ -169,6 +170,25 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def _base_prices_agree(frame: pd.DataFrame, other: pd.DataFrame) -> tuple[np.ndarray, dict[int, dict[str, Any]]]:
+    """Per row of ``frame``: True where every base price both sources state is the same (and
+    ``other`` lists the model); the rows that differ, as ``{row: {model_id, field: [ours, theirs]}}``."""
+    agree = frame["model_id"].isin(other["model_id"]).to_numpy(dtype=bool).copy()
+    differing: dict[int, dict[str, Any]] = {}
+    for column in schema.PRICE_COLUMNS:
+        if column not in other.columns:
+            continue
+        ours = frame[column].to_numpy(dtype=float, na_value=np.nan)
+        theirs = _aligned(frame, other, column).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        stated = ~np.isnan(ours) & ~np.isnan(theirs)
+        same = np.isclose(ours, theirs, rtol=1e-9, atol=0)
+        for row in np.flatnonzero(agree & stated & ~same):
+            entry = differing.setdefault(int(row), {"model_id": str(frame["model_id"].iloc[row])})
+            entry[column] = [float(ours[row]), float(theirs[row])]
+        agree &= ~stated | same
+    return agree, differing
+
+
 def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | str = ENRICHED_FIELDS) -> pd.DataFrame:
     """Fill what the catalog lacks from ``other``, never changing a value the catalog has.
 
@@ -177,27 +197,43 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | 
     string column: ``catalog`` where the catalog had the value, ``other``'s source name (e.g.
     ``models.dev``) where it was filled, NA where neither had one. ``accepts_*`` / ``produces_*``
     follow filled modalities. Filled ``price_tiers`` are used by the cost code like served ones.
+
+    Context tiers are copied only onto models whose base prices agree in both sources (every base
+    price both state): a tier is a price *relative* to a base, and another base would make a long
+    prompt cost what neither source charges. The others are left without tiers, named in a
+    :class:`~aihubmix_frame.errors.PriceWarning` and in ``attrs["aihubmix"]["enriched"]["withheld"]``
+    (``compare_sources(frame, other)`` shows their differing prices).
     ``attrs["aihubmix"]["enriched"]`` records the source and how many values each field got.
     Returns a new frame; ``frame`` is not changed.
 
     >>> import aihubmix_frame as ahf
     >>> from aihubmix_frame.sources.modelsdev import load_modelsdev
-    >>> rich = enrich(ahf.load_snapshot(), load_modelsdev(), fields=["price_tiers"])
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     rich = enrich(ahf.load_snapshot(), load_modelsdev(), fields=["price_tiers"])
+    >>> "were not copied onto 11 model(s) whose base prices differ" in str(caught[0].message)
+    True
     >>> opus = rich[rich["model_id"] == "claude-opus-4-6-think"].iloc[0]
     >>> opus["price_tiers"][0]["tier"]["size"], opus["price_tiers_source"]
     (200000, 'models.dev')
-    >>> rich.attrs["aihubmix"]["enriched"]["fields"]
-    {'price_tiers': 24}
+    >>> rich.attrs["aihubmix"]["enriched"]["fields"], len(rich.attrs["aihubmix"]["enriched"]["withheld"]["price_tiers"])
+    ({'price_tiers': 13}, 11)
     """
     wanted = _fields(frame, other, fields)
     name = _source_name(other)
     result = frame.copy()
     filled_counts: dict[str, int] = {}
+    withheld: dict[str, list[dict[str, Any]]] = {}
     for field in wanted:
         ours = result[field]
         theirs = _aligned(result, other, field)
         missing = _missing(ours)
         fill = missing & ~_missing(theirs)
+        if field == "price_tiers" and fill.any():
+            agree, differing = _base_prices_agree(result, other)
+            withheld[field] = [differing[row] for row in np.flatnonzero(fill & ~agree)]
+            fill &= agree
         if fill.any():
             if isinstance(ours.dtype, pd.ArrowDtype) or ours.dtype == object:
                 cells = ours.astype(object).tolist()
@@ -216,9 +252,19 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | 
         result[f"{field}_source"] = pd.array(source, dtype="string")
         filled_counts[field] = int(fill.sum())
     provenance = dict(result.attrs.get(schema.ATTRS_KEY) or {})
+    if any(withheld.values()):
+        names = [entry["model_id"] for entry in withheld["price_tiers"]]
+        shown = ", ".join(map(repr, names[:8])) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        warn(
+            f"{name}'s context tiers were not copied onto {len(names)} model(s) whose base prices differ "
+            f"from the catalog's: {shown}; their long prompts are billed at the catalog's base prices. "
+            f"See attrs['aihubmix']['enriched']['withheld'] and compare_sources(frame, other)",
+            PriceWarning,
+        )
     provenance["enriched"] = {
         "source": name,
         "fields": filled_counts,
+        "withheld": withheld,
         "other": {k: v for k, v in (other.attrs.get(schema.ATTRS_KEY) or {}).items() if k in ("source", "url", "file")},
     }
     result.attrs[schema.ATTRS_KEY] = provenance

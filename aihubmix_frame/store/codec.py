@@ -356,8 +356,9 @@ def _plain_types(arrow_type: pa.DataType) -> Any:
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
     """Inverse of :func:`frame_to_table`: exact dtypes, index and attrs.
 
-    A table without this package's metadata (written by DuckDB, Polars, ...) still converts: strings
-    to ``string``, integers to ``Int64``, floats to ``Float64``, lists and structs to Arrow dtypes.
+    A table without this package's metadata (written by DuckDB, Polars, ...) still converts: the
+    catalog's columns, by name, to their contract dtypes (:mod:`.contract`); other strings to
+    ``string``, integers to ``Int64``, floats to ``Float64``, lists and structs to Arrow dtypes.
 
     >>> import aihubmix_frame as ahf
     >>> df = ahf.load_snapshot()
@@ -366,7 +367,9 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     """
     document = read_document(table.schema)
     if document is None:
-        return table.to_pandas(types_mapper=_plain_types)
+        from .contract import restore_catalog_columns
+
+        return restore_catalog_columns(table, table.to_pandas(types_mapper=_plain_types))
     if document.get("format", 0) > FORMAT_VERSION or document.get("schema_version", 0) > schema.SCHEMA_VERSION:
         raise ExportError(
             f"this file was written by aihubmix_frame {document.get('package_version')} with a newer "

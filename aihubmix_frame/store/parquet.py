@@ -61,7 +61,10 @@ def read_parquet(path: str | os.PathLike[str], *, columns: list[str] | None = No
     """Read a Parquet file written by ``df.aihub.to_parquet`` back into the exact same frame.
 
     ``columns`` reads only those columns (the index always comes back). Files written by other
-    tools are read too, with nullable pandas dtypes (see :func:`~aihubmix_frame.store.codec.table_to_frame`).
+    tools are read too, with nullable pandas dtypes (see :func:`~aihubmix_frame.store.codec.table_to_frame`);
+    a catalog file that DuckDB or Polars rewrote (its metadata gone) gets the catalog's column
+    dtypes back by column name, as :func:`~aihubmix_frame.store.csv.read_csv` does: list columns,
+    ``price_tiers`` and ``reasoning_options`` parsed from JSON, nullable flags as ``boolean``.
 
     >>> import aihubmix_frame as ahf, tempfile, pathlib
     >>> path = ahf.load_snapshot().aihub.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "c.parquet")

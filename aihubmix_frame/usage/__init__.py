@@ -2,7 +2,10 @@
 
 One concept per module: ``source`` (files, iterables and frames opened as Arrow, line by line),
 ``flavors`` (which provider's usage shape a record has, and its field paths), ``read``
-(:func:`read_usage`: records to the canonical columns). Pricing never parses a provider's format:
+(:func:`read_usage`: records to the canonical columns), ``canonical`` (the canonical columns),
+``documents`` (which saved document a source is: usage-export pages, OTLP exports), ``exports``
+(OpenAI's Usage API and Anthropic's usage report), ``otlp`` (OpenTelemetry GenAI spans),
+``gateways`` (what was billed: LiteLLM, OpenRouter, xAI), ``nested`` (nested Arrow data flattened). Pricing never parses a provider's format:
 it takes the columns this wing writes.
 """
 

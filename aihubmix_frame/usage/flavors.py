@@ -1,4 +1,13 @@
-"""Usage flavours: how OpenAI, Anthropic and Gemini count tokens, and which flavour a record is."""
+"""Usage flavours: how OpenAI, xAI, Anthropic and Gemini count tokens, and which flavour a record is.
+
+Who counts what (docs/explanations/token-conventions.md): OpenAI's ``completion_tokens`` include the
+reasoning tokens, xAI's exclude them (``flavor="xai"`` adds them; auto-detected only from the
+xAI-only usage fields ``cost_in_usd_ticks`` / ``num_sources_used``, never from a ``grok-`` model id,
+which gateways also serve with OpenAI's counting); Gemini's ``toolUsePromptTokenCount`` (search
+grounding, URL context, code execution) is billed as input on top of ``promptTokenCount``; a
+gateway's ``prompt_tokens_details.cache_write_tokens`` (OpenRouter, proxied Claude) is a cache write
+inside ``prompt_tokens``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Flavor", "FLAVORS", "KNOWN_KEYS", "SPLIT_KEYS", "USAGE_PARENTS", "usage_key", "detect", "resolve"]
+__all__ = [
+    "Flavor",
+    "FLAVORS",
+    "KNOWN_KEYS",
+    "SPLIT_KEYS",
+    "USAGE_PARENTS",
+    "XAI_ONLY_KEYS",
+    "usage_key",
+    "detect",
+    "resolve",
+]
 
 #: A count read from a record: alternatives tried in order, the first one present in a row wins;
 #: the keys inside one alternative are summed (Gemini: candidates + thoughts).
@@ -18,6 +37,9 @@ USAGE_PARENTS = ("usage", "usageMetadata")
 
 _5M = "cache_creation.ephemeral_5m_input_tokens"
 _1H = "cache_creation.ephemeral_1h_input_tokens"
+_GATEWAY_WRITE = "prompt_tokens_details.cache_write_tokens"
+#: Usage fields only xAI's API writes: a record with one of them is xAI's, and counts as xAI does.
+XAI_ONLY_KEYS: tuple[str, ...] = ("cost_in_usd_ticks", "num_sources_used")
 
 
 @dataclass(frozen=True)
@@ -48,7 +70,7 @@ FLAVORS: dict[str, Flavor] = {
         input=(("prompt_tokens",),),
         output=(("completion_tokens",),),  # reasoning tokens are inside it
         cache_read=(("prompt_tokens_details.cached_tokens",), ("cached_tokens",)),
-        cache_write=(),
+        cache_write=((_GATEWAY_WRITE,),),  # gateways (OpenRouter): a write inside prompt_tokens
         reasoning=(("completion_tokens_details.reasoning_tokens",), ("reasoning_tokens",)),
         required=("prompt_tokens", "completion_tokens"),
         input_includes_cache=True,
@@ -57,7 +79,21 @@ FLAVORS: dict[str, Flavor] = {
             "completion_tokens",
             "prompt_tokens_details.cached_tokens",
             "completion_tokens_details.reasoning_tokens",
+            _GATEWAY_WRITE,
         ),
+    ),
+    "xai": Flavor(
+        name="xai",
+        label="xAI Chat Completions",
+        input=(("prompt_tokens",),),  # includes the cached tokens, as OpenAI's
+        # xAI's completion_tokens exclude the reasoning tokens (OpenAI's include them): add them.
+        output=(("completion_tokens", "completion_tokens_details.reasoning_tokens"),),
+        cache_read=(("prompt_tokens_details.cached_tokens",),),
+        cache_write=(),
+        reasoning=(("completion_tokens_details.reasoning_tokens",),),
+        required=("prompt_tokens", "completion_tokens"),
+        input_includes_cache=True,
+        signature=XAI_ONLY_KEYS,  # with prompt_tokens; never the model id (see the module docstring)
     ),
     "openai_responses": Flavor(
         name="openai_responses",
@@ -86,7 +122,9 @@ FLAVORS: dict[str, Flavor] = {
     "gemini": Flavor(
         name="gemini",
         label="Gemini usageMetadata",
-        input=(("promptTokenCount",),),  # includes cachedContentTokenCount
+        # promptTokenCount includes cachedContentTokenCount; the tool-use prompt (search grounding,
+        # URL context, code execution) comes on top of it and is billed as input.
+        input=(("promptTokenCount", "toolUsePromptTokenCount"),),
         # Thoughts are billed as output on top of the candidates. Gemini's JSON omits zero counts
         # (proto3), so a missing candidatesTokenCount is 0, not an error.
         output=(("candidatesTokenCount", "thoughtsTokenCount"),),
@@ -100,14 +138,15 @@ FLAVORS: dict[str, Flavor] = {
             "candidatesTokenCount",
             "cachedContentTokenCount",
             "thoughtsTokenCount",
+            "toolUsePromptTokenCount",
         ),
     ),
 }
 
 #: Every key a flavour reads, relative to the usage object (nested keys joined with ".").
-KNOWN_KEYS: frozenset[str] = frozenset(k for f in FLAVORS.values() for k in f.keys)
+KNOWN_KEYS: frozenset[str] = frozenset({*(k for f in FLAVORS.values() for k in f.keys), *XAI_ONLY_KEYS})
 #: Keys read but kept as columns too: the 5-minute / 1-hour split is not in the canonical columns.
-SPLIT_KEYS: frozenset[str] = frozenset({_5M, _1H})
+SPLIT_KEYS: frozenset[str] = frozenset({_5M, _1H, *XAI_ONLY_KEYS})
 # Flat exports drop the parent object of some keys.
 _ALIASES = {"ephemeral_5m_input_tokens": _5M, "ephemeral_1h_input_tokens": _1H}
 _FLAT_OPENAI = ("cached_tokens", "reasoning_tokens")
@@ -146,8 +185,10 @@ def detect(valid: Mapping[str, np.ndarray], n: int) -> np.ndarray:
 
     anthropic = present(*FLAVORS["anthropic"].signature)
     both = present("input_tokens", "output_tokens")
+    xai = present(*XAI_ONLY_KEYS) & present("prompt_tokens")  # xAI's Chat Completions, by its own fields
     fits = {
-        "openai_chat": present(*FLAVORS["openai_chat"].signature),
+        "openai_chat": present(*FLAVORS["openai_chat"].signature) & ~xai,
+        "xai": xai,
         "openai_responses": present(*FLAVORS["openai_responses"].signature)
         | (both & (~anthropic | present(*_FLAT_OPENAI))),
         "anthropic": anthropic,

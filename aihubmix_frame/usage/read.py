@@ -12,21 +12,16 @@ import pyarrow.compute as pc
 
 from .._version import __version__
 from ..errors import CacheWriteDurationWarning
+from .canonical import USAGE_COLUMNS
+from .documents import KINDS, Document, sniff
+from .exports import read_anthropic_usage, read_openai_usage
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
+from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
+from .otlp import read_otlp
 from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
-#: The canonical workload columns read_usage writes, in order (token counts Int64).
-USAGE_COLUMNS: tuple[str, ...] = (
-    "model_id",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "input_includes_cache",
-)
 _COUNTS = ("input", "output", "cache_read", "cache_write")
 
 
@@ -44,9 +39,21 @@ def read_usage(
     read, such as ``usage.total_tokens``), with JSON objects and arrays kept as ``pd.ArrowDtype``
     columns. ``df.attrs["aihubmix"]["usage"]`` notes the flavours found and their row counts.
 
+    Usage exports and telemetry are recognised from the document itself, before the per-request
+    path, and read by their own modules (one row per bucket result or GenAI span; see
+    docs/howto/usage-formats.md): OpenAI organization Usage API pages and Anthropic usage reports
+    (:mod:`.exports`: ``request_count``, ``bucket_start``, ``bucket_end``, ``batch``), OTLP JSON
+    span exports (:mod:`.otlp`); as one document, a JSON list of them or JSON Lines of them. Where a
+    record says what was billed (LiteLLM's ``spend``, OpenRouter's ``usage.cost``, xAI's
+    ``usage.cost_in_usd_ticks``: :mod:`.gateways`), ``billed_usd`` (Float64) follows the canonical
+    columns; a saved JSON list of per-request records (LiteLLM's ``/spend/logs``) is read too.
+
     ``flavor="auto"`` decides per row from the keys present and refuses, naming the lines or rows,
-    those that fit no flavour or several; ``"openai_chat"``, ``"openai_responses"``, ``"anthropic"``
-    or ``"gemini"`` forces one. Optional counts that are missing are 0; a missing required count
+    those that fit no flavour or several; ``"openai_chat"``, ``"xai"``, ``"openai_responses"``,
+    ``"anthropic"`` or ``"gemini"`` forces one. ``"xai"`` is chosen automatically only for records
+    that carry xAI's own usage fields (``cost_in_usd_ticks``, ``num_sources_used``); pass it for
+    logs of api.x.ai that lack them (a ``grok-`` model id is no proof: gateways serve grok with
+    OpenAI's counting). Optional counts that are missing are 0; a missing required count
     (prompt and completion; Gemini: the prompt), a negative or a non-integer count is a ValueError
     naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
     Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
@@ -54,10 +61,11 @@ def read_usage(
 
     | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
     |---|---|---|---|---|---|---|
-    | ``openai_chat`` | prompt_tokens | completion_tokens | prompt_tokens_details.cached_tokens | 0 | completion_tokens_details.reasoning_tokens | True |
+    | ``openai_chat`` | prompt_tokens | completion_tokens | prompt_tokens_details.cached_tokens | prompt_tokens_details.cache_write_tokens (gateways) | completion_tokens_details.reasoning_tokens | True |
+    | ``xai`` | prompt_tokens | completion_tokens + completion_tokens_details.reasoning_tokens | prompt_tokens_details.cached_tokens | 0 | completion_tokens_details.reasoning_tokens | True |
     | ``openai_responses`` | input_tokens | output_tokens | input_tokens_details.cached_tokens | 0 | output_tokens_details.reasoning_tokens | True |
     | ``anthropic`` | input_tokens | output_tokens | cache_read_input_tokens | cache_creation_input_tokens | NA (not reported) | False |
-    | ``gemini`` | promptTokenCount | candidatesTokenCount + thoughtsTokenCount | cachedContentTokenCount | 0 | thoughtsTokenCount | True |
+    | ``gemini`` | promptTokenCount + toolUsePromptTokenCount | candidatesTokenCount + thoughtsTokenCount | cachedContentTokenCount | 0 | thoughtsTokenCount | True |
 
     Reasoning tokens are billed as output: OpenAI's output counts already include them (they are
     reported, never added); Gemini's thoughts come on top of the candidates. Anthropic's 1-hour
@@ -106,6 +114,16 @@ def read_usage(
     """
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
+    document = sniff(source)  # usage-export pages and OTLP exports, before the per-request path
+    if document is not None and document.records is not None:
+        source = document.records  # a saved JSON list of per-request records
+    elif document is not None:
+        if flavor != "auto":
+            raise ValueError(
+                f"flavor={flavor!r} applies to per-request records; this source is a {KINDS[document.kind]}, "
+                "read with its own conventions: pass flavor='auto'"
+            )
+        return _read_document(document, timestamp)
     log = load_log(source)
     n, origin = log.n_rows, log.origin
 
@@ -149,6 +167,7 @@ def read_usage(
         inclusive[rows] = f.input_includes_cache
     result["input_includes_cache"] = inclusive
 
+    columns = rename_gateway_columns(columns)  # LiteLLM's own model_id would clash with ours
     kept = [name for name in columns if name not in consumed and name not in model_names]
     clash = [name for name in kept if name in USAGE_COLUMNS]
     if clash:
@@ -161,6 +180,9 @@ def read_usage(
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
+    billed, billed_note = billed_usd(frame)
+    if billed is not None:
+        frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},
@@ -168,9 +190,25 @@ def read_usage(
             "rows": n,
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
+            **({"billed": billed_note} if billed_note else {}),
         },
         "package_version": __version__,
     }
+    return frame
+
+
+_DOCUMENT_READERS = {"openai_usage": read_openai_usage, "anthropic_usage": read_anthropic_usage, "otlp": read_otlp}
+_DOCUMENT_TIMES = {"openai_usage": "bucket_start", "anthropic_usage": "bucket_start", "otlp": "start_time"}
+
+
+def _read_document(document: Document, timestamp: str | None) -> pd.DataFrame:
+    """A usage export or OTLP export: its own reader; ``timestamp`` may name its time column."""
+    frame = _DOCUMENT_READERS[document.kind](document.table, document.where)
+    if timestamp is not None and timestamp not in frame.columns:
+        raise ValueError(
+            f"no {timestamp!r} column in this {document.kind} document; its time column is "
+            f"{_DOCUMENT_TIMES[document.kind]!r} (already UTC datetimes): pass timestamp=None"
+        )
     return frame
 
 
@@ -240,7 +278,7 @@ def _refuse(code: np.ndarray, origin: Origin) -> None:
     unknown, several = np.flatnonzero(code == -1), np.flatnonzero(code == -2)
     if unknown.size:
         raise ValueError(
-            f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, Anthropic, "
+            f"{origin.where(unknown)}: no known usage flavour (OpenAI chat or responses, xAI, Anthropic, "
             f"Gemini): no prompt_tokens, input_tokens or promptTokenCount found. Drop those rows, or "
             f"rename their columns to a flavour's names"
         )
