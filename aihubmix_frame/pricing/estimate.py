@@ -406,6 +406,9 @@ def _price_rows_and_aggregates(
             ),
         ]
         result = pd.concat(parts).iloc[np.argsort(positions, kind="stable")]
+        for name in ("priced_as", "id_match"):  # concat of two categoricals with other categories: strings
+            if name in result.columns and isinstance(parts[0][name].dtype, pd.CategoricalDtype):
+                result[name] = result[name].astype("category")
         result.attrs = copy.deepcopy(parts[0].attrs)
         note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
     note_batch(result, stacklevel=4)
