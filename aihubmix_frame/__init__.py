@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "fetch_catalog": "http.client",
     "CatalogClient": "http.client",
     "estimate_cost": "pricing",
+    "cost_report": "pricing",
     "summarize_cost": "pricing",
     "reprice": "pricing",
     "cache_break_even": "pricing",
@@ -67,6 +68,9 @@ _LAZY: dict[str, str] = {
     "ContextLengthWarning": "errors",
     "NotPerTokenWarning": "errors",
     "AsOfWarning": "errors",
+    "BadLinesWarning": "errors",
+    "AggregateUsageWarning": "errors",
+    "BatchPriceWarning": "errors",
     "ModelIdResolvedWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")

@@ -87,6 +87,8 @@ class CostMethods:
         query: CatalogQuery,
         include_placeholder: bool = False,
         include_short_context: bool = False,
+        include_implausible: bool = False,
+        per_family: bool = False,
     ) -> pd.DataFrame:
         """The ``n`` cheapest models for this request shape, cheapest first, as rows of :meth:`cost`.
 
@@ -94,7 +96,11 @@ class CostMethods:
         placeholder prices) are left out unless ``include_placeholder=True`` (their token price is
         not real); models whose context cannot hold the prompt unless ``include_short_context=True``;
         deprecated models unless ``include_deprecated=True``; free models are kept unless
-        ``include_free=False``; models without a price are left out.
+        ``include_free=False``; models without a price are left out; models with an implausible
+        (unit-slip) price unless ``include_implausible=True``. ``per_family=True`` keeps one row per
+        family (variants and dated snapshots collapsed, a ``family`` column added). How many models
+        were left out per rule is in ``result.attrs["aihubmix"]["left_out"]``. See
+        :func:`aihubmix_frame.pricing.scenarios.cheapest_models`.
 
         >>> import aihubmix_frame as ahf
         >>> top = ahf.load_snapshot().aihub.cheapest(5, 20_000, 1_000, type="llm", features="thinking",
@@ -116,8 +122,11 @@ class CostMethods:
             query=query,
             include_placeholder=include_placeholder,
             include_short_context=include_short_context,
+            include_implausible=include_implausible,
+            per_family=per_family,
         )
-        return with_provenance(
+        left_out = result.attrs.get("aihubmix", {}).get("left_out", {})
+        out = with_provenance(
             result,
             self._frame,
             "cheapest",
@@ -131,9 +140,13 @@ class CostMethods:
                 "input_includes_cache": input_includes_cache,
                 "include_placeholder": include_placeholder,
                 "include_short_context": include_short_context,
+                "include_implausible": include_implausible,
+                "per_family": per_family,
                 **query.to_dict(),
             },
         )
+        out.attrs.setdefault("aihubmix", {})["left_out"] = left_out
+        return out
 
     def alternatives(
         self,
@@ -145,12 +158,16 @@ class CostMethods:
         tools_equivalent: bool = True,
         include_deprecated: bool = False,
         include_free: bool = True,
+        include_implausible: bool = False,
     ) -> pd.DataFrame:
         """The models that can do what ``model_id`` does, cheapest first, with the price ratio to it.
 
+        The same capabilities (type, features, modalities, context), not the same quality.
+
         Same or wider types, features (``tools`` = ``function_calling`` unless ``tools_equivalent=False``)
         and input modalities, a context of at least ``prompt_tokens`` (default: the model's own);
-        deprecated models left out unless ``include_deprecated=True``; free ones marked. See
+        deprecated models left out unless ``include_deprecated=True``, implausible (unit-slip) prices
+        unless ``include_implausible=True``; free ones marked. See
         :func:`aihubmix_frame.pricing.alternatives.alternatives`.
 
         >>> import aihubmix_frame as ahf
@@ -169,8 +186,10 @@ class CostMethods:
             tools_equivalent=tools_equivalent,
             include_deprecated=include_deprecated,
             include_free=include_free,
+            include_implausible=include_implausible,
         )
-        return with_provenance(
+        left_out = result.attrs.get("aihubmix", {}).get("left_out", {})
+        out = with_provenance(
             result,
             self._frame,
             "alternatives",
@@ -182,5 +201,8 @@ class CostMethods:
                 "tools_equivalent": tools_equivalent,
                 "include_deprecated": include_deprecated,
                 "include_free": include_free,
+                "include_implausible": include_implausible,
             },
         )
+        out.attrs.setdefault("aihubmix", {})["left_out"] = left_out
+        return out

@@ -128,6 +128,10 @@ class UsageColumnsWarning(AihubmixWarning):
     """A request log's columns were read by their provider names, or some token-count columns were left unused."""
 
 
+class BadLinesWarning(AihubmixWarning):
+    """Lines of a log that are not one JSON object were skipped (``on_bad_lines="warn"``); the message names them."""
+
+
 class ContextLengthWarning(PriceWarning):
     """Some requests' prompts exceed their model's context length (priced anyway; see the exceeds_context column)."""
 

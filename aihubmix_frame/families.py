@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
@@ -11,7 +12,7 @@ import pandas as pd
 
 from . import schema
 
-__all__ = ["root_ids", "family_ids", "variants", "cycle_members"]
+__all__ = ["root_ids", "family_ids", "family_keys", "variants", "cycle_members", "DATED_SUFFIX"]
 
 
 def _parents(model_ids: Sequence[str], variant_of: Sequence[Any]) -> np.ndarray:
@@ -150,3 +151,29 @@ def variants(frame: pd.DataFrame, model_id: str) -> pd.DataFrame:
     for column in schema.PRICE_COLUMNS:
         result[f"{column}_diff"] = result[column] - frame[column].iloc[here]
     return result
+
+
+#: A dated-snapshot or alias suffix: ``-2025-07-28``, ``-20250728``, ``-250615``, ``-latest``.
+DATED_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6}|latest)$")
+
+
+def family_keys(frame: pd.DataFrame) -> pd.Series:
+    """One key per family, for "one row per family": ``family_id``, then dated snapshots folded.
+
+    The ``variant_of`` root (:func:`family_ids`) first; then a root whose id ends in a dated-snapshot
+    or alias suffix (:data:`DATED_SUFFIX`) joins the id without it, when that id is in the frame
+    (``qwen-turbo-2025-04-28`` and ``qwen-turbo-latest`` join ``qwen-turbo``). Exact ids, case kept.
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.catalog_to_frame([{"model_id": "qwen-turbo"}, {"model_id": "qwen-turbo-latest"},
+    ...                            {"model_id": "qwen-flash-2025-07-28"}, {"model_id": "coding-glm-5", "variant_of": "glm-5"},
+    ...                            {"model_id": "glm-5"}])
+    >>> family_keys(df).tolist()
+    ['qwen-turbo', 'qwen-turbo', 'qwen-flash-2025-07-28', 'glm-5', 'glm-5']
+    """
+    roots = frame["family_id"] if "family_id" in frame.columns else family_ids(frame)
+    roots = roots.astype("string").fillna(frame["model_id"].astype("string"))
+    listed = set(frame["model_id"].dropna().tolist())
+    stripped = roots.str.replace(DATED_SUFFIX, "", regex=True)
+    keep = stripped.isin(listed) & (stripped != roots)
+    return stripped.where(keep, roots).rename("family_key")

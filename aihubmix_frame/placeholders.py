@@ -1,4 +1,5 @@
-"""Prices that are not real prices: models not priced per token (image, video, placeholders), and free models."""
+"""Prices that are not real prices: models not priced per token (image, video, placeholders), free models, and
+implausible (unit-slip) prices."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ __all__ = [
     "placeholder_price_mask",
     "not_per_token_mask",
     "free_price_mask",
+    "IMPLAUSIBLE_PRICE_FLOOR",
+    "IMPLAUSIBLE_PRICE_FACTOR",
+    "implausible_price_reasons",
+    "implausible_price_mask",
 ]
 
 
@@ -137,3 +142,105 @@ def free_price_mask(frame: pd.DataFrame) -> np.ndarray:
     known = ~np.isnan(prices["input_usd_per_1m"]) & ~np.isnan(prices["output_usd_per_1m"])
     zero_or_absent = np.logical_and.reduce([(v == 0) | np.isnan(v) for v in prices.values()])
     return known & zero_or_absent
+
+
+#: A positive token price below this (USD per 1M tokens) is not a plausible rate for any model
+#: priced per token: the cheapest real rates (small embedding models, flash LLMs) are about $0.005.
+IMPLAUSIBLE_PRICE_FLOOR: float = 0.001
+#: A price this many times below the cheapest other paid model of the same family or vendor is a
+#: unit-slip suspect.
+IMPLAUSIBLE_PRICE_FACTOR: float = 100.0
+
+
+def _cheapest_other(codes: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Per row, the lowest positive price among the *other* rows of its group (``codes`` from
+    ``pd.factorize``; -1: no group): the group minimum, except for the row that alone holds it,
+    which gets the group's second-lowest price (NaN when there is none)."""
+    groups = int(codes.max()) + 1 if len(codes) else 0
+    grouped = codes >= 0
+    price = np.where(prices > 0, prices, np.inf)
+    lowest = np.full(groups, np.inf)
+    np.minimum.at(lowest, codes[grouped], price[grouped])
+    row_lowest = np.where(grouped, lowest[np.where(grouped, codes, 0)], np.inf)
+    is_lowest = grouped & (price == row_lowest) & np.isfinite(price)
+    holders = np.zeros(groups, dtype=np.int64)
+    np.add.at(holders, codes[is_lowest], 1)
+    second = np.full(groups, np.inf)
+    rest = grouped & ~is_lowest
+    np.minimum.at(second, codes[rest], price[rest])
+    safe = np.where(grouped, codes, 0)
+    alone = is_lowest & (holders[safe] == 1)
+    out = np.where(alone, second[safe], row_lowest)
+    out[~grouped] = np.inf
+    return np.where(np.isinf(out), np.nan, out)
+
+
+def implausible_price_reasons(frame: pd.DataFrame) -> np.ndarray:
+    """Why each model's token price is implausible (a unit-slip suspect), or ``""`` when it is not.
+
+    The rule (documented in the ``implausible_price`` quality check): a model priced per token (not
+    :func:`not_per_token_mask`) is implausible when
+
+    1. its input or output price is above 0 and below :data:`IMPLAUSIBLE_PRICE_FLOOR` ($0.001 per
+       1M tokens), or
+    2. its input or output price is above 0 and :data:`IMPLAUSIBLE_PRICE_FACTOR` (100) times below
+       the cheapest paid price of that kind among the *other* models of its family (``family_id``)
+       or of its vendor (``vendor``), when the catalog serves those columns.
+
+    A price of 0 is a free model, not an implausible one. On the bundled 2026-07-02 snapshot (which
+    predates ``vendor`` and ``variant_of``) the rule flags 3 models, each about 1,000x below the
+    provider's list price: ``llama3-groq-8b-8192-tool-use-preview`` (0.00019), ``yi-vl-plus``
+    (0.000852) and ``llama3-groq-70b-8192-tool-use-preview`` (0.00089).
+
+    >>> from aihubmix_frame import catalog_to_frame
+    >>> df = catalog_to_frame([
+    ...     {"model_id": "slip", "types": "llm", "pricing": {"input": 0.0002, "output": 0.0002}},
+    ...     {"model_id": "glm-5", "vendor": "zhipu", "pricing": {"input": 1, "output": 3}},
+    ...     {"model_id": "glm-5-cheap", "vendor": "zhipu", "pricing": {"input": 0.005, "output": 0.03}},
+    ...     {"model_id": "free", "pricing": {"input": 0, "output": 0}}])
+    >>> implausible_price_reasons(df).tolist()[:2]
+    ['input price 0.0002 USD per 1M tokens is below 0.001', '']
+    >>> implausible_price_reasons(df)[2]
+    'input price 0.005 is 200x below the cheapest other zhipu model (1)'
+    """
+    schema.require_columns(frame, ("model_id", *schema.PRICE_COLUMNS), needed_for="the implausible-price rule")
+    n = len(frame)
+    reasons = np.full(n, "", dtype=object)
+    if not n:
+        return reasons
+    per_token = ~not_per_token_mask(frame)
+    groups = []
+    for column in ("family_id", "vendor"):
+        if column in frame.columns:
+            values = frame[column].astype("string")
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            keys = values.fillna("").to_numpy(dtype=object)
+            if len(uniques) < int((codes >= 0).sum()):  # some group has two members: worth comparing
+                groups.append((column, keys, codes))
+    for kind in ("input", "output"):
+        prices = frame[f"{kind}_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
+        low = per_token & (prices > 0) & (prices < IMPLAUSIBLE_PRICE_FLOOR)
+        for row in np.flatnonzero(low & (reasons == "")):
+            reasons[row] = f"{kind} price {prices[row]:g} USD per 1M tokens is below {IMPLAUSIBLE_PRICE_FLOOR:g}"
+        for column, keys, codes in groups:
+            cheapest = _cheapest_other(codes, prices)
+            slip = per_token & (prices > 0) & (prices * IMPLAUSIBLE_PRICE_FACTOR < cheapest)
+            what = "family" if column == "family_id" else ""
+            for row in np.flatnonzero(slip & (reasons == "")):
+                label = f"{keys[row]} {what}".strip() if what else f"{keys[row]}"
+                reasons[row] = (
+                    f"{kind} price {prices[row]:g} is {cheapest[row] / prices[row]:.0f}x below the cheapest "
+                    f"other {label} model ({cheapest[row]:g})"
+                )
+    return reasons
+
+
+def implausible_price_mask(frame: pd.DataFrame) -> np.ndarray:
+    """True where :func:`implausible_price_reasons` finds a reason: a unit-slip suspect price.
+
+    >>> import aihubmix_frame as ahf
+    >>> df = ahf.load_snapshot()
+    >>> sorted(df.loc[implausible_price_mask(df), "model_id"])
+    ['llama3-groq-70b-8192-tool-use-preview', 'llama3-groq-8b-8192-tool-use-preview', 'yi-vl-plus']
+    """
+    return implausible_price_reasons(frame) != ""

@@ -17,6 +17,11 @@ cache_write_below_input        warning   ``cache_write`` < ``input`` price (writ
 placeholder_price              warning   an image/video model with a placeholder token price
                                          (:func:`aihubmix_frame.frame.placeholder_price_mask`)
 free_model                     info      input and output price are both 0
+implausible_price              warning   a unit-slip suspect: a model priced per token with an input
+                                         or output price above 0 and below $0.001 per 1M tokens, or
+                                         100x below the cheapest other paid model of its family or
+                                         vendor (:func:`aihubmix_frame.placeholders.implausible_price_reasons`);
+                                         ``cheapest`` and the cost explorer leave these out by default
 output_cheaper_than_input      info      ``output`` < ``input`` price
 max_output_unknown             info      ``max_output`` is missing (the API's 0 means unknown)
 max_output_not_below_context   warning   ``max_output`` >= ``context_length`` (a back-filled ceiling)
@@ -111,6 +116,13 @@ def _free_model(frame: pd.DataFrame) -> Finding:
     return (_floats(frame, "input_usd_per_1m") == 0) & (
         _floats(frame, "output_usd_per_1m") == 0
     ), "input and output price are 0"
+
+
+def _implausible_price(frame: pd.DataFrame) -> Finding:
+    from .placeholders import implausible_price_reasons
+
+    reasons = implausible_price_reasons(frame)
+    return reasons != "", reasons
 
 
 def _output_cheaper_than_input(frame: pd.DataFrame) -> Finding:
@@ -273,6 +285,7 @@ CHECKS: dict[str, tuple[str, tuple[str, ...], Callable[[pd.DataFrame], Finding]]
     ),
     "placeholder_price": ("warning", ("types", "input_usd_per_1m", "output_usd_per_1m"), _placeholder_price),
     "free_model": ("info", ("input_usd_per_1m", "output_usd_per_1m"), _free_model),
+    "implausible_price": ("warning", ("types", *schema.PRICE_COLUMNS), _implausible_price),
     "output_cheaper_than_input": (
         "info",
         ("input_usd_per_1m", "output_usd_per_1m"),

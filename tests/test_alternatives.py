@@ -176,3 +176,28 @@ def test_reprice_to_a_mapping_and_to_the_cheapest_equivalents(catalog):
     assert per_model["rows"].sum() == len(log) and set(per_model["model_id"]) == set(log["model_id"])
     with pytest.raises(ValueError, match="not in the catalog"):
         ahf.reprice(catalog, log, to={"gpt-4o": "no-such-model"})
+
+
+def test_alternatives_and_cheapest_equivalent_skip_unit_slip_prices() -> None:
+    """Issue 21: a price typo (1,000x too low) is never offered as the cheaper equivalent."""
+    import pandas as pd
+
+    import aihubmix_frame as ahf
+
+    catalog = ahf.catalog_to_frame(
+        [
+            {"model_id": "big", "types": "llm", "context_length": 128_000, "pricing": {"input": 3, "output": 15}},
+            {
+                "model_id": "slip",
+                "types": "llm",
+                "context_length": 128_000,
+                "pricing": {"input": 0.0003, "output": 0.0015},
+            },
+            {"model_id": "small", "types": "llm", "context_length": 128_000, "pricing": {"input": 0.3, "output": 1.5}},
+        ]
+    )
+    alt = catalog.aihub.alternatives("big")
+    assert alt["model_id"].tolist() == ["small"] and alt.attrs["aihubmix"]["left_out"] == {"implausible_price": 1}
+    assert catalog.aihub.alternatives("big", include_implausible=True)["model_id"].iloc[0] == "slip"
+    log = pd.DataFrame({"model_id": ["big"], "input_tokens": [1_000], "output_tokens": [100]})
+    assert ahf.reprice(catalog, log, to="cheapest_equivalent")["repriced_model_id"].tolist() == ["small"]

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -298,5 +299,65 @@ def test_jupyterlab_runs_notebook_01_with_a_widget_and_a_chart(page, tmp_path, c
         ):
             shown.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / name))
+    finally:
+        server.stop()
+
+
+#: What the app's layout must hold at a width: every control label whole, every chart at its own
+#: aspect ratio (never stretched) and rendered with at least 1.5 PNG pixels per CSS pixel (sharp).
+LAYOUT_PROBE = """
+() => {
+  const visible = e => e.offsetParent !== null && e.clientWidth > 0;
+  const labels = [...document.querySelectorAll('.widget-label, .widget-label-basic, .widget-checkbox label')]
+    .filter(visible)
+    .map(e => ({text: e.innerText, scroll: e.scrollWidth, client: e.clientWidth}));
+  const images = [...document.querySelectorAll('img')]
+    .filter(e => visible(e) && e.naturalWidth > 100)
+    .map(e => ({cls: e.className, naturalWidth: e.naturalWidth, naturalHeight: e.naturalHeight,
+                width: e.getBoundingClientRect().width, height: e.getBoundingClientRect().height}));
+  return {labels, images, page: document.documentElement.clientWidth};
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1400, 820])
+def test_voila_app_layout_holds_at_two_widths(page: Any, tmp_path: Path, width: int) -> None:
+    """Issue 21: labels whole, charts sharp and never stretched, at a wide and a narrow window."""
+    port = _free_port()
+    server = Server(
+        [sys.executable, "-m", "aihubmix_frame", "app", "--offline", "--port", str(port), "--no-browser"],
+        tmp_path / "voila.log",
+        tmp_path,
+        _env(tmp_path),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_http(url, server.proc, server.log)
+        page.set_viewport_size({"width": width, "height": 3200})  # the whole app in one screenshot
+        page.goto(url)
+        page.locator(".widget-html", has_text="cheapest models").first.wait_for(state="visible")
+        # the picker's price map, the explorer's cost bars and the market chart: three PNGs
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img')].filter(e => e.complete && e.naturalWidth > 100).length >= 3"
+        )
+        time.sleep(0.5)  # let the layout settle after the last image
+        page.screenshot(path=str(ARTIFACTS / f"voila_app_layout_{width}px.png"), full_page=True)
+        charts = page.locator("img")
+        for position in range(charts.count()):  # each chart as the browser shows it, to look at by eye
+            chart = charts.nth(position)
+            if chart.evaluate("e => e.naturalWidth > 100"):
+                chart.scroll_into_view_if_needed()
+                chart.screenshot(path=str(ARTIFACTS / f"voila_app_chart{position}_{width}px.png"))
+        found = page.evaluate(LAYOUT_PROBE)
+        assert len(found["labels"]) >= 15, found["labels"]
+        clipped = [label for label in found["labels"] if label["scroll"] > label["client"] + 1]
+        assert not clipped, f"labels cut off at {width}px: {clipped}"
+        assert len(found["images"]) >= 3, found["images"]
+        for image in found["images"]:
+            natural = image["naturalWidth"] / image["naturalHeight"]
+            shown = image["width"] / image["height"]
+            assert shown == pytest.approx(natural, rel=0.02), f"stretched at {width}px: {image}"
+            assert image["width"] <= found["page"] + 1, f"wider than the page at {width}px: {image}"
+            assert image["naturalWidth"] >= 1.5 * image["width"], f"blurry (fewer than 1.5 px per CSS px): {image}"
     finally:
         server.stop()

@@ -96,9 +96,15 @@ def test_estimate_cost_is_lazy_and_equals_pandas(client, catalog, log, parquet_l
 def test_reprice_and_monthly_summary_on_dask(client, catalog, log, parquet_log):
     ddf = dd.read_parquet(str(parquet_log))
     repriced = ahf.reprice(catalog, ddf, to="gpt-5")
-    monthly = ahf.summarize_cost(repriced, by="model_id", freq="MS", skipna=True)
-    assert isinstance(monthly, dd.DataFrame)
-    got = monthly.compute().sort_values(["model_id", "period"]).reset_index(drop=True)
+    lazy = ahf.summarize_cost(repriced, by="model_id", freq="MS", skipna=True, compute=False)
+    assert isinstance(lazy, dd.DataFrame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = ahf.summarize_cost(repriced, by="model_id", freq="MS", skipna=True)  # pandas, warned here
+    assert isinstance(got, pd.DataFrame)
+    kinds = {type(w.message) for w in caught if isinstance(w.message, ahf.AihubmixWarning)}
+    assert {ahf.UnknownModelWarning, ahf.NotPerTokenWarning} <= kinds
+    assert any("not-in-catalog" in str(w.message) for w in caught)
     want = ahf.summarize_cost(quiet(ahf.reprice, catalog, log, to="gpt-5"), by="model_id", freq="MS", skipna=True)
     assert got["model_id"].tolist() == want["model_id"].tolist()
     assert got["period"].tolist() == want["period"].tolist()

@@ -198,19 +198,18 @@ def test_reprice_unknown_target(catalog, log):
 # --- README ----------------------------------------------------------------------------------------
 
 
-def test_readme_cost_section_runs():
-    """The README's cost example is code that runs: a test that fails when the README falls behind."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Cost modelling", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert blocks, "the Cost modelling section has no python example"
+def test_docs_cost_page_runs():
+    """The cost how-to's examples are code that runs: a test that fails when the docs fall behind."""
+    page = (ROOT / "docs" / "howto" / "costs.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert blocks, "docs/howto/costs.md has no python example"
     namespace: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ahf.AihubmixWarning)
         for block in blocks:
             if "dask" in block:
                 continue  # reads files; the same calls run on a real cluster in tests/test_cost_dask.py
-            exec(compile(block, "README.md", "exec"), namespace)
+            exec(compile(block, "docs/howto/costs.md", "exec"), namespace)
     assert np.isfinite(namespace["costed"]["total_cost_usd"].astype(float)).all()
 
 

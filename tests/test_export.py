@@ -442,9 +442,8 @@ def test_cli_export_writes_filtered_parquet_and_csv(snapshot, tmp_path):
 
 
 def readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("## Parquet, CSV, price history and diffs")
-    return text[start : text.index("\n## ", start + 1)]
+    """The how-to page that took over the README's section (issue 21)."""
+    return (ROOT / "docs" / "howto" / "history-and-diffs.md").read_text(encoding="utf-8")
 
 
 def test_readme_section_examples_run(tmp_path, monkeypatch):
@@ -456,7 +455,7 @@ def test_readme_section_examples_run(tmp_path, monkeypatch):
     code = "\n".join(re.findall(r"```python\n(.*?)```", section, flags=re.S))
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/howto/history-and-diffs.md", "exec"), namespace)
     history = namespace["history"]
     assert len(history) == 2 and len(history.price_history("gpt-4o")) == 2
     changes = ahf.diff_catalogs(namespace["old"], namespace["new"])

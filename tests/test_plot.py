@@ -196,6 +196,11 @@ def test_feature_matrix_shows_each_models_features_and_truncates(snapshot, tmp_p
     assert np.array_equal(
         drawn[:, labels.index("in: image")].astype(bool), claude["accepts_image"].to_numpy(dtype=bool)
     )
+    drawn_columns = np.asarray(ax.images[0].get_array()).astype(bool)
+    assert drawn_columns.any(axis=0).all(), "no empty columns (issue 21)"
+    assert "left out" in ax.get_xlabel()
+    full = ahf.plot.feature_matrix(claude, hide_empty=False)
+    assert len(full.get_xticklabels()) > len(labels)
     ax = snapshot.aihub.plot.feature_matrix(max_models=10)
     assert len(ax.get_yticklabels()) == 10 and "first 10 of 804" in ax.get_title()
     with pytest.raises(ValueError, match="max_models"):
@@ -216,3 +221,21 @@ def test_plots_draw_into_a_given_axes_and_refuse_bad_input(snapshot):
         snapshot.aihub.plot.price_map(label_cheapest=-1)
     with pytest.raises(ahf.NotACatalogError):
         ahf.plot.price_map(pd.DataFrame({"x": [1]}))
+
+
+def test_price_map_rings_unit_slips_and_labels_without_overlap(snapshot: pd.DataFrame) -> None:
+    """Issue 21: the implausible prices are marked, never labelled as the cheapest; labels never overlap."""
+    ax = snapshot.aihub.plot.price_map(label_cheapest=12)
+    texts = [t for t in ax.texts if t.get_text()]
+    labelled = "\n".join(t.get_text() for t in texts)
+    assert texts and "llama3-groq" not in labelled and "yi-vl-plus" not in labelled
+    from matplotlib.legend import Legend
+
+    legends = [a for a in [*ax.get_children(), *ax.figure.legends] if isinstance(a, Legend)]
+    assert any("implausible" in t.get_text() for legend in legends for t in legend.get_texts())
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            assert not first.overlaps(second)
+    ahf.plot.pyplot().close("all")

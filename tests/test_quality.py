@@ -13,7 +13,7 @@ import aihubmix_frame as ahf
 from aihubmix_frame import quality
 from aihubmix_frame.errors import FieldValueWarning
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "howto" / "data-quality.md"  # was the README's section
 
 BASE = {
     "types": "llm",
@@ -64,6 +64,17 @@ CASES = {
     "free_model": (
         [model("flagged", pricing={"input": 0, "output": 0})],
         [model("clean", pricing={"input": 0, "output": 1})],
+    ),
+    "implausible_price": (
+        [
+            model("flagged", pricing={"input": 0.00019, "output": 0.00019}),
+            model("flagged", pricing={"input": 1, "output": 0.0005}),
+        ],
+        [
+            model("clean", pricing={"input": 0, "output": 0}),
+            model("clean", vendor="zhipu", pricing={"input": 1, "output": 3}),
+            model("clean", types="video", pricing={"input": 0.0001, "output": 0}),
+        ],
     ),
     "output_cheaper_than_input": ([model("flagged", pricing={"input": 2, "output": 1})], [model("clean")]),
     "max_output_unknown": ([model("flagged", max_output=0)], [model("clean")]),
@@ -235,6 +246,9 @@ def plain_counts(records: list[dict]) -> Counter:
         media = any(t in ("image_generation", "video") for t in types)
         counts["placeholder_price"] += media and (i, o) in ((2, 0), (2, 2))
         counts["free_model"] += i == 0 and o == 0
+        # the snapshot has no vendor or family: only the absolute floor applies; media models are exempt
+        not_token = media and "llm" not in types
+        counts["implausible_price"] += not not_token and any(x is not None and 0 < x < 0.001 for x in (i, o))
         counts["output_cheaper_than_input"] += o is not None and i is not None and o < i
         max_output = int(r.get("max_output") or 0)
         context = int(r.get("context_length") or 0)
@@ -270,16 +284,46 @@ def test_per_check_counts_on_the_bundled_snapshot(snapshot, load_json):
     assert got["case_twin_price"] > 0 and got["case_twin"] > 0
 
 
+def test_implausible_price_on_the_real_snapshot(snapshot: pd.DataFrame) -> None:
+    """Issue 21: the unit slips of the bundled snapshot, each about 1,000x below the provider's list price."""
+    report = quality.quality_report(snapshot, checks="implausible_price")
+    assert sorted(report["model_id"]) == [
+        "llama3-groq-70b-8192-tool-use-preview",  # Groq lists $0.89 per 1M; the catalog says 0.00089
+        "llama3-groq-8b-8192-tool-use-preview",  # Groq lists $0.19 per 1M; the catalog says 0.00019
+        "yi-vl-plus",  # 01.AI lists about $0.85 per 1M; the catalog says 0.000852
+    ]
+    assert (report["severity"] == "warning").all()
+    assert report["detail"].str.contains("below 0.001").all()
+
+
+def test_implausible_price_relative_to_family_and_vendor() -> None:
+    frame = ahf.catalog_to_frame(
+        [
+            model("glm-5", vendor="zhipu", pricing={"input": 1, "output": 3}),
+            model("glm-5-slip", vendor="zhipu", pricing={"input": 0.005, "output": 3}),  # 200x below glm-5
+            model("glm-4-flash", vendor="zhipu", pricing={"input": 0.6, "output": 2}),  # the cheapest other: 120x
+            model("coding-x", variant_of="x", pricing={"input": 0.002, "output": 0.01}),
+            model("x", pricing={"input": 0.6, "output": 2}),  # coding-x is 300x below its family root
+            model("lonely", vendor="solo", pricing={"input": 0.002, "output": 0.002}),  # no other to compare
+        ]
+    )
+    report = quality.quality_report(frame, checks="implausible_price").set_index("model_id")["detail"]
+    assert sorted(report.index) == ["coding-x", "glm-5-slip"]
+    assert "zhipu" in report["glm-5-slip"] and "x family" in report["coding-x"]
+
+
 def test_readme_quality_families_and_modelsdev_examples_run():
     text = README.read_text(encoding="utf-8")
-    start = text.index("## Data quality, families and models.dev\n")
-    end = text.index("\n## ", start + 1)
-    blocks = re.findall(r"```python\n(.*?)```", text[start:end], flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert blocks
     namespace: dict = {}
-    with pytest.warns(ahf.errors.ContextLengthWarning, match="claude-opus-4-6-think"):  # as the README says
+    with (
+        pytest.warns(ahf.errors.ContextLengthWarning, match="claude-opus-4-6-think"),  # as the page says
+        pytest.warns(ahf.errors.PriceWarning, match="context tiers were not copied onto 11 model"),
+    ):
         for block in blocks:
             exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["rich"].attrs["aihubmix"]["enriched"]["fields"] == {"price_tiers": 13}
     assert namespace["report"]["check"].isin(list(quality.CHECKS)).all()
     assert len(namespace["diff"]) == 10
 
@@ -289,6 +333,6 @@ def test_readme_table_of_counts_per_check_matches_the_raw_json(load_json):
     expected = plain_counts(raw)
     text = README.read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| \w+ \| (\d+) \|$", text, flags=re.M))
-    assert set(rows) == set(quality.CHECKS), "the README table lists every check, and only those"
+    assert set(rows) == set(quality.CHECKS), "the docs table lists every check, and only those"
     for check, count in rows.items():
         assert int(count) == expected[check], (check, count, expected[check])

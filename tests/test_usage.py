@@ -491,12 +491,11 @@ def test_priced_with_each_convention_matches_the_readme_worked_example():
 
 def test_readme_usage_section_runs_and_prints_what_it_shows(tmp_path, monkeypatch, capsys):
     """The README's example runs as written and prints exactly its ```text block."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Reading real request logs\n", 1)[1].split("\n## ", 1)[0]
+    section = (ROOT / "docs" / "howto" / "request-logs.md").read_text(encoding="utf-8")  # was the README's
     (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     (shown,) = re.findall(r"```text\n(.*?)```", section, flags=re.S)
     monkeypatch.chdir(tmp_path)  # the example writes its small log file here
-    exec(compile(code, "README.md", "exec"), {})
+    exec(compile(code, "docs/howto/request-logs.md", "exec"), {})
     assert capsys.readouterr().out.rstrip() == shown.rstrip()
     for flavour in ("openai_chat", "openai_responses", "anthropic", "gemini"):
         assert f"`{flavour}`" in section

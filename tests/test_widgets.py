@@ -252,7 +252,7 @@ def test_model_picker_plot_is_debounced_off_the_change_path(snapshot):
 
 
 def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
-    explorer = _explorer(snapshot, rows=10)
+    explorer = _explorer(snapshot, rows=10, type=None, include_free=True)
     seen = []
     explorer.on_change(seen.append)
     explorer.type.value = "llm"
@@ -288,6 +288,36 @@ def test_cost_explorer_matches_cheapest_and_follows_controls(snapshot):
         min_context=200_000,
     )
     assert explorer.result["model_id"].tolist() == narrowed["model_id"].tolist() and len(narrowed) > 0
+
+
+def test_cost_explorer_opens_on_paid_llms_at_plausible_prices(snapshot: pd.DataFrame) -> None:
+    """Issue 21: the first screen shows paid LLMs at plausible prices and a real monthly projection."""
+    from aihubmix_frame.placeholders import implausible_price_mask
+
+    explorer = _explorer(snapshot)
+    result = explorer.result
+    assert len(result) == 15 and (result["total_cost_usd"] > 0).all()
+    llm = set(snapshot.loc[snapshot["types"].apply(lambda t: "llm" in list(t)), "model_id"])
+    assert set(result["model_id"]) <= llm
+    implausible = set(snapshot.loc[implausible_price_mask(snapshot), "model_id"])
+    assert not set(result["model_id"]) & implausible
+    assert explorer.monthly_cost_usd > 0 and result["model_id"].iloc[0] in explorer.projection.value
+    assert "not the same quality" in explorer.summary.value
+
+    explorer.type.value = ""  # any type: the three unit slips are the cheapest paid models, left out and counted
+    assert explorer.left_out == {"implausible_price": 3}
+    assert "3 models with an implausible" in explorer.summary.value
+    assert "llama3-groq-8b-8192-tool-use-preview" not in set(explorer.result["model_id"])
+    explorer.include_implausible.value = True
+    assert explorer.result["model_id"].iloc[0] == "llama3-groq-8b-8192-tool-use-preview"
+
+
+def test_cost_explorer_one_row_per_family(snapshot: pd.DataFrame) -> None:
+    explorer = _explorer(snapshot, rows=30, per_family=True)
+    families = explorer.result["family"]
+    assert families.is_unique and "qwen-turbo" in set(families)
+    assert explorer.left_out["same_family"] > 0
+    assert "cheapest families" in explorer.summary.value
 
 
 def test_cost_explorer_bars_show_the_result(snapshot):

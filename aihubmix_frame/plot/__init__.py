@@ -54,9 +54,9 @@ class CatalogPlots:
         """A price against context length; see :func:`aihubmix_frame.plot.context_map`."""
         return context_map(self._frame, price=price, color_by=color_by, ax=ax)
 
-    def feature_matrix(self, *, max_models: int = 60, ax: Any = None) -> Any:
+    def feature_matrix(self, *, max_models: int = 60, hide_empty: bool = True, ax: Any = None) -> Any:
         """Models x features and modalities; see :func:`aihubmix_frame.plot.feature_matrix`."""
-        return feature_matrix(self._frame, max_models=max_models, ax=ax)
+        return feature_matrix(self._frame, max_models=max_models, hide_empty=hide_empty, ax=ax)
 
     def cost_bars(
         self,

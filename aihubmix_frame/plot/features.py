@@ -34,11 +34,12 @@ def feature_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index(frame["model_id"].astype(str).tolist(), name="model_id"))
 
 
-def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, ax: Any = None) -> Any:
+def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, hide_empty: bool = True, ax: Any = None) -> Any:
     """A heatmap: models (rows, frame order) x features and input/output modalities (dark: has it).
 
     Meant for a filtered frame: beyond ``max_models`` rows only the first ``max_models`` are drawn
-    and the title says so (filter or sort the frame first to choose them). Returns the Axes.
+    and the title says so (filter or sort the frame first to choose them). Columns no drawn model
+    has are left out (``hide_empty=False`` keeps them) and counted in the x label. Returns the Axes.
     """
     check_catalog(frame, (*schema.HAS_COLUMNS, *schema.ACCEPTS_COLUMNS), "feature_matrix")
     if isinstance(max_models, bool) or not isinstance(max_models, (int, np.integer)) or max_models < 1:
@@ -46,6 +47,11 @@ def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, ax: Any = None)
     if not len(frame):
         raise ValueError("feature_matrix: the frame has no models; loosen the filter")
     table = feature_table(frame.iloc[: int(max_models)])
+    empty = [c for c in table.columns if not table[c].any()] if hide_empty else []
+    if len(empty) < table.shape[1]:
+        table = table.drop(columns=empty)
+    else:
+        empty = []
     ax = axes_for(ax, (min(3 + 0.42 * table.shape[1], 12), min(2 + 0.22 * len(table), 16)))
     ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(table.shape[1]), labels=list(table.columns), rotation=60, ha="right", fontsize=8)
@@ -62,8 +68,11 @@ def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, ax: Any = None)
     ax.set_title(f"features and modalities: {note}", fontsize=10)
     served = any(c.startswith("out: ") for c in table.columns)
     ax.set_xlabel(
-        "feature / input modality (in:) / output modality (out:)"
-        if served
-        else "feature / input modality (in:); output modalities not served for these models"
+        (
+            "feature / input modality (in:) / output modality (out:)"
+            if served
+            else "feature / input modality (in:); output modalities not served for these models"
+        )
+        + (f"\n{len(empty)} columns no model here has are left out" if empty else "")
     )
     return ax

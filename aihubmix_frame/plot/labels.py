@@ -50,7 +50,7 @@ def place_labels(
 ) -> list[Any]:
     """Annotate each point with its text at the first offset where it stays inside the axes and
     overlaps no earlier label; models on the same spot share one label. A label with no free spot
-    takes the first offset that stays inside the axes (it may then touch another)."""
+    is left out (fewer labels rather than labels drawn over each other)."""
     points, texts = merge_same_points(points, texts)
     if not hasattr(ax.figure.canvas, "get_renderer"):  # a bare Figure(): give it an Agg canvas
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -62,7 +62,7 @@ def place_labels(
     placed: list[Any] = []
     boxes: list[Any] = []
     for xy, text in zip(points, texts):
-        chosen, fallback = None, None
+        chosen = None
         for dx, dy in _CANDIDATES:
             annotation = _annotate(ax, text, xy, dx, dy, fontsize)
             box = annotation.get_window_extent(renderer)
@@ -71,9 +71,9 @@ def place_labels(
             if inside and not any(box.overlaps(other) for other in boxes):
                 chosen = (dx, dy)
                 break
-            if inside and fallback is None:
-                fallback = (dx, dy)
-        dx, dy = chosen or fallback or _CANDIDATES[0]
+        if chosen is None:
+            continue
+        dx, dy = chosen
         annotation = _annotate(ax, text, xy, dx, dy, fontsize)
         boxes.append(annotation.get_window_extent(renderer))
         placed.append(annotation)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..placeholders import free_price_mask, placeholder_price_mask
+from ..placeholders import free_price_mask, implausible_price_mask, placeholder_price_mask
 from .axes import PRICE_LABEL, TOKENS_LABEL, axes_for, category_of, check_catalog, log_floor, plain_text
 from .labels import place_labels
 
@@ -154,7 +154,9 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
     Colour by ``color_by`` (``"type"``: a model's first type; ``"vendor"``), marker area by context
     length, placeholder prices (image/video models) as ``x``, free models hollow; prices of 0 sit
     on a dashed floor line; the ``label_cheapest`` cheapest paid models (input + output price) are
-    labelled with their ids. Models without a price are left out and counted in the title.
+    labelled with their ids. Implausible (unit-slip) prices (the ``implausible_price`` quality
+    check) are ringed in red and never labelled as the cheapest. Models without a price are left
+    out and counted in the title.
     Returns the Axes.
     """
     check_catalog(frame, (*_PRICES, "types"), "price_map")
@@ -177,6 +179,12 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
         extra.append(("free model (hollow)", dict(ls="", marker="o", mfc="none", mec="0.3", ms=7)))
     if placeholder.any():
         extra.append(("placeholder price, not real (x)", dict(ls="", marker="x", color="0.3", ms=7)))
+    implausible = implausible_price_mask(shown) if len(shown) else np.zeros(0, dtype=bool)
+    if implausible.any():
+        ax.scatter(x[implausible], y[implausible], s=90, facecolors="none", edgecolors="#d62728", linewidths=1.2)
+        extra.append(
+            ("implausible price: unit slip? (red ring)", dict(ls="", marker="o", mfc="none", mec="#d62728", ms=8))
+        )
     if np.isnan(context).any():
         extra.append(("context unknown (smallest dot)", dict(ls="", marker="o", color="0.6", ms=3)))
     ax.set_xlabel(f"input price ({PRICE_LABEL}, log scale)")
@@ -189,7 +197,7 @@ def price_map(frame: pd.DataFrame, *, color_by: str = "type", label_cheapest: in
     ax.grid(True, which="major", alpha=0.25)
     _legends(ax, categories, color_by, extra, sized=True)
     if label_cheapest and len(shown):
-        paid = np.flatnonzero(~placeholder & ~free)
+        paid = np.flatnonzero(~placeholder & ~free & ~implausible)
         order = paid[np.argsort((x_raw + y_raw)[paid], kind="stable")][: int(label_cheapest)]
         ids = shown["model_id"].astype(str).to_numpy()
         place_labels(ax, [(x[i], y[i]) for i in order], [ids[i] for i in order])

@@ -41,12 +41,24 @@ REQUEST_COUNT = "request_count"
 AGGREGATE_MARKER = "aggregate_base_price"
 
 
+#: Written by ``read_usage`` for every usage-export row (and only for those).
+BUCKET_START = "bucket_start"
+
+
 def aggregate_mask(workload: pd.DataFrame) -> np.ndarray | None:
-    """Where a row holds several requests' totals (``request_count`` != 1 or NA); None without the column."""
+    """Where a row holds several requests' totals (``request_count`` != 1 or NA); None without the column.
+
+    A log of mixed origin (per-request rows concatenated with usage-export rows) has NA counts on its
+    request rows too: where the log says which rows are buckets (``bucket_start``), a row with neither
+    a count nor a bucket is one request, priced with its tiers and context checked.
+    """
     if REQUEST_COUNT not in workload.columns:
         return None
     counts = pd.to_numeric(workload[REQUEST_COUNT], errors="coerce").astype("Float64")
-    return (counts != 1).fillna(True).to_numpy(dtype=bool)
+    mask = (counts != 1).fillna(True).to_numpy(dtype=bool)
+    if BUCKET_START in workload.columns:
+        mask &= ~(counts.isna().to_numpy(dtype=bool) & workload[BUCKET_START].isna().to_numpy(dtype=bool))
+    return mask
 
 
 def base_price_table(table: PriceTable) -> PriceTable:

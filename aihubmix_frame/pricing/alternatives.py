@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..placeholders import implausible_price_mask
 from .kernel import price_rows
 from .table import KINDS, price_table
 
@@ -51,8 +52,12 @@ def alternatives(
     tools_equivalent: bool = True,
     include_deprecated: bool = False,
     include_free: bool = True,
+    include_implausible: bool = False,
 ) -> pd.DataFrame:
     """The models that can do what ``model_id`` does, cheapest first (``df.aihub.alternatives``).
+
+    "Can do what it does" means the same capabilities (type, features, input modalities, context),
+    not the same quality: the catalog has no measure of quality.
 
     A candidate qualifies when it has every type, feature and input modality of the model (same or
     wider; ``tools`` and ``function_calling`` count as one capability unless
@@ -60,7 +65,10 @@ def alternatives(
     the model's own context length, when known). Left out: the model itself, models without a price,
     models not priced per token (:func:`aihubmix_frame.placeholders.not_per_token_mask`), deprecated
     ones (``retire_stage == "deprecated"``) unless ``include_deprecated=True``, free ones if
-    ``include_free=False``. Prices are compared on one reference request of ``input_tokens``
+    ``include_free=False``, and models with an implausible (unit-slip) price
+    (:func:`aihubmix_frame.placeholders.implausible_price_mask`) unless ``include_implausible=True``
+    (``attrs["aihubmix"]["left_out"]`` counts them), so ``reprice(to="cheapest_equivalent")`` never
+    moves a log onto a price typo. Prices are compared on one reference request of ``input_tokens``
     (default ``prompt_tokens``, else 1,000) and ``output_tokens`` (1,000) tokens: ``reference_cost_usd``
     and ``price_ratio`` (candidate / model; below 1 is cheaper). Columns: ``model_id``, the four
     ``*_usd_per_1m`` prices, ``context_length``, ``reference_cost_usd``, ``price_ratio``, ``free``,
@@ -91,6 +99,11 @@ def alternatives(
         keep &= ~deprecated
     if not include_free:
         keep &= ~table.free[:n]
+    left_out = 0
+    if not include_implausible and n:
+        implausible = implausible_price_mask(catalog)
+        left_out = int((keep & implausible).sum())
+        keep &= ~implausible
     reference_input = input_tokens if input_tokens is not None else (prompt_tokens or 1_000)
     cost = _reference_cost(table, n, reference_input, output_tokens)
     own = cost[row] if not table.placeholder[row] else math.nan
@@ -116,6 +129,7 @@ def alternatives(
             "reference_cost_usd": None if math.isnan(own) else float(own),
             "min_context": None if math.isnan(need) else need,
             "tools_equivalent": tools_equivalent,
+            "left_out": {"implausible_price": left_out},
         }
     }
     return result

@@ -176,8 +176,11 @@ def choose_columns(
     )
 
 
-def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
-    """One warning stating the name mapping, one naming the unused token columns (when there are any)."""
+def warn_columns(choice: ColumnChoice, *, stacklevel: int, said: Any = ()) -> None:
+    """One warning stating the name mapping, one naming the unused token columns (when there are any).
+
+    ``said``: columns ``read_usage`` already named as unpriced (``attrs["aihubmix"]["usage"]
+    ["unpriced_columns"]``): not named twice; ``choice.provenance()`` still lists them."""
     if choice.mapped:
         pairs = ", ".join(f"{column!r} as {canonical}" for canonical, column in choice.mapped.items())
         providers = " and ".join(sorted(choice.providers))
@@ -194,9 +197,10 @@ def warn_columns(choice: ColumnChoice, *, stacklevel: int) -> None:
             UsageColumnsWarning,
             stacklevel=stacklevel,
         )
-    if choice.unused:
+    unused = [c for c in choice.unused if c not in set(said)]
+    if unused:
         warnings.warn(
-            f"the log's column(s) {choice.unused} look like token counts but are not priced (only "
+            f"the log's column(s) {unused} look like token counts but are not priced (only "
             f"{[n for n in (*choice.names.values(), choice.requests) if n is not None]} are). If they hold "
             "billed tokens, name them with the keyword options (e.g. cache_read_tokens='...'); otherwise drop "
             "them to silence this",

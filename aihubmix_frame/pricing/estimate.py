@@ -18,43 +18,29 @@ Prices are USD per 1M tokens. The billing rules, in one place (README "Cost mode
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import AsOfWarning
-from .aggregates import (
-    AGGREGATE_MARKER,
-    REQUEST_COUNT,
-    aggregate_mask,
-    base_price_table,
-    note_aggregates,
-    note_batch,
-)
-from .asof import asof_source, asof_table, catalog_versions, utc_nanoseconds
+from .asof import asof_table, catalog_versions
 from .columns import choose_columns, warn_columns
-from .dask_adapter import is_dask, map_partitions_quietly
-from .id_lookup import LoggedIds, warn_resolved
-from .kernel import COST_COLUMNS, ids_source, price_rows, warn_report
+from .dask_adapter import is_dask, price_dask
+from .findings import warn_findings
 from .model_ids import IdResolver
-from .table import CACHE_KINDS, PriceTable, price_table, suggest_model_ids
-from .workload import WorkloadSpec, convention_flags, diagnose, numeric_values, workload_spec
+from .partition import EXCEEDS_COLUMN, REPRICED_PREFIX, PricingPlan, price_partition, provenance_of, tally_findings
+from .table import price_table, suggest_model_ids
+from .workload import WorkloadSpec, workload_spec
 
 __all__ = [
     "estimate_cost",
-    "price_workload",
-    "price_partition",
+    "run_plan",
+    "price_pandas",
     "REPRICED_PREFIX",
     "EXCEEDS_COLUMN",
     "log_spec",
     "id_resolver",
 ]
-
-REPRICED_PREFIX = "repriced_"
-#: True where a row's whole prompt exceeds its model's context length.
-EXCEEDS_COLUMN = "exceeds_context"
 
 
 def log_spec(
@@ -67,10 +53,14 @@ def log_spec(
     cache_write_tokens,
     requests,
     input_includes_cache,
+    lazy: bool,
     stacklevel: int = 4,
 ) -> tuple[WorkloadSpec, dict]:
-    """The :class:`WorkloadSpec` of a log (names resolved by :mod:`.columns`, stated once) and its provenance."""
-    if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
+    """The :class:`WorkloadSpec` of a log (names resolved by :mod:`.columns`, stated once) and its provenance.
+
+    ``lazy``: the log is a dask frame (decided once by the caller): its dtypes are checked on the meta now.
+    """
+    if not (isinstance(workload, pd.DataFrame) or lazy):
         return workload_spec(
             workload,
             model_id="model_id",
@@ -102,114 +92,12 @@ def log_spec(
         requests=choice.requests,
         input_includes_cache=choice.input_includes_cache,
         convention_column=choice.convention_column,
+        lazy=lazy,
     )
-    warn_columns(choice, stacklevel=stacklevel)
+    attrs = getattr(workload, "attrs", None) or {}  # a dask frame has none
+    said = attrs.get("aihubmix", {}).get("usage", {}).get("unpriced_columns", ())
+    warn_columns(choice, stacklevel=stacklevel, said=said)
     return spec, choice.provenance()
-
-
-def _labels(table: PriceTable, target: np.ndarray) -> pd.arrays.ArrowStringArray:
-    names = np.array([*table.model_ids, None], dtype=object)
-    return pd.array(names[target], dtype="string")
-
-
-def price_workload(
-    workload: pd.DataFrame,
-    table: PriceTable,
-    spec: WorkloadSpec,
-    target: int | np.ndarray | None = None,
-    prefix: str = "",
-    to_label: str | None = None,
-    provenance: dict | None = None,
-    *,
-    warn: bool = True,
-    stacklevel: int = 4,
-    source: tuple | None = None,
-    resolver: IdResolver | None = None,
-) -> pd.DataFrame:
-    """A pandas workload with the cost columns added (``prefix`` + name), priced on its own ids or,
-    with ``target``, on another model: one catalog row for every row (an int, ``to_label`` its id) or
-    one per source model (an array indexed by the source's catalog row; the ids become the labels).
-
-    ``source`` = (rows, unknown_names, counts, logged ids or None) replaces the id lookup (as-of
-    pricing; ``counts()[0]``: rows before the first version, which are not unknown ids). With a
-    ``resolver`` the ids are resolved (:mod:`.model_ids`) and, when ``target`` is None, the
-    ``priced_as`` and ``id_match`` columns added. The caller's frame is never changed. Positional
-    arguments after ``workload`` are those the dask adapter passes.
-    """
-    n_rows = len(workload)
-    arrays = {column: numeric_values(workload, column) for column in spec.numeric_columns}
-    tokens = {kind: arrays[c] if c is not None else None for kind, c in spec.tokens.items()}
-    requests = arrays[spec.requests] if spec.requests is not None else None
-    inclusive, flags = spec.input_includes_cache, None
-    if spec.convention_column is not None:
-        flags = convention_flags(workload, spec.convention_column)
-        inclusive = bool(flags.all()) or bool(flags.any())
-        if inclusive and not flags.all():  # mixed: bring the exclusive rows to the inclusive convention
-            cached = sum(tokens[k] for k in CACHE_KINDS if tokens[k] is not None)
-            tokens["input"] = np.where(flags, tokens["input"], tokens["input"] + cached)
-    labels, logged = None, None
-    if source is not None:
-        rows_of, unknown_of, _, logged = source
-    elif resolver is not None:
-        per_key = table.lookup_rows if table.lookup_rows is not None else np.arange(table.n_models + 1)
-        logged = LoggedIds(workload[spec.model_id], table.lookup_ids, resolver, per_key.astype(np.intp))
-        rows_of, unknown_of = logged.keys, logged.unknown
-    else:
-        rows_of, unknown_of = ids_source(table, workload[spec.model_id])
-    if isinstance(target, np.ndarray):
-        source_rows = rows_of
-        per_source = target
-
-        def rows_of(lo: int, hi: int) -> np.ndarray:
-            return per_source[source_rows(lo, hi)]
-
-        unknown_of = None
-        labels = _labels(table, per_source[source_rows(0, n_rows)])
-    elif target is not None:
-
-        def rows_of(lo: int, hi: int) -> np.ndarray:
-            return np.full(hi - lo, target, dtype=np.intp)
-
-        unknown_of = None
-    costs, report = price_rows(table, n_rows, rows_of, tokens, requests, inclusive=inclusive, unknown_of=unknown_of)
-    if report.bad:
-        raise diagnose(workload.index, arrays, spec, None if flags is None else flags)
-    if warn:
-        before_first = int(source[2]()[0]) if source is not None else 0
-        warn_report(table, report, stacklevel=stacklevel, before_first=before_first)
-    # concat does not copy the new arrays (df[col] = array would); the caller's frame is never changed.
-    names = [prefix + column for column in (*COST_COLUMNS, EXCEEDS_COLUMN)]
-    columns = dict(zip(names, [*costs, report.exceeds]))
-    if logged is not None and target is None:
-        columns.update(logged.columns())  # priced_as, id_match
-    kept = workload.drop(columns=[c for c in columns if c in workload.columns])
-    added = pd.DataFrame(columns, index=workload.index, copy=False)
-    result = pd.concat([kept, added], axis=1) if len(kept.columns) else added
-    result.attrs = copy.deepcopy(workload.attrs)
-    if provenance:
-        result.attrs.setdefault("aihubmix", {})["cost"] = provenance
-    if logged is not None and target is None:
-        _record_ids(result, logged, warn=warn)
-    if labels is not None or to_label is not None:
-        result["repriced_model_id"] = (
-            labels if labels is not None else pd.array([to_label] * len(result), dtype="string")
-        )
-        result["cost_difference_usd"] = result[REPRICED_PREFIX + "total_cost_usd"] - result["total_cost_usd"]
-    return result
-
-
-def _record_ids(result: pd.DataFrame, logged: LoggedIds, *, warn: bool) -> None:
-    """The resolved ids said once (a warning) and recorded in ``result.attrs``."""
-    resolved = logged.resolved()
-    if warn:
-        warn_resolved(resolved)
-    resolver = logged.resolver
-    record = {
-        "resolve_ids": bool(resolver is not None and resolver.rules),
-        "aliases": dict(resolver.aliases) if resolver is not None else {},
-        "resolved": resolved,
-    }
-    result.attrs.setdefault("aihubmix", {}).setdefault("cost", {})["ids"] = record
 
 
 def id_resolver(known: Any, *, aliases: Any, resolve_ids: bool) -> IdResolver:
@@ -222,21 +110,24 @@ def id_resolver(known: Any, *, aliases: Any, resolve_ids: bool) -> IdResolver:
     )
 
 
-def price_partition(
-    partition: pd.DataFrame,
-    table: PriceTable,
-    spec: WorkloadSpec,
-    target,
-    prefix: str,
-    to_label: str | None,
-    provenance: dict | None,
-    resolver: IdResolver | None = None,
-) -> pd.DataFrame:
-    """One dask partition (its warnings would stay in the worker, so none are raised).
+def price_pandas(workload: pd.DataFrame, plan: PricingPlan, provenance: dict, *, stacklevel: int) -> pd.DataFrame:
+    """The pandas path: the partition kernel on the whole log, its findings warned now and kept in attrs."""
+    result, tally = price_partition(workload, plan)
+    findings = tally_findings(plan, tally)
+    warn_findings(findings, stacklevel=stacklevel)
+    result.attrs = copy.deepcopy(workload.attrs)
+    result.attrs.setdefault("aihubmix", {})["cost"] = provenance_of(provenance, plan, tally, findings)
+    return result
 
-    Ids are resolved per partition: the rules are deterministic, so every partition agrees.
+
+def run_plan(workload: Any, plan: PricingPlan, provenance: dict, *, lazy: bool, stacklevel: int) -> Any:
+    """One plan, one path: the lazy dask frame (warnings on the client when computed) or the priced pandas log.
+
+    ``stacklevel`` as ``warnings.warn`` counts it from here (3: the caller of the caller).
     """
-    return price_workload(partition, table, spec, target, prefix, to_label, provenance, warn=False, resolver=resolver)
+    if lazy:
+        return price_dask(workload, plan, provenance)
+    return price_pandas(workload, plan, provenance, stacklevel=stacklevel + 1)
 
 
 def estimate_cost(
@@ -254,6 +145,7 @@ def estimate_cost(
     token_rate_estimates: bool = False,
     aliases: Any = None,
     resolve_ids: bool = True,
+    progress: bool | None = None,
 ) -> Any:
     """Price a request log: the same rows with ``input_cost_usd``, ``cache_read_cost_usd``,
     ``cache_write_cost_usd``, ``output_cost_usd``, ``total_cost_usd`` (Float64, USD) and
@@ -297,8 +189,12 @@ def estimate_cost(
     :class:`~aihubmix_frame.errors.NotACatalogError`; bad or negative prices raise
     :class:`~aihubmix_frame.errors.SchemaError`. The input frames are never changed.
 
-    A dask DataFrame gives a lazy dask DataFrame with the same columns (one ``map_partitions``).
-    Warnings raised in dask workers are not shown: unknown ids still cost NA.
+    A dask DataFrame gives a lazy dask DataFrame with the same columns (``at=`` too): each partition
+    goes through the same kernel, the prices travel to each worker once, and the workers never warn.
+    What they could not price is counted per partition and warned on the client, with the same
+    wording and figures, by :func:`~aihubmix_frame.summarize_cost` or
+    :func:`~aihubmix_frame.cost_report` when they compute. ``progress``: a bar for pandas runs of
+    30M rows and more when someone watches (``None``), always (``True``) or never (``False``).
 
     >>> import pandas as pd, aihubmix_frame as ahf
     >>> catalog = ahf.load_snapshot()
@@ -309,6 +205,7 @@ def estimate_cost(
     >>> costed["total_cost_usd"].round(6).tolist()  # gpt-4o: 1000*2.5 + 1000*1.25 + 500*10 per 1M
     [0.00875, 0.01925]
     """
+    lazy = is_dask(workload)  # decided once: one plan, then the pandas path or the dask path
     spec, provenance = log_spec(
         workload,
         model_id=model_id,
@@ -318,134 +215,17 @@ def estimate_cost(
         cache_write_tokens=cache_write_tokens,
         requests=requests,
         input_includes_cache=input_includes_cache,
+        lazy=lazy,
     )
     provenance["token_rate_estimates"] = bool(token_rate_estimates)
     if at is not None:
-        return _estimate_asof(catalog, workload, spec, provenance, at, token_rate_estimates, aliases, resolve_ids)
-    table = price_table(catalog, needed_for="estimate_cost")
-    resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
-    if not token_rate_estimates:
-        table = table.withhold_non_token()
-    if is_dask(workload) and REQUEST_COUNT in workload.columns:  # usage-export totals: per partition
-        return map_partitions_quietly(
-            workload,
-            _price_rows_and_aggregates,
-            table,
-            spec,
-            provenance,
-            None,
-            resolver,
-            token="aihubmix-estimate-cost-",
-        )
-    if is_dask(workload):
-        return map_partitions_quietly(
-            workload,
-            price_partition,
-            table,
-            spec,
-            None,
-            "",
-            None,
-            provenance,
-            resolver,
-            token="aihubmix-estimate-cost-",
-        )
-    return _price_rows_and_aggregates(workload, table, spec, provenance, resolver=resolver)
-
-
-def _price_rows_and_aggregates(
-    workload: pd.DataFrame,
-    table: PriceTable,
-    spec: WorkloadSpec,
-    provenance: dict,
-    source: tuple | None = None,
-    resolver: Any = None,
-) -> pd.DataFrame:
-    """Price a pandas log; usage-export totals (:mod:`.aggregates`) at base prices, marked and said once."""
-    mask = aggregate_mask(workload)
-    if mask is None or not mask.any():
-        result = price_workload(
-            workload, table, spec, provenance=provenance, stacklevel=5, source=source, resolver=resolver
-        )
-        if mask is not None:
-            result[AGGREGATE_MARKER] = False
-    elif mask.all() or source is not None:
-        if source is not None and not mask.all():
-            raise ValueError(
-                "at= prices a log of requests or a log of usage-export totals, not both at once: split the log "
-                "on its request_count column (totals have request_count != 1) and price each part"
-            )
-        result = price_workload(
-            workload,
-            base_price_table(table),
-            spec,
-            provenance=provenance,
-            stacklevel=5,
-            source=source,
-            resolver=resolver,
-        )
-        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
+        asof = asof_table(catalog_versions(catalog), withhold=not token_rate_estimates)
+        resolver = id_resolver(asof.union_ids.to_pylist(), aliases=aliases, resolve_ids=resolve_ids)
+        plan = PricingPlan(table=asof.table, spec=spec, asof=asof, at=at, progress=progress, resolver=resolver)
     else:
-        positions = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
-        parts = [
-            price_workload(
-                workload.iloc[np.flatnonzero(mask)],
-                base_price_table(table),
-                spec,
-                provenance=provenance,
-                stacklevel=5,
-                resolver=resolver,
-            ),
-            price_workload(
-                workload.iloc[np.flatnonzero(~mask)],
-                table,
-                spec,
-                provenance=provenance,
-                stacklevel=5,
-                resolver=resolver,
-            ),
-        ]
-        result = pd.concat(parts).iloc[np.argsort(positions, kind="stable")]
-        for name in ("priced_as", "id_match"):  # concat of two categoricals with other categories: strings
-            if name in result.columns and isinstance(parts[0][name].dtype, pd.CategoricalDtype):
-                result[name] = result[name].astype("category")
-        result.attrs = copy.deepcopy(parts[0].attrs)
-        note_aggregates(result, mask, table, spec.model_id, stacklevel=4)
-    note_batch(result, stacklevel=4)
-    return result
-
-
-def _estimate_asof(
-    history: Any,
-    workload: Any,
-    spec: WorkloadSpec,
-    provenance: dict,
-    at: Any,
-    token_rate_estimates: bool,
-    aliases: Any,
-    resolve_ids: bool,
-) -> pd.DataFrame:
-    """estimate_cost(history, log, at=...): the as-of join, then the same kernel."""
-    if is_dask(workload):
-        raise TypeError("at= prices pandas logs; compute the dask log per month (ddf.partitions) or pass pandas")
-    asof = asof_table(catalog_versions(history), withhold=not token_rate_estimates)
-    resolver = id_resolver(asof.union_ids.to_pylist(), aliases=aliases, resolve_ids=resolve_ids)
-    stamps, unit = utc_nanoseconds(workload, at)
-    source = asof_source(asof, workload[spec.model_id], stamps, unit, resolver=resolver)
-    result = _price_rows_and_aggregates(workload, asof.table, spec, provenance, source, resolver)
-    counts = source[2]()
-    before, per_version = int(counts[0]), counts[1:]
-    if before:
-        first = asof.labels[0]
-        warnings.warn(
-            f"{before} row(s) are dated before the first catalog version ({first}); their costs are NA. "
-            "Record an older catalog in the history, or drop those rows",
-            AsOfWarning,
-            stacklevel=3,
-        )
-    result.attrs["aihubmix"]["cost"]["as_of"] = {
-        "column": at,
-        "versions": dict(zip(asof.labels, per_version.tolist())),
-        "before_first_version": before,
-    }
-    return result
+        table = price_table(catalog, needed_for="estimate_cost")
+        resolver = id_resolver(table.model_ids, aliases=aliases, resolve_ids=resolve_ids)
+        if not token_rate_estimates:
+            table = table.withhold_non_token()
+        plan = PricingPlan(table=table, spec=spec, progress=progress, resolver=resolver)
+    return run_plan(workload, plan, provenance, lazy=lazy, stacklevel=3)

@@ -22,7 +22,7 @@ from ..errors import ModelIdResolvedWarning, warn
 from .kernel import arrow_ids
 from .model_ids import EXACT, IdResolver
 
-__all__ = ["LoggedIds", "PRICED_AS", "ID_MATCH", "warn_resolved"]
+__all__ = ["LoggedIds", "PRICED_AS", "ID_MATCH", "warn_resolved", "merge_resolved"]
 
 #: The catalog id whose prices a row was billed at (NA when it matched none).
 PRICED_AS = "priced_as"
@@ -223,9 +223,27 @@ def warn_resolved(entries: list[dict[str, Any]], *, limit: int = 8) -> None:
     )
     more = f"; and {len(entries) - limit} more ids" if len(entries) > limit else ""
     rows = sum(e["rows"] for e in entries)
+    # Only where a date was dropped: a prefix or a Bedrock/resource wrapper names the same model.
+    dated = any(rule in e["id_match"] for e in entries for rule in _DATE_RULES)
+    caveat = "A dated snapshot can be priced differently from its undated id. " if dated else ""
     warn(
         f"{rows:,} row(s) carry model ids that are not catalog ids and were priced as catalog models: {shown}{more}. "
-        "A dated snapshot can be priced differently from its undated id; see the priced_as and id_match "
-        "columns, pass aliases={...} to choose, or resolve_ids=False to price exact ids only",
+        f"{caveat}See the priced_as and id_match columns, pass aliases={{...}} to choose, or resolve_ids=False to "
+        "price exact ids only",
         ModelIdResolvedWarning,
     )
+
+
+#: Rules that drop a snapshot date (the dated id may have had its own price).
+_DATE_RULES = ("dated_snapshot", "vertex_version")
+
+
+def merge_resolved(*parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries of :meth:`LoggedIds.resolved` of several parts of one log, rows summed per id (most rows first)."""
+    rows: dict[tuple[str, str, str], int] = {}
+    for entries in parts:
+        for e in entries:
+            key = (e["logged"], e["priced_as"], e["id_match"])
+            rows[key] = rows.get(key, 0) + int(e["rows"])
+    merged = [{"logged": k[0], "priced_as": k[1], "id_match": k[2], "rows": n} for k, n in rows.items()]
+    return sorted(merged, key=lambda e: (-e["rows"], e["logged"]))

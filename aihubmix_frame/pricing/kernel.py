@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import mmap
 import os
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,15 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import (
-    CachePriceWarning,
-    ContextLengthWarning,
-    MissingPriceWarning,
-    NotPerTokenWarning,
-    PlaceholderPriceWarning,
-    UnknownModelWarning,
-)
-from .table import CACHE_KINDS, KINDS, PriceTable, suggest_model_ids
+from ..progress import progress_bar
+from .table import CACHE_KINDS, KINDS, PriceTable
 from .workload import MAX_EXACT_COUNT, row_labels
 
 __all__ = [
@@ -39,7 +31,7 @@ __all__ = [
     "arrow_ids",
     "output_array",
     "price_rows",
-    "warn_report",
+    "merge_reports",
     "BLOCK_ROWS",
     "POPULATE_BYTES",
 ]
@@ -57,6 +49,8 @@ COST_COLUMNS: tuple[str, ...] = (
 # (numpy and pyarrow release the GIL), which is what makes a 10M-row log take well under a second.
 BLOCK_ROWS = 1 << 17
 _MAX_THREADS = max(1, min(4, os.cpu_count() or 1))
+#: Runs this long (about 3 s and more on one core) get a progress bar when someone watches.
+PROGRESS_ROWS = 30_000_000
 
 
 @dataclass
@@ -324,18 +318,42 @@ def price_rows(
     *,
     inclusive: bool,
     unknown_of: Callable | None = None,
+    progress: bool | None = False,
 ) -> tuple[list[pd.arrays.FloatingArray], Report]:
-    """Price ``n_rows`` rows in blocks (threads when there are several): five Float64 arrays + report."""
-    bounds = [(lo, min(n_rows, lo + BLOCK_ROWS)) for lo in range(0, n_rows, BLOCK_ROWS)] or [(0, 0)]
-    if len(bounds) > 1 and _MAX_THREADS > 1:
-        with ThreadPoolExecutor(max_workers=min(_MAX_THREADS, len(bounds))) as pool:
-            pricer = _Pricer(table, n_rows, rows_of, unknown_of, tokens, requests, inclusive, pool)
-            reports = list(pool.map(lambda bound: pricer.block(*bound), bounds))
-    else:
-        pricer = _Pricer(table, n_rows, rows_of, unknown_of, tokens, requests, inclusive)
-        reports = [pricer.block(*bound) for bound in bounds]
+    """Price ``n_rows`` rows in blocks (threads when there are several): five Float64 arrays + report.
 
-    merged = Report(counts=np.zeros(table.n_models + 1, dtype=np.int64))
+    ``progress``: a ``tqdm`` bar over the blocks of a run of at least ``PROGRESS_ROWS`` rows
+    (``None``: when someone watches, see :func:`aihubmix_frame.progress.progress_bar`).
+    """
+    bounds = [(lo, min(n_rows, lo + BLOCK_ROWS)) for lo in range(0, n_rows, BLOCK_ROWS)] or [(0, 0)]
+    # A bar only for long runs (>= PROGRESS_ROWS rows) where someone is watching: see aihubmix_frame.progress.
+    with progress_bar(len(bounds), progress if n_rows >= PROGRESS_ROWS else False, desc="pricing", unit="block") as bar:
+
+        def run(bound: tuple[int, int]) -> Report:
+            report = pricer.block(*bound)
+            bar.update(1)
+            return report
+
+        if len(bounds) > 1 and _MAX_THREADS > 1:
+            with ThreadPoolExecutor(max_workers=min(_MAX_THREADS, len(bounds))) as pool:
+                pricer = _Pricer(table, n_rows, rows_of, unknown_of, tokens, requests, inclusive, pool)
+                reports = list(pool.map(run, bounds))
+        else:
+            pricer = _Pricer(table, n_rows, rows_of, unknown_of, tokens, requests, inclusive)
+            reports = [run(bound) for bound in bounds]
+
+    merged = merge_reports(reports, table.n_models + 1)
+    merged.exceeds = pricer.exceeds
+    arrays = [pd.arrays.FloatingArray(v, m) for v, m in zip(pricer.values, pricer.masks)]
+    return arrays, merged
+
+
+def merge_reports(reports: list[Report], width: int) -> Report:
+    """One report for several (blocks of a call, partitions of a dask log): counts summed, sets united.
+
+    ``exceeds`` (the per-row flags of one call) is not merged; the caller sets it when it has one.
+    """
+    merged = Report(counts=np.zeros(width, dtype=np.int64))
     for report in reports:
         merged.bad |= report.bad
         if report.counts is not None:
@@ -347,77 +365,4 @@ def price_rows(
             merged.over_context = (
                 report.over_context if merged.over_context is None else merged.over_context + report.over_context
             )
-    merged.exceeds = pricer.exceeds
-    arrays = [pd.arrays.FloatingArray(v, m) for v, m in zip(pricer.values, pricer.masks)]
-    return arrays, merged
-
-
-def _quote(names: list, limit: int = 8) -> str:
-    names = list(dict.fromkeys(names))  # a model listed in several catalog versions is named once
-    shown = ", ".join("<NA>" if n is None else repr(n) for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def warn_report(table: PriceTable, report: Report, *, stacklevel: int, before_first: int = 0) -> None:
-    """The warnings a priced workload deserves: unknown ids, missing, non-token and cache prices, context.
-
-    ``before_first`` rows (as-of pricing: before the first catalog version) are not unknown ids.
-    """
-    per_model = report.counts
-    if per_model[-1] - before_first:
-        names = sorted(report.unknown, key=lambda n: (n is None, str(n)))
-        hints = "".join(suggest_model_ids(n, table.model_ids) for n in names[:3])
-        warnings.warn(
-            f"{int(per_model[-1] - before_first)} row(s) name model ids that are not in the catalog: {_quote(names)}; "
-            f"their costs are NA (no exact catalog id, alias or id rule matches them; case-sensitive{hints}). "
-            "Fix the ids, pass aliases={logged id: catalog id}, or load a "
-            "newer catalog with load_catalog()",
-            UnknownModelWarning,
-            stacklevel=stacklevel,
-        )
-    used = per_model[:-1] > 0
-    unpriced = np.flatnonzero(used & table.unpriced[:-1] & ~table.withheld[:-1])
-    if unpriced.size:
-        warnings.warn(
-            f"the catalog has no input or output price for {_quote([table.model_ids[r] for r in unpriced])}; "
-            "their costs are NA",
-            MissingPriceWarning,
-            stacklevel=stacklevel,
-        )
-    withheld = np.flatnonzero(used & table.withheld[:-1])
-    if withheld.size:
-        rows = int(per_model[:-1][withheld].sum())
-        warnings.warn(
-            f"{rows} row(s) use models not priced per token (image or video models, placeholder prices): "
-            f"{_quote([table.model_ids[r] for r in withheld])}; their costs are NA, because their real "
-            "per-image or per-second price is not in the API. Pass token_rate_estimates=True to bill them "
-            "at their listed token rates anyway (an estimate, not their price)",
-            NotPerTokenWarning,
-            stacklevel=stacklevel,
-        )
-    placeholder = np.flatnonzero(used & table.placeholder[:-1] & ~table.withheld[:-1])
-    if placeholder.size:
-        warnings.warn(
-            f"{_quote([table.model_ids[r] for r in placeholder])} are not priced per token (image or video "
-            "models, placeholder prices): these costs use their listed token rates, not their real "
-            "per-image or per-second price, so they are estimates, not prices",
-            PlaceholderPriceWarning,
-            stacklevel=stacklevel,
-        )
-    if report.over_context is not None:
-        over = np.flatnonzero(report.over_context[:-1])
-        warnings.warn(
-            f"{int(report.over_context.sum())} row(s) have a prompt longer than their model's context length "
-            f"({_quote([f'{table.model_ids[r]} ({table.context[r]:,.0f})' for r in over])}); they are priced, "
-            "since the requests went through, and marked in the exceeds_context column: check the model ids "
-            "and token counts",
-            ContextLengthWarning,
-            stacklevel=stacklevel,
-        )
-    for kind, hits in report.fallback_hits.items():
-        warnings.warn(
-            f"{kind} tokens were billed at the input price for {_quote([table.model_ids[r] for r in hits])}: "
-            f"the catalog has no {kind} price for them",
-            CachePriceWarning,
-            stacklevel=stacklevel,
-        )
+    return merged

@@ -11,25 +11,25 @@ import pandas as pd
 
 from ..errors import AihubmixDeprecationWarning
 from .alternatives import alternatives
-from .dask_adapter import is_dask, map_partitions_quietly
-from .estimate import REPRICED_PREFIX, id_resolver, log_spec, price_partition, price_workload
+from .dask_adapter import compute, is_dask, price_dask
+from .estimate import id_resolver, log_spec, run_plan
 from .id_lookup import PRICED_AS
+from .partition import PricingPlan, price_partition
 from .summary import summarize_cost
 from .table import CACHE_KINDS, PriceTable, is_catalog_frame, price_table
 from .workload import WorkloadSpec, convention_flags, numeric_values
 
-__all__ = ["reprice", "CHEAPEST_EQUIVALENT", "cheapest_equivalents"]
+__all__ = ["reprice", "CHEAPEST_EQUIVALENT", "cheapest_equivalents", "request_shapes"]
 
 #: ``reprice(..., to=CHEAPEST_EQUIVALENT)``: each source model moves to its cheapest alternative.
+#: "Equivalent" means the same capabilities (type, features, modalities, context), not the same quality.
 CHEAPEST_EQUIVALENT = "cheapest_equivalent"
 
 
-def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: WorkloadSpec) -> dict[str, str]:
-    """``{source id: cheapest alternative}`` for each model of the log that has a cheaper one.
+def request_shapes(workload: pd.DataFrame, spec: WorkloadSpec) -> pd.DataFrame:
+    """Per row: ``model_id``, the whole ``prompt`` (cache included) and ``output`` tokens (a partition function).
 
-    The alternative must hold the model's longest prompt in the log, and is compared on the model's
-    average request in the log (:func:`~aihubmix_frame.pricing.alternatives.alternatives`). A costed
-    log's ``priced_as`` column (resolved ids) names the models, else the model-id column.
+    A costed log's ``priced_as`` column (resolved ids) names the models, else the model-id column.
     """
     ids = workload[PRICED_AS] if PRICED_AS in workload.columns else workload[spec.model_id]
     inputs = numeric_values(workload, spec.tokens["input"]).astype(float)
@@ -40,16 +40,33 @@ def cheapest_equivalents(catalog: pd.DataFrame, workload: pd.DataFrame, spec: Wo
     for kind in CACHE_KINDS:
         if spec.tokens[kind] is not None:
             prompt += np.where(exclusive, numeric_values(workload, spec.tokens[kind]), 0)
-    shape = pd.DataFrame(
+    return pd.DataFrame(
         {
             "model_id": ids.astype("string").array,
             "prompt": prompt,
             "output": numeric_values(workload, spec.tokens["output"]).astype(float),
-        }
+        },
+        index=workload.index,
     )
-    per_model = shape.groupby("model_id", sort=True).agg(
-        longest=("prompt", "max"), prompt=("prompt", "mean"), output=("output", "mean")
-    )
+
+
+def cheapest_equivalents(
+    catalog: pd.DataFrame, workload: Any, spec: WorkloadSpec, *, lazy: bool = False, progress: bool | None = None
+) -> dict[str, str]:
+    """``{source id: cheapest alternative}`` for each model of the log that has a cheaper one.
+
+    The alternative must hold the model's longest prompt in the log, and is compared on the model's
+    average request in the log (:func:`~aihubmix_frame.pricing.alternatives.alternatives`). A dask
+    log (``lazy``) is read once for those per-model figures, before the repricing.
+    """
+    aggregations = {"longest": ("prompt", "max"), "prompt": ("prompt", "mean"), "output": ("output", "mean")}
+    if lazy:
+        meta = request_shapes(workload._meta, spec)
+        shapes = workload.map_partitions(request_shapes, spec, meta=meta)
+        (per_model,) = compute(shapes.groupby("model_id").agg(**aggregations), progress=progress)
+        per_model = per_model.sort_index()
+    else:
+        per_model = request_shapes(workload, spec).groupby("model_id", sort=True).agg(**aggregations)
     known = set(catalog["model_id"].astype(str))
     chosen = {}
     for model, row in per_model.iterrows():
@@ -96,6 +113,7 @@ def reprice(
     token_rate_estimates: bool = False,
     aliases: Any = None,
     resolve_ids: bool = True,
+    progress: bool | None = None,
 ) -> Any:
     """What the log would have cost on other models, side by side with what it cost.
 
@@ -103,12 +121,16 @@ def reprice(
     rows of ``from_id`` move; other rows stay on their model), or ``"cheapest_equivalent"``: each
     model of the log moves to its cheapest alternative (:func:`alternatives`: same or wider type,
     features and modalities, a context that holds the model's longest prompt in the log, compared
-    on the model's average request; free models are not offered) when one is cheaper, else stays. Returns the rows of
+    on the model's average request; free models are not offered) when one is cheaper, else stays.
+    "Equivalent" means the same capabilities, not the same quality: the catalog has no measure of
+    quality, so check the answers of a model before switching to it. Returns the rows of
     :func:`estimate_cost` plus ``repriced_model_id``, the cost columns prefixed ``repriced_`` and
     ``cost_difference_usd`` = repriced total - original total (negative: cheaper). With
     ``by_model=True`` it returns the per-model comparison instead: one row per (model, repriced
-    model) with ``rows``, the summed costs and ``cost_difference_usd``. Pandas and dask (a single
-    id or a mapping). The catalog comes first, as in :func:`estimate_cost`; the old order
+    model) with ``rows``, the summed costs and ``cost_difference_usd``. Pandas and dask (every
+    form of ``to``; on dask the original and the repriced costs come from one pass over each
+    partition, and ``"cheapest_equivalent"`` reads the log once more, first, for each model's
+    longest and average request). The catalog comes first, as in :func:`estimate_cost`; the old order
     ``reprice(workload, catalog, to=...)`` still works for one release with an
     :class:`~aihubmix_frame.errors.AihubmixDeprecationWarning`.
 
@@ -130,6 +152,7 @@ def reprice(
             stacklevel=2,
         )
         catalog, workload = workload, catalog
+    lazy = is_dask(workload)  # decided once, as in estimate_cost
     spec, provenance = log_spec(
         workload,
         model_id=model_id,
@@ -139,6 +162,7 @@ def reprice(
         cache_write_tokens=cache_write_tokens,
         requests=requests,
         input_includes_cache=input_includes_cache,
+        lazy=lazy,
     )
     if not isinstance(to, (str, Mapping)):
         raise TypeError(f"to must be a model id, a {{from_id: to_id}} mapping or {CHEAPEST_EQUIVALENT!r}, got {to!r}")
@@ -147,49 +171,18 @@ def reprice(
     if not token_rate_estimates:
         table = table.withhold_non_token()
     label = None
-    original = None
-    if to == CHEAPEST_EQUIVALENT:
-        if is_dask(workload):
-            raise TypeError(f"to={CHEAPEST_EQUIVALENT!r} reads the whole log; pass a pandas frame")
-        original = price_workload(workload, table, spec, provenance=provenance, resolver=resolver)
-        to = cheapest_equivalents(catalog, original, spec)
+    if to == CHEAPEST_EQUIVALENT:  # the log priced first (quietly: it is warned with the result) for priced_as
+        plain = PricingPlan(table=table, spec=spec, resolver=resolver)
+        priced = price_dask(workload, plain, provenance) if lazy else price_partition(workload, plain)[0]
+        to = cheapest_equivalents(catalog, priced, spec, lazy=lazy, progress=progress)
         provenance["repriced_to"] = dict(to)
     if isinstance(to, Mapping):
         target: int | np.ndarray = _targets(table, to)
         provenance.setdefault("repriced_to", dict(to))
     else:
         target, label = table.row_of(to), to
-    if is_dask(workload):
-        if isinstance(target, np.ndarray):
-            raise TypeError("a mapping reprices pandas logs; compute the dask log first or reprice one id at a time")
-        original = map_partitions_quietly(
-            workload,
-            price_partition,
-            table,
-            spec,
-            None,
-            "",
-            None,
-            provenance,
-            resolver,
-            token="aihubmix-estimate-cost-",
-        )
-        result = map_partitions_quietly(
-            original,
-            price_partition,
-            table,
-            spec,
-            target,
-            REPRICED_PREFIX,
-            label,
-            provenance,
-            resolver,
-            token=f"aihubmix-estimate-cost-{REPRICED_PREFIX}",
-        )
-    else:
-        if original is None:
-            original = price_workload(workload, table, spec, provenance=provenance, resolver=resolver)
-        result = price_workload(original, table, spec, target, REPRICED_PREFIX, label, provenance, resolver=resolver)
+    plan = PricingPlan(table=table, spec=spec, target=target, to_label=label, progress=progress, resolver=resolver)
+    result = run_plan(workload, plan, provenance, lazy=lazy, stacklevel=3)
     if by_model:
-        return summarize_cost(result, by=[spec.model_id, "repriced_model_id"])
+        return summarize_cost(result, by=[spec.model_id, "repriced_model_id"], progress=progress)
     return result

@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..families import family_keys
 from ..filters import filter_catalog
 from ..keywords import accepts_query
+from ..placeholders import implausible_price_mask
 from ..query import CatalogQuery
 from .kernel import COST_COLUMNS, price_rows
 from .table import CACHE_KINDS, KINDS, PriceTable, price_table
@@ -160,6 +162,8 @@ def cheapest_models(
     query: CatalogQuery,
     include_placeholder: bool = False,
     include_short_context: bool = False,
+    include_implausible: bool = False,
+    per_family: bool = False,
 ) -> pd.DataFrame:
     """The ``n`` models with the lowest total cost for this request shape (``df.aihub.cheapest``).
 
@@ -170,12 +174,22 @@ def cheapest_models(
     ``include_short_context=True``; deprecated models are left out unless ``include_deprecated=True``; free models (every price 0 or absent) are kept unless
     ``include_free=False``; models without a price are always left out. Both flags come from the
     :class:`~aihubmix_frame.pricing.table.PriceTable`, never from the text of the ``note`` column.
+    Models with an implausible price (a unit-slip suspect such as
+    ``llama3-groq-8b-8192-tool-use-preview`` at $0.00019 per 1M tokens; the rule is
+    :func:`aihubmix_frame.placeholders.implausible_price_reasons`, the ``implausible_price`` quality
+    check) are left out unless ``include_implausible=True``. ``per_family=True`` keeps one row per
+    family (the cheapest member; :func:`aihubmix_frame.families.family_keys`: ``variant_of`` roots
+    and dated snapshots). How many models each rule left out is in
+    ``result.attrs["aihubmix"]["left_out"]`` (``{"implausible_price": 3, ...}``).
     Ties keep catalog order.
 
     >>> import aihubmix_frame as ahf
     >>> top = cheapest_models(ahf.load_snapshot(), 3, 10_000, 1_000, type="llm", features="thinking")
     >>> len(top), bool(top["total_cost_usd"].is_monotonic_increasing)
     (3, True)
+    >>> paid = cheapest_models(ahf.load_snapshot(), 3, include_free=False)  # any type: the unit slips are left out
+    >>> paid.attrs["aihubmix"]["left_out"], "llama3-groq-8b-8192-tool-use-preview" in set(paid["model_id"])
+    ({'implausible_price': 3}, False)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
@@ -196,9 +210,24 @@ def cheapest_models(
         keep &= ~table.placeholder[:-1]
     if not include_free:
         keep &= ~table.free[:-1]
+    left_out: dict[str, int] = {}
+    if not include_implausible and len(candidates):
+        implausible = implausible_price_mask(candidates)
+        left_out["implausible_price"] = int((keep & implausible).sum())
+        keep &= ~implausible
     if not include_short_context:
         keep &= ~(table.context[:-1] < _prompt(tokens, bool(input_includes_cache)))  # unknown context: kept
-    return result[keep].sort_values("total_cost_usd", kind="stable").head(int(n))
+    ranked = result[keep].sort_values("total_cost_usd", kind="stable")
+    if per_family and len(ranked):
+        keys = family_keys(candidates).to_numpy(dtype=object)[np.flatnonzero(keep)]
+        keys = pd.Series(keys, index=result.index[keep]).loc[ranked.index]
+        first = ~keys.duplicated().to_numpy()
+        left_out["same_family"] = int((~first).sum())
+        ranked = ranked[first]
+        ranked.insert(1, "family", pd.array(keys[first].to_numpy(), dtype="string"))
+    top = ranked.head(int(n))
+    top.attrs = {"aihubmix": {"left_out": left_out}}
+    return top
 
 
 @dataclass(frozen=True)

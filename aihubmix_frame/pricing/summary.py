@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from .dask_adapter import is_dask
+from ..errors import PriceWarning
+from .aggregates import AGGREGATE_MARKER
+from .dask_adapter import compute_priced, is_dask
 from .decompose import price_volume_effects, volume_columns
+from .findings import warn_findings
+from .partition import tally_findings
 
 __all__ = ["summarize_cost", "PERIOD_COLUMN", "BILLED_COLUMN", "BILLED_GAP_COLUMN"]
 
@@ -50,6 +55,15 @@ def _period_start(timestamps: pd.Series, freq: str) -> pd.Series:
     return start.dt.tz_localize(tz) if tz is not None else start
 
 
+def _request_counts(costed: pd.DataFrame) -> pd.Series:
+    """``request_count`` with the rows priced as single requests counted (a mixed log: per-request rows
+    beside usage-export buckets have no count of their own): 1 each, or their ``requests``."""
+    counts = costed["request_count"].astype("Int64")
+    single = ~costed[AGGREGATE_MARKER].astype("boolean").fillna(True).to_numpy(dtype=bool) & counts.isna().to_numpy()
+    per_row = costed["requests"].astype("Int64") if "requests" in costed.columns else pd.Series(1, index=costed.index)
+    return counts.mask(single, per_row.astype("Int64"))
+
+
 def _keys(by: str | Sequence[str] | None, columns: Sequence[str]) -> list[str]:
     if by is None:
         keys: list[str] = []
@@ -72,6 +86,8 @@ def summarize_cost(
     skipna: bool = False,
     price_volume: bool = False,
     input_includes_cache: bool = True,
+    compute: bool = True,
+    progress: bool | None = None,
 ) -> Any:
     """Total cost per ``by`` key(s) and per period of ``freq`` (``"D"`` days, ``"MS"`` months, ...).
 
@@ -89,6 +105,16 @@ def summarize_cost(
     the other ``*_usd`` columns and ``billed_minus_estimate_usd`` = billed - ``total_cost_usd`` is
     added: what you paid against what the catalog's prices give, per key and period, in one call.
     A group with a row that says nothing billed has NA there (``skipna=True`` sums the rest).
+    ``request_count`` (usage exports) is summed too; in a log that mixes exports and per-request rows
+    (``aggregate_base_price`` False), each per-request row counts as one request (or its ``requests``).
+
+    A dask log (the lazy output of ``estimate_cost`` or ``reprice`` on dask) is summarised on the
+    cluster and the small summary comes back as pandas, computed in one pass with the counts of what
+    the partitions could not price: those are warned here, on the client, with the wording and
+    figures of the pandas path (once per computation), and the dask progress is shown when someone
+    watches (``progress``; see :func:`aihubmix_frame.pricing.dask_adapter.compute`).
+    ``compute=False`` returns the lazy summary instead (call :func:`aihubmix_frame.cost_report` for
+    the warnings).
 
     ``price_volume=True`` (pandas, with ``freq``) splits each key's change from its previous period
     into ``price_effect_usd`` and ``volume_effect_usd`` (they add up to ``cost_change_usd``): per token
@@ -104,6 +130,7 @@ def summarize_cost(
     >>> daily[["model_id", "period", "rows", "total_cost_usd"]].to_string(index=False)
     'model_id     period  rows  total_cost_usd\\n  gpt-4o 2026-07-01     2             5.0\\n   gpt-5 2026-07-02     1            1.25'
     """
+    lazy = is_dask(costed)  # decided once
     columns = list(costed.columns)
     keys = _keys(by, columns)
     usd = [c for c in columns if c.endswith("_usd") and c not in keys]
@@ -119,9 +146,11 @@ def summarize_cost(
             "timestamp='...' or pass freq=None for totals over the whole log"
         )
     frame = costed[[*keys, *counts, *usd] + ([timestamp] if freq is not None else [])]
+    if "request_count" in counts and AGGREGATE_MARKER in columns and not lazy:
+        frame = frame.assign(request_count=_request_counts(costed))
     volumes: list[str] = []
     if price_volume:
-        if freq is None or is_dask(costed):
+        if freq is None or lazy:
             raise ValueError(
                 "price_volume=True compares periods of a pandas log: pass freq= (e.g. 'MS') and a "
                 "pandas frame (compute a dask one first)"
@@ -132,7 +161,7 @@ def summarize_cost(
     if freq is not None:
         stamps = frame[timestamp]
         if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-            if is_dask(frame):
+            if lazy:
                 raise ValueError(
                     f"column {timestamp!r} has dtype {stamps.dtype}, expected datetimes; convert it with "
                     f"dd.to_datetime(ddf[{timestamp!r}])"
@@ -144,7 +173,7 @@ def summarize_cost(
                     f"column {timestamp!r} does not hold datetimes ({exc}); convert it with "
                     f"pd.to_datetime(df[{timestamp!r}]) and fix the rows that fail"
                 ) from None
-        if is_dask(frame):
+        if lazy:
             period = stamps.map_partitions(_period_start, freq, meta=(PERIOD_COLUMN, stamps.dtype))
         else:
             period = _period_start(stamps, freq)
@@ -162,8 +191,23 @@ def summarize_cost(
         frame = frame.assign(**{_ALL: 0})
         keys = [_ALL]
     grouped = frame.groupby(keys, sort=True, dropna=False)[summed].sum()
-    if is_dask(grouped):
-        return grouped.map_partitions(_finish, masked, skipna, keyed)
+    if lazy:
+        summary = grouped.map_partitions(_finish, masked, skipna, keyed)
+        if not compute:
+            return summary
+        result, pricing, tally = compute_priced(summary, costed, progress=progress)
+        if pricing is not None:
+            warn_findings(tally_findings(pricing.plan, tally), stacklevel=2)
+        elif int(result["unpriced_rows"].sum()):
+            warnings.warn(
+                f"{int(result['unpriced_rows'].sum())} row(s) of this summary have no cost (NA): unknown model ids, "
+                "models not priced per token, missing prices or rows before the first catalog version. This dask "
+                "frame was filtered (or not priced by estimate_cost in this session), so their reasons are not "
+                "counted here: call ahf.cost_report on the frame estimate_cost returned",
+                PriceWarning,
+                stacklevel=2,
+            )
+        return result.sort_values(keys).reset_index(drop=True) if keyed else result
     result = _finish(grouped, masked, skipna, keyed)
     if price_volume:
         result = price_volume_effects(result, [k for k in keys if k != PERIOD_COLUMN], PERIOD_COLUMN)

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dask_adapter import is_dask
 from .table import CACHE_KINDS
 
 __all__ = [
@@ -124,9 +123,10 @@ def workload_spec(
     requests: str | None,
     input_includes_cache: bool,
     convention_column: str | None = None,
+    lazy: bool = False,
 ) -> WorkloadSpec:
-    """The :class:`WorkloadSpec` of a pandas or dask request log, its column dtypes checked (dask: eagerly)."""
-    if not (isinstance(workload, pd.DataFrame) or is_dask(workload)):
+    """The :class:`WorkloadSpec` of a pandas or (``lazy``) dask request log, its column dtypes checked (dask: eagerly)."""
+    if not (isinstance(workload, pd.DataFrame) or lazy):
         raise TypeError(
             f"workload must be a pandas or dask DataFrame of requests, got {type(workload).__name__}; "
             "build one with pd.DataFrame({'model_id': [...], 'input_tokens': [...], 'output_tokens': [...]})"
@@ -142,7 +142,7 @@ def workload_spec(
         input_includes_cache=input_includes_cache,
         convention_column=convention_column,
     )
-    if is_dask(workload):
+    if lazy:
         # Check the dtypes eagerly on the empty meta frame: a bad column fails now, not mid-compute.
         for column in spec.numeric_columns:
             dtype = workload.dtypes[column]
@@ -160,7 +160,7 @@ def workload_spec(
 
 def row_labels(index: pd.Index, positions: np.ndarray, limit: int = 5) -> str:
     """The index labels at the first ``limit`` positions, for error messages: ``"['a', 'b'] and 3 more"``."""
-    labels = [index[p] for p in positions[:limit]]
+    labels = index[np.asarray(positions[:limit], dtype=np.intp)].tolist()  # Python values: 8, not np.int64(8)
     more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
     return f"{labels}{more}"
 
@@ -249,7 +249,23 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
         values = values.astype(np.int64)
     elif values.dtype.kind == "f" and values.dtype != np.float64:
         values = values.astype(np.float64)
+    if values.dtype.kind == "f":
+        _refuse_fractions(frame, column, values)
     return values
+
+
+def _refuse_fractions(frame: pd.DataFrame, column: str, values: np.ndarray) -> None:
+    """Counts are whole numbers: 12.0 is 12, 12.5 is refused (as read_usage does); NaN and inf are left to diagnose."""
+    with np.errstate(invalid="ignore"):
+        fractional = np.isfinite(values) & (np.floor(values) != values)
+    if fractional.any():
+        bad = np.flatnonzero(fractional)
+        examples = [float(v) for v in values[bad[:3]]]
+        raise ValueError(
+            f"column {column!r} holds fractional counts in rows {row_labels(frame.index, bad)} (e.g. {examples}); "
+            f"token counts and requests are whole numbers (12.0 is read as 12): round them deliberately "
+            f"(df[{column!r}].round()) or fix those rows"
+        )
 
 
 def convention_flags(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -22,6 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from . import lines
+from .lines import is_blank, split_lines
+
 __all__ = ["Document", "sniff", "kind_of", "KINDS"]
 
 #: Document kinds, and what each is called in messages.
@@ -83,11 +86,13 @@ def _first_value(path: Path) -> tuple[str, Any]:
     non-blank line (however long: a page of results can be megabytes), or the whole file when that
     line is a lone ``{`` (a pretty-printed document)."""
     with _open(path) as handle:
-        line = b""
-        for line in handle:
-            if line.strip():
+        line: bytes | bytearray | None = b""
+        for _, line, _ in split_lines(handle, lines.MAX_LINE_BYTES):  # bounded: a huge line is not held
+            if line is None:
+                return "", None  # longer than the limit: the per-request path names it
+            if not is_blank(line):
                 break
-    text = line.strip()
+    text = bytes(line).strip()
     if not text:
         return "", None
     if text[:1] == b"[":

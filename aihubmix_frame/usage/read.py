@@ -11,23 +11,36 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._version import __version__
-from ..errors import CacheWriteDurationWarning
+from ..errors import BadLinesWarning, CacheWriteDurationWarning, warn
 from .canonical import USAGE_COLUMNS
 from .documents import KINDS, Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
+from .extras import note_unpriced_items
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
 from .otlp import read_otlp
-from .source import LogColumns, Origin, flatten_struct, load_log, to_arrow, to_pandas
+from .source import LogColumns, Origin, bad_lines_text, flatten_struct, load_log, to_arrow, to_pandas
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
 _COUNTS = ("input", "output", "cache_read", "cache_write")
+#: The largest token count read (2**53, what float64 holds exactly); no real request comes near it.
+MAX_COUNT = 2**53
 
 
 def read_usage(
-    source: Any, *, flavor: str = "auto", model: str | None = "model", timestamp: str | None = None
-) -> pd.DataFrame:
+    source: Any,
+    *,
+    flavor: str = "auto",
+    model: str | None = "model",
+    timestamp: str | None = None,
+    on_bad_lines: str = "error",
+    backend: str = "pandas",
+    columns: Any = None,
+    blocksize: int | str | None = "64MiB",
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> Any:
     """Read what LLM clients log (responses or their ``usage``) into a workload frame.
 
     ``source``: a path to a JSON Lines file (one full response object or one bare usage record per
@@ -58,6 +71,14 @@ def read_usage(
     naming the rows. ``model`` names the model field (``None``: no model ids); with the default,
     Gemini's ``modelVersion`` is used where ``model`` is absent. ``timestamp`` names a field to
     parse as UTC datetimes (numbers are epoch seconds, e.g. OpenAI's ``created``; text is ISO 8601).
+
+    ``on_bad_lines`` (pandas' names) decides what a line that is not one JSON object does (invalid
+    or truncated JSON, bytes that are not UTF-8, a list, a line over 256 MiB; in an iterable: a record
+    that is neither a dict nor the JSON text of one): ``"error"`` (default) raises a ValueError naming
+    the line numbers; ``"warn"`` reads the other lines and warns (``BadLinesWarning``) with the
+    numbers and the count; ``"skip"`` reads the others silently. Either way the skipped line numbers
+    are in ``df.attrs["aihubmix"]["usage"]["bad_lines"]``. A count beyond 2**53 tokens is refused
+    like a negative one: it is a bad value, not a bad line.
 
     | flavour | input_tokens | output_tokens | cache_read_tokens | cache_write_tokens | reasoning_tokens | input_includes_cache |
     |---|---|---|---|---|---|---|
@@ -111,9 +132,40 @@ def read_usage(
     thoughts = 1,000, its prompt of 5,000 includes the 4,096 cached. 1751360400 s after the epoch
     is 20,270 days (2025-07-01) + 32,400 s (09:00) UTC. Price it with ``estimate_cost`` once per
     convention, e.g. ``usage.groupby("input_includes_cache")``.
+
+    ``backend="dask"`` reads many files lazily: ``source`` is a folder, a glob, a path or a list of
+    them, local or fsspec URLs (``s3://``, ``gs://``, ``file://``; ``storage_options`` go to
+    fsspec), mixing ``.jsonl`` (``.ndjson``), ``.jsonl.gz`` (``.bz2``), ``.parquet`` and flat ``.csv``
+    exports. It returns a lazy dask DataFrame, one partition per compressed or CSV file, per Parquet
+    file (or ``blocksize`` of its row groups) and per ``blocksize`` bytes of plain JSON Lines
+    (blocks end at line ends), each read by this same
+    function: the canonical columns, the ``timestamp`` (UTC), and the ``columns=`` you name (a list,
+    dtypes taken from the first file that has them, or ``{name: dtype}``), with one meta for every
+    file. Errors name the file and its line. See :mod:`aihubmix_frame.usage.many`. ``columns=`` on
+    pandas keeps only those fields besides the canonical columns.
+
+    ``progress``: a ``tqdm`` bar while one file of 256 MiB or more is read, when someone watches
+    (``None``: a terminal or a notebook, never under CI), always (``True``) or never (``False``).
+    dask shows its own progress when a dask result is computed by this package's calls.
     """
     if flavor != "auto" and flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}; use 'auto' or one of {', '.join(FLAVORS)}")
+    if backend == "dask":
+        from .many import read_files
+
+        options = {
+            "flavor": flavor,
+            "model": model,
+            "timestamp": timestamp,
+            "on_bad_lines": on_bad_lines,
+            "progress": False,
+        }
+        return read_files(
+            source, read_usage, options, columns=columns, blocksize=blocksize, storage_options=storage_options
+        )
+    if backend != "pandas":
+        raise ValueError(f"backend must be 'pandas' or 'dask', got {backend!r}")
+    requested = columns  # the name ``columns`` is the log's columns below
     document = sniff(source)  # usage-export pages and OTLP exports, before the per-request path
     if document is not None and document.records is not None:
         source = document.records  # a saved JSON list of per-request records
@@ -124,8 +176,10 @@ def read_usage(
                 "read with its own conventions: pass flavor='auto'"
             )
         return _read_document(document, timestamp)
-    log = load_log(source)
+    log = load_log(source, on_bad_lines, progress=progress)
     n, origin = log.n_rows, log.origin
+    if log.bad and on_bad_lines == "warn":
+        _warn_bad_lines(log)
 
     columns = _expand_usage(log)  # name -> Arrow or pandas column, usage objects flattened in place
     by_key: dict[str, list[str]] = {}
@@ -176,13 +230,23 @@ def read_usage(
             f"estimate_cost), or rename those columns before read_usage"
         )
     result.update(_other_columns(columns, kept))
-    # Positional arrays and a copy (a dict's default): duplicate index labels are fine, the input is untouched.
-    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n))
+    # Positional arrays, each new or a copy of the caller's: duplicate index labels are fine, the input is
+    # untouched, and the fresh arrays are not copied once more.
+    frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n), copy=False)
     if timestamp is not None:
         frame[timestamp] = _parse_timestamp(frame, timestamp)
     billed, billed_note = billed_usd(frame)
     if billed is not None:
         frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
+    unpriced = note_unpriced_items(frame)  # web searches, live-search sources, audio tokens: said once
+    if requested is not None:
+        wanted = [timestamp] if timestamp is not None else []
+        wanted += [c for c in requested if c not in USAGE_COLUMNS and c != timestamp]
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise ValueError(f"columns={absent} are not fields of the log; it has {list(frame.columns)[:20]}")
+        billed_kept = [BILLED_COLUMN] if BILLED_COLUMN in frame.columns and BILLED_COLUMN not in wanted else []
+        frame = frame[[*USAGE_COLUMNS, *billed_kept, *wanted]]
     frame.attrs["aihubmix"] = {
         "usage": {
             "flavors": {f.name: int(rows.sum()) for f, rows in used},
@@ -190,11 +254,24 @@ def read_usage(
             "rows": n,
             "model": model_names[0] if model_names else None,
             "timestamp": timestamp,
+            "bad_lines": [bad.number for bad in log.bad],
             **({"billed": billed_note} if billed_note else {}),
+            **({"unpriced_columns": unpriced} if unpriced else {}),
         },
         "package_version": __version__,
     }
     return frame
+
+
+def _warn_bad_lines(log: LogColumns) -> None:
+    unit = "line" if log.origin.kind == "line" else "record"
+    name = log.origin.path.name if log.origin.path is not None else "the records"
+    warn(
+        f"{name}: {len(log.bad):,} bad {unit}{'s' if len(log.bad) > 1 else ''} skipped ({bad_lines_text(log.bad, unit)}); "
+        f"the other {log.n_rows:,} were read. The numbers are in "
+        f"df.attrs['aihubmix']['usage']['bad_lines']; pass on_bad_lines='skip' to read such logs silently",
+        BadLinesWarning,
+    )
 
 
 _DOCUMENT_READERS = {"openai_usage": read_openai_usage, "anthropic_usage": read_anthropic_usage, "otlp": read_otlp}
@@ -237,7 +314,7 @@ def _counts(columns, by_key, origin: Origin) -> tuple[dict[str, np.ndarray], dic
     """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
     values, valid = {}, {}
     for key, names in by_key.items():
-        arrays = [_checked_counts(name, to_arrow(columns[name]), origin) for name in names]
+        arrays = [_checked_counts(name, to_arrow(columns[name], origin), origin) for name in names]
         merged = arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
         valid[key] = np.asarray(merged.is_valid())
         values[key] = np.asarray(merged.fill_null(0))
@@ -259,17 +336,31 @@ def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.Chu
         )
         raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
     if pa.types.is_floating(kind):
-        whole = pc.and_(pc.is_finite(array), pc.equal(array, pc.floor(array)))
+        finite = np.asarray(pc.is_finite(array).fill_null(True))
+        bad = np.flatnonzero(~finite)
+        if bad.size:
+            raise ValueError(
+                f"{origin.where(bad)}: {name!r} is not a finite number (NaN or infinite); counts must be "
+                f"non-negative integers: fix those rows"
+            )
+        whole = pc.equal(array, pc.floor(array))
         bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
         if bad.size:
             raise ValueError(
                 f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
                 f"non-negative integers: fix those rows"
             )
-    negative = np.flatnonzero(np.asarray(pc.less(array, 0).fill_null(False)))
-    if negative.size:
+    if not pa.types.is_unsigned_integer(kind):
+        negative = np.flatnonzero(np.asarray(pc.less(array, pa.scalar(0, kind)).fill_null(False)))
+        if negative.size:
+            raise ValueError(
+                f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            )
+    huge = np.flatnonzero(np.asarray(pc.greater(array, pa.scalar(MAX_COUNT, kind)).fill_null(False)))
+    if huge.size:
         raise ValueError(
-            f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
+            f"{origin.where(huge)}: {name!r} is beyond 2**53 tokens (float64 cannot hold such counts exactly, and "
+            f"no request has that many): fix or drop those rows"
         )
     return array.cast(pa.int64())
 
@@ -334,7 +425,7 @@ def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.Arrow
         return pd.array([pd.NA] * n, dtype=string)
     if len(names) == 1 and isinstance(columns[names[0]], pd.Series):
         column = columns[names[0]]
-        return column.array if column.dtype == "category" else column.astype(string).array
+        return column.array.copy() if column.dtype == "category" else column.astype(string).array.copy()
     merged = pc.coalesce(*[to_arrow(columns[name]).cast(pa.string()) for name in names])
     return to_pandas({"model_id": merged})["model_id"].array
 
@@ -343,7 +434,7 @@ def _other_columns(columns, kept: list[str]) -> dict[str, Any]:
     """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
     converted = to_pandas(arrow) if arrow else None
-    return {name: (converted[name] if name in arrow else columns[name]).array for name in kept}
+    return {name: converted[name].array if name in arrow else columns[name].array.copy() for name in kept}
 
 
 def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:

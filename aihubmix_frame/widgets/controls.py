@@ -19,6 +19,8 @@ __all__ = [
     "Recomputer",
     "pick_one",
     "check_choices",
+    "whole_labels",
+    "wrapping_row",
 ]
 
 #: The value of "any type" in a type dropdown (read it back as None with ``control.value or None``).
@@ -105,3 +107,21 @@ class Recomputer:
             if not self._held and self._pending:
                 self._pending = False
                 self()
+
+
+def whole_labels(*controls: Any) -> None:
+    """Show every control's label whole: labels take the width they need (``description_width``
+    ``initial``), check boxes drop their indent and size to their text."""
+    w = ipywidgets()
+    for control in controls:
+        if isinstance(control, w.Checkbox):
+            control.indent = False
+            control.layout.width = "auto"
+        else:
+            control.style.description_width = "initial"
+
+
+def wrapping_row(children: list[Any]) -> Any:
+    """An ``HBox`` whose columns wrap onto the next line when the page is narrow (nothing is cut)."""
+    w = ipywidgets()
+    return w.HBox(children, layout=w.Layout(flex_flow="row wrap", grid_gap="4px 16px"))

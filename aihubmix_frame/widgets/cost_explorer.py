@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .. import schema
-from .controls import ANY, Recomputer, check_catalog, ipywidgets, type_options, vocabulary
+from .controls import ANY, Recomputer, check_catalog, ipywidgets, type_options, vocabulary, whole_labels, wrapping_row
 from .formatting import error_html, format_usd, page_html
 from .plotpane import PlotPane
 
@@ -33,22 +33,44 @@ def _draw_cost_bars(costs: pd.DataFrame, ax: Any) -> Any:
     return cost_bars(costs, top=len(costs), order="asc", ax=ax)
 
 
+def _left_out_note(left_out: dict[str, int], explorer: CostExplorer) -> str:
+    """The sentence that says what the defaults left out (and how to bring it back)."""
+    parts = []
+    hidden = left_out.get("implausible_price", 0)
+    if hidden:
+        parts.append(
+            f"{hidden} model{'s' if hidden != 1 else ''} with an implausible (unit-slip) price left out "
+            "(tick &ldquo;implausible prices&rdquo; to show them)"
+        )
+    if not explorer.include_free.value:
+        parts.append("free models left out")
+    if not explorer.include_placeholder.value:
+        parts.append("image/video placeholder prices left out")
+    return "<br>" + "; ".join(parts) + "." if parts else ""
+
+
 class CostExplorer:
     """Token counts in, the cheapest models out (``df.aihub.cheapest``): a table, bars, a projection.
 
     ``.result`` is the cost table (USD; prices are USD per 1M tokens) of the ``rows`` cheapest models
     for the current controls; the bar chart (``plot``) shows their input, cache and output cost.
     ``monthly_cost_usd`` projects the cheapest model over a month: its cost per request x
-    ``requests_per_day`` x 30.4375 days. Placeholder-priced image and video models and deprecated
-    models are left out unless their boxes are ticked. ``on_change(callback)`` calls
-    ``callback(result)`` after each change; an impossible shape shows its error and an empty result.
+    ``requests_per_day`` x 30.4375 days.
+
+    It opens on paid LLMs at plausible prices (``type="llm"``, ``include_free=False``): free
+    models, deprecated models, placeholder-priced image and video models and models with an
+    implausible (unit-slip) price are left out unless their boxes are ticked, and the summary says
+    how many implausible prices were left out. ``per_family=True`` (the "one row per family" box)
+    keeps the cheapest member of each family. "Cheapest" compares prices of models that match the
+    filters; it says nothing about quality. ``on_change(callback)`` calls ``callback(result)``
+    after each change; an impossible shape shows its error and an empty result.
 
     >>> import aihubmix_frame as ahf
     >>> explorer = ahf.widgets.CostExplorer(ahf.load_snapshot(), plot=False)
-    >>> explorer.input_tokens.value, explorer.output_tokens.value = 20_000, 1_000
-    >>> explorer.type.value = "llm"
-    >>> bool(explorer.result["total_cost_usd"].is_monotonic_increasing)
-    True
+    >>> explorer.type.value, explorer.include_free.value, explorer.include_implausible.value
+    ('llm', False, False)
+    >>> bool((explorer.result["total_cost_usd"] > 0).all()), explorer.monthly_cost_usd > 0
+    (True, True)
     """
 
     def __init__(
@@ -57,6 +79,10 @@ class CostExplorer:
         *,
         rows: int = 15,
         requests_per_day: int = 1_000,
+        type: str | None = "llm",
+        include_free: bool = False,
+        include_implausible: bool = False,
+        per_family: bool = False,
         plot: bool = True,
         plot_delay: float | None = 0.3,
     ):
@@ -64,7 +90,10 @@ class CostExplorer:
         self._frame = check_catalog(frame)
         self._callbacks: list[Callable[[pd.DataFrame], None]] = []
         self._has_stage = "retire_stage" in frame.columns
-        self.type = w.Dropdown(options=type_options(frame), value=ANY, description="type")
+        options = type_options(frame)
+        self.type = w.Dropdown(
+            options=options, value=type if type in [v for _, v in options] else ANY, description="type"
+        )
         self.features = w.SelectMultiple(
             options=vocabulary(frame, "features", schema.FEATURES), description="features", rows=7
         )
@@ -79,15 +108,17 @@ class CostExplorer:
         self.requests = w.IntText(value=1, description="requests")
         self.requests_per_day = w.IntText(value=requests_per_day, description="requests/day")
         self.input_includes_cache = w.Checkbox(value=True, description="input includes cache (OpenAI)")
-        self.include_free = w.Checkbox(value=True, description="free models")
+        self.include_free = w.Checkbox(value=include_free, description="free models")
         self.include_placeholder = w.Checkbox(value=False, description="placeholder prices")
         self.include_deprecated = w.Checkbox(value=False, description="deprecated models")
+        self.include_implausible = w.Checkbox(value=include_implausible, description="implausible prices")
+        self.per_family = w.Checkbox(value=per_family, description="one row per family")
         self.rows = w.IntSlider(value=rows, min=1, max=100, description="show")
         self.summary = w.HTML()
         self.projection = w.HTML()
         self.table = w.HTML()
         self.plot = w.Image(format="png")
-        self._plot = PlotPane(self.plot, _draw_cost_bars, delay=plot_delay, size=(7.5, 4.5)) if plot else None
+        self._plot = PlotPane(self.plot, _draw_cost_bars, delay=plot_delay, size=(9.0, 5.2)) if plot else None
         self.result: pd.DataFrame = frame.iloc[:0]
         self.monthly_cost_usd: float | None = None
         self._recompute = Recomputer(self._update)
@@ -105,14 +136,17 @@ class CostExplorer:
             self.include_free,
             self.include_placeholder,
             self.include_deprecated,
+            self.include_implausible,
+            self.per_family,
             self.rows,
         )
         for control in controls:
             control.observe(self._recompute, names="value")
+        whole_labels(*controls, self.requests_per_day)
         self.requests_per_day.observe(self._project, names="value")  # no new costs, only the projection
         self.widget = w.VBox(
             [
-                w.HBox(
+                wrapping_row(
                     [
                         w.VBox(
                             [
@@ -133,6 +167,8 @@ class CostExplorer:
                                 self.include_free,
                                 self.include_placeholder,
                                 self.include_deprecated,
+                                self.include_implausible,
+                                self.per_family,
                                 self.rows,
                             ]
                         ),
@@ -179,6 +215,8 @@ class CostExplorer:
                 self.requests.value,
                 self.input_includes_cache.value,
                 include_placeholder=self.include_placeholder.value,
+                include_implausible=self.include_implausible.value,
+                per_family=self.per_family.value,
                 **self._filters(),
             )
         except (ValueError, TypeError) as exc:  # e.g. cache tokens above input tokens
@@ -193,10 +231,13 @@ class CostExplorer:
                 callback(self.result)
             return
         self.result = result
+        left_out = result.attrs.get(schema.ATTRS_KEY, {}).get("left_out", {})
         self.summary.value = (
-            f"the {len(result)} cheapest models for {self.requests.value:,} request(s) of "
-            f"{self.input_tokens.value:,} input and {self.output_tokens.value:,} output "
-            f"tokens; costs in USD (prices in {schema.PRICE_UNIT})"
+            f"the {len(result)} cheapest {'families' if self.per_family.value else 'models'} for "
+            f"{self.requests.value:,} request(s) of {self.input_tokens.value:,} input and "
+            f"{self.output_tokens.value:,} output tokens; costs in USD (prices in {schema.PRICE_UNIT}). "
+            "Cheapest among the models that pass the filters: the capabilities asked for, not the same quality."
+            + _left_out_note(left_out, self)
         )
         self.table.value = page_html(result, COST_COLUMNS_SHOWN)
         self._project()
@@ -204,6 +245,11 @@ class CostExplorer:
             self._plot.update(result)
         for callback in self._callbacks:
             callback(result)
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        """How many models each default rule left out of ``.result`` (``{"implausible_price": 3}``)."""
+        return dict(self.result.attrs.get(schema.ATTRS_KEY, {}).get("left_out", {}))
 
     def _project(self, _change: Any = None) -> None:
         """The monthly cost of the cheapest model: per-request cost x requests/day x 30.4375 days."""

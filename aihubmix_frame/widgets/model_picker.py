@@ -20,6 +20,8 @@ from .controls import (
     pick_one,
     type_options,
     vocabulary,
+    whole_labels,
+    wrapping_row,
 )
 from .formatting import (
     badge_html,
@@ -178,12 +180,13 @@ class ModelPicker:
         )
         for control in controls:
             control.observe(self._recompute, names="value")
+        whole_labels(*controls, self.search, self.page, self.picked)
         self.search.observe(self._follow_search, names="value")
         self.page.observe(self._show_page, names="value")
         self.picked.observe(self._on_pick, names="value")
         self.widget = w.VBox(
             [
-                w.HBox(
+                wrapping_row(
                     [
                         w.VBox(
                             [
