@@ -186,7 +186,7 @@ def measure_plots() -> dict:
         "model_id": EVIL_ID,
         "types": "$\\evil{t}$,llm",
         "vendor": "$\\evil{v}$",
-        "pricing": {"input": 0.0001, "output": 0.0002},
+        "pricing": {"input": 0.01, "output": 0.02},
         "context_length": 8000,
     }
     frame = ahf.catalog_to_frame({**payload, "data": [*payload["data"][:20], record]})

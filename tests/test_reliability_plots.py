@@ -30,7 +30,7 @@ EVIL_RECORD = {
     "input_modalities": "text",
     "context_length": 8000,
     "max_output": 4000,
-    "pricing": {"input": 0.0001, "output": 0.0002},
+    "pricing": {"input": 0.01, "output": 0.02},
     "vendor": EVIL_VENDOR,
 }
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,15 +127,14 @@ def test_the_cost_explorers_plot_pane_draws_it(evil_small):
 
 
 def test_a_plot_pane_that_cannot_draw_says_so_instead_of_dying(evil_small):
-    from aihubmix_frame.widgets.plotpane import PlotPane
+    import ipywidgets
 
-    class Image:
-        value = b""
+    from aihubmix_frame.widgets.plotpane import PlotPane
 
     def broken(frame, ax):
         raise RuntimeError("a chart bug")
 
-    pane = PlotPane(Image(), broken, delay=0.01)
+    pane = PlotPane(ipywidgets.Image(format="png"), broken, delay=0.01)
     pane.update(evil_small)
     assert pane.wait(60)  # drawn (the failure notice), not a dead timer thread
     assert bytes(pane.image.value).startswith(b"\x89PNG") and pane.figure is None
