@@ -300,3 +300,36 @@ def test_reliability_script_hostile_cases_give_no_raw_error(tmp_path):
 
     found = hostile_cases(tmp_path)
     assert found["raw"] == {} and found["refused"] > 30, found
+
+
+# --- nothing after a sample is lost or cast (what a sampling engine such as DuckDB's read_json does) -------
+
+
+def test_after_line_20480_a_new_key_is_kept_and_a_changed_value_refused(tmp_path):
+    """DuckDB's default read_json infers its columns from 20,480 lines, then drops later top-level keys and
+    casts later values (10.5 -> 10, "12" -> 12, true -> 1; duckdb#25786): read_usage must never do either."""
+    # system_fingerprint is optional in the Chat Completions object: the early lines go without it.
+    early = [
+        json.dumps({k: v for k, v in chat(i, prompt=100).items() if k != "system_fingerprint"}) for i in range(30_000)
+    ]
+    late = chat(30_000, prompt=200)  # the top-level key system_fingerprint no earlier line has
+    late["usage"]["prompt_tokens_details"]["cached_tokens"] = 64
+    late["usage"]["completion_tokens_details"]["accepted_prediction_tokens"] = 7  # a nested key, new too
+    frame = ahf.read_usage(write(tmp_path / "late.jsonl", [*early, json.dumps(late)]))
+    assert len(frame) == 30_001
+    last = frame.iloc[-1]
+    assert (last["input_tokens"], last["cache_read_tokens"]) == (200, 64)
+    assert last["system_fingerprint"] == "fp_fc9f1d7035"
+    assert last["usage.completion_tokens_details.accepted_prediction_tokens"] == 7
+    assert frame["system_fingerprint"].iloc[:-1].isna().all()
+    assert frame["usage.completion_tokens_details.accepted_prediction_tokens"].iloc[:-1].isna().all()
+
+    for name, value, match in [
+        ("fraction", 10.5, r"line 30001: 'usage\.prompt_tokens' is not a whole number"),
+        ("string", "12", r"line 30001 \('usage\.prompt_tokens' is a string, a number on earlier lines\)"),
+        ("boolean", True, r"line 30001 \('usage\.prompt_tokens' is a boolean, a number on earlier lines\)"),
+    ]:
+        changed = chat(30_000)
+        changed["usage"]["prompt_tokens"] = value
+        path = write(tmp_path / f"{name}.jsonl", [*early, json.dumps(changed)])
+        refused(lambda path=path: ahf.read_usage(path), match)
