@@ -71,6 +71,8 @@ _LAZY: dict[str, str] = {
     "BadLinesWarning": "errors",
     "AggregateUsageWarning": "errors",
     "BatchPriceWarning": "errors",
+    "APIKeyError": "errors",
+    "ImplausibleCatalogWarning": "errors",
     "ModelIdResolvedWarning": "errors",
 }
 _LAZY_MODULES = ("widgets", "plot", "testing", "http", "pricing", "store", "usage")

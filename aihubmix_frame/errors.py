@@ -49,6 +49,10 @@ class NotACatalogError(SchemaError):
     """A frame lacks catalog columns; build it with load_catalog(), load_snapshot() or catalog_to_frame()."""
 
 
+class APIKeyError(AihubmixError, ValueError):
+    """The API key cannot be sent in an HTTP header (a character outside Latin-1, or a control character); copy it again."""
+
+
 class OfflineError(AihubmixError, ConnectionError):
     """No network answer and no cached copy or snapshot to fall back to."""
 
@@ -64,6 +68,10 @@ class AihubmixWarning(UserWarning):
 
 class StaleCatalogWarning(AihubmixWarning):
     """The catalog came from a stale cache or the bundled snapshot, not from the server."""
+
+
+class ImplausibleCatalogWarning(StaleCatalogWarning):
+    """The server's new catalog lost too many models or prices; the previous good copy is served instead."""
 
 
 class UnknownModelWarning(AihubmixWarning):

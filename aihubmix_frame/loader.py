@@ -112,6 +112,7 @@ def load_catalog(
     retries: int | None = None,
     history: str | os.PathLike[str] | None = None,
     client: Any = None,
+    accept_shrink: bool = False,
 ) -> pd.DataFrame:
     """The live catalog as the catalog frame: network through the HTTP cache, then fallbacks.
 
@@ -131,6 +132,12 @@ def load_catalog(
     ``$AIHUBMIX_CACHE_DIR``, else the user cache directory; ``timeout`` seconds per attempt and
     ``retries`` after a 429/503. ``history=folder`` records each unfiltered catalog that came from
     the API in a :class:`~aihubmix_frame.store.CatalogHistory` (only when its content changed).
+
+    A new unfiltered catalog with 30 % fewer models or priced models than the previous cached copy
+    (:mod:`aihubmix_frame.plausibility`) is not taken: the previous copy is put back and served
+    with an :class:`~aihubmix_frame.errors.ImplausibleCatalogWarning` giving the figures, and
+    nothing is recorded in ``history``. ``accept_shrink=True`` asks the server again (as
+    ``refresh=True``) and takes its answer however much it shrank.
 
     >>> import tempfile
     >>> from aihubmix_frame.testing import CatalogServer
@@ -155,18 +162,50 @@ def load_catalog(
             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
             retries=MAX_RETRIES if retries is None else retries,
         )
+    if not isinstance(accept_shrink, bool):
+        raise TypeError(f"accept_shrink must be True or False, got {accept_shrink!r}")
     server_query = query.server_query()
     try:
-        raw = client.fetch(query=server_query, refresh=refresh, force_refresh=force_refresh, offline=offline)
+        raw = client.fetch(
+            query=server_query, refresh=refresh or accept_shrink, force_refresh=force_refresh, offline=offline
+        )
     except OfflineError as exc:
         return _snapshot_fallback(query, None if offline else exc.reason)
     frame = _frame_of(raw, complete=not server_query.selects)
+    if raw.source == "network" and not server_query.selects and not accept_shrink:
+        frame = _unless_implausible(client, server_query, frame)
     if history is not None:
         from .store.fetch_hook import record_fetch
 
         record_fetch(frame, history)
     local = query.local_query()
     return frame if local.is_empty else apply_query(frame, local)
+
+
+def _unless_implausible(client: Any, query: CatalogQuery, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a new network catalog), or the previous cached copy when ``frame`` is implausible."""
+    import dataclasses
+
+    from .errors import ImplausibleCatalogWarning, warn
+    from .http.previous import previous_catalog, restore_previous
+    from .plausibility import MAX_DROP, check_plausible
+
+    previous = previous_catalog(client, query)
+    if previous is None:
+        return frame
+    finding = check_plausible(_frame_of(previous, complete=True), frame)
+    if finding is None:
+        return frame
+    restore_previous(client, query)
+    reason = f"the server's new catalog looks broken: {finding}"
+    served = _frame_of(dataclasses.replace(previous, reason=f"{reason} at {previous.url}"), complete=True)
+    warn(
+        f"{reason} (a drop of {MAX_DROP:.0%} or more, at {previous.url}). It was not cached, and the previous "
+        f"copy (last confirmed {previous.fetched_at}) is served instead. If the change is real, accept it "
+        f"deliberately with load_catalog(accept_shrink=True) (CLI: --accept-shrink)",
+        ImplausibleCatalogWarning,
+    )
+    return served
 
 
 #: Frames of recently converted bodies, by body hash: a cache hit or a 304 of the same body

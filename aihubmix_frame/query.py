@@ -177,6 +177,8 @@ def _bound(name: str, value: Any) -> int | float | None:
         raise TypeError(f"{name} must be a number ({BOUNDS[name][2]}), got {value!r:.80}")
     if not math.isfinite(float(value)):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more ({BOUNDS[name][2]}), got {value!r}")
     if name in ("min_context", "min_output"):
         return int(value) if float(value).is_integer() else float(value)  # type: ignore[call-overload]  # a Real
     return float(value)

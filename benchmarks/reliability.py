@@ -40,6 +40,7 @@ from aihubmix_frame.http.cache import cache_path, close_sessions  # noqa: E402
 from aihubmix_frame.http.verdict import judge_body  # noqa: E402
 from aihubmix_frame.loader import snapshot_payload  # noqa: E402
 from aihubmix_frame.testing import CatalogServer  # noqa: E402
+from benchmarks import reliability_sec  # noqa: E402  (issue 19: secrets echoed, shrinks, plots, search, CLI)
 
 SECRET = "sk-aihubmix-CAMPAIGN-5f0c1e2d3b4a69788796a5b4c3d2e1f0"
 DOC = ROOT / "docs" / "RELIABILITY.md"
@@ -134,6 +135,8 @@ SERVER_FAULTS = {  # kind: fault_next options
     "redirect_login": {},
     "login_page": {},
     "echo_key": {"status": 500},
+    "echo_secrets": {},
+    "redirect_sig": {},
     "gzip_bomb": {"mb": 64},
     "oversized": {"mb": 40},
     "deep_json": {},
@@ -439,11 +442,14 @@ def run_campaign(scale: str) -> dict:
                 frame.aihub.to_csv(root / "export.csv")
                 ahf.CatalogHistory(root / "export-history").record(frame)
             close_sessions()
+            figures["sec"] = reliability_sec.measure(root / "sec", settings["fault_rounds"])
+            close_sessions()
         finally:
             log.removeHandler(handler)
             handler.close()
             log.setLevel(previous_level)
         figures["secrets"] = scan_for_secrets(root)
+        reliability_sec.add_scan(figures["sec"], root)
     figures["memory"] = pricing_memory(settings["rows"])
     return figures
 
@@ -461,6 +467,7 @@ def failures(figures: dict) -> list[str]:
         problems.append(f"secrets in {figures['secrets']['where']}")
     if "error" in figures["memory"]:
         problems.append(f"memory: {figures['memory']['error']}")
+    problems.extend(reliability_sec.problems(figures["sec"]))
     return problems
 
 
@@ -497,6 +504,7 @@ def table(figures: dict) -> str:
             f"running `estimate_cost` on {memory['rows']:,} requests over 200 models (import and the "
             f"workload itself: {memory['before_mb']:,} MB) |"
         )
+    lines += reliability_sec.rows(figures["sec"])
     lines += ["", "| fault kind | injected | survived |", "|---|---:|---:|"]
     lines += [f"| `{name}` | {f['injected']} | {f['survived']} |" for name, f in faults.items()]
     return "\n".join(lines)

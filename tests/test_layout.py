@@ -22,7 +22,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(("schema", "lists", "bundled", "progress", "relay"), 1),
     **dict.fromkeys(("query", "keywords"), 2),
     **dict.fromkeys(("values", "envelope", "families", "placeholders", "frame"), 3),
-    **dict.fromkeys(("filters", "search", "quality", "upgrade", "sources"), 4),
+    **dict.fromkeys(("filters", "search", "quality", "plausibility", "upgrade", "sources"), 4),
     **dict.fromkeys(("http", "pricing", "store", "usage", "testing"), 5),
     "loader": 6,
     **dict.fromkeys(("accessor", "cost_methods", "operations", "widgets", "plot", "cli", "apps"), 7),

@@ -113,3 +113,17 @@ def test_the_table_is_written_between_the_markers(tmp_path, monkeypatch):
     text = doc.read_text()
     assert text.startswith("# title\n") and text.endswith("tail\n") and "old" not in text
     assert "| a | b |" in text and "`python -m benchmarks.reliability --write`" in text
+
+
+def test_issue_19_rows_secrets_shrinks_plots_search_cli(figures):
+    """The rows of benchmarks/reliability_sec.py: nothing found, everything refused or kept."""
+    sec = figures["sec"]
+    assert sec["scan"]["found"] == 0 and sec["scan"]["files"] >= 10, sec["scan"]["where"]
+    assert sec["secrets"]["loads"] == 2 * sec["secrets"]["cases"] and not sec["secrets"]["wrong_count"]
+    assert sec["bad_keys"]["clear"] == sec["bad_keys"]["keys"] and sec["bad_keys"]["requests"] == 0
+    assert all(s["right"] == s["injected"] == 1 for s in sec["shrinks"].values()), sec["shrinks"]
+    assert sec["plots"]["drawn"] == sec["plots"]["charts"] == 6
+    assert sec["search"]["bounded"] and sec["search"]["long_ms"] < sec["search"]["baseline_ms"]
+    assert sec["cli"]["refused"] == sec["cli"]["cases"] and sec["cli"]["record_unchanged"] == 3
+    for kind in ("echo_secrets", "redirect_sig"):
+        assert figures["faults"][kind]["survived"] == figures["faults"][kind]["injected"]

@@ -13,7 +13,14 @@ from .app import add_app_parser
 from .catalog import add_quality_parser, add_search_parser, cmd_models
 from .files import cmd_diff, cmd_export, cmd_history
 from .live import cmd_cache, cmd_serve
-from .output import add_filter_arguments, add_source_arguments, escape_controls, port_number
+from .output import (
+    add_filter_arguments,
+    add_source_arguments,
+    count_number,
+    escape_controls,
+    non_negative_number,
+    port_number,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -35,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser("models", help="list models as a table, CSV or JSON")
     add_filter_arguments(models)
-    models.add_argument("--limit", type=int, default=None, help="show at most N models")
+    models.add_argument("--limit", type=count_number, default=None, help="show at most N models (1 or more)")
     models.add_argument("--format", choices=["table", "csv", "json"], default="table")
     add_source_arguments(models)
     models.set_defaults(handler=cmd_models)
@@ -50,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="JSON file with the catalog envelope to serve (default: the bundled snapshot)",
     )
-    serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age in seconds")
+    serve.add_argument(
+        "--max-age", type=non_negative_number(int), default=300, help="Cache-Control max-age in seconds (0 or more)"
+    )
     serve.set_defaults(handler=cmd_serve)
     cache = commands.add_parser("cache", help="inspect or clear the HTTP cache")
     cache.add_argument("action", choices=["info", "clear"])
@@ -79,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--record",
         action="store_true",
-        help="first record the current catalog (if it changed since the last snapshot)",
+        help="first record the current catalog (if it changed since the last snapshot); exit status 0 when "
+        "a snapshot was recorded, 3 when the catalog was unchanged, 1 when the API could not be reached",
     )
     add_source_arguments(history)
     history.add_argument("--format", choices=["table", "csv", "json"], default="table")

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..apps import CATALOG_ENV, app_notebook
+from .output import server_port
 
 __all__ = ["add_app_parser", "cmd_app", "voila_argv"]
 
@@ -20,21 +21,34 @@ def add_app_parser(commands: Any) -> None:
         description="Serve the catalog explorer (aihubmix_frame/apps/app.ipynb) with Voilà on 127.0.0.1. "
         "Needs the app extra: pip install 'aihubmix-frame[app]'.",
     )
-    app.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    app.add_argument("--port", type=server_port, default=8866, help="port on 127.0.0.1, 1 to 65535 (default 8866)")
     app.add_argument(
         "--offline",
         action="store_true",
         help="use the bundled snapshot (default: the live catalog, with its cache and fallbacks)",
     )
     app.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    app.add_argument(
+        "--token",
+        action="store_true",
+        help="require a token to open the page and start kernels (for shared machines): $JUPYTER_TOKEN or "
+        "$JUPYTER_TOKEN_FILE if set, else a random one, shown in the URL printed at start",
+    )
     app.set_defaults(handler=cmd_app)
 
 
 def voila_argv(args: argparse.Namespace) -> list[str]:
-    """Voilà's command line for these arguments: loopback only, no tracebacks shown to the page."""
+    """Voilà's command line for these arguments: loopback only, no tracebacks shown to the page.
+
+    ``--token`` turns on Voilà's token check (Jupyter Server's identity provider reads
+    ``$JUPYTER_TOKEN`` / ``$JUPYTER_TOKEN_FILE``, else makes a random token); the token itself is
+    never put on the command line, where any local user could read it (``ps``).
+    """
     argv = [str(app_notebook()), f"--port={args.port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=False"]
     if args.no_browser:
         argv.append("--no-browser")
+    if getattr(args, "token", False):
+        argv.append("--token")
     return argv
 
 

@@ -10,6 +10,7 @@ from .output import (
     TABLE_COLUMNS,
     add_filter_arguments,
     add_source_arguments,
+    count_number,
     describe_source,
     load_for_cli,
     write_frame,
@@ -20,7 +21,7 @@ __all__ = ["cmd_models", "cmd_search", "add_search_parser", "cmd_quality", "add_
 
 def cmd_models(args: argparse.Namespace) -> int:
     selected = load_for_cli(args)
-    shown = selected.head(args.limit) if args.limit is not None and args.limit >= 0 else selected
+    shown = selected.head(args.limit) if args.limit is not None else selected
     write_frame(shown, args.format, sys.stdout)
     count = f"showing {len(shown)} of {len(selected)}" if len(shown) < len(selected) else "showing all"
     print(f"{describe_source(selected)} ({count})", file=sys.stderr)
@@ -49,7 +50,7 @@ def add_search_parser(commands: Any) -> None:
         "(gpt5 finds gpt-5, sonet finds the sonnets).",
     )
     search.add_argument("text", help="what to look for, e.g. 'claude opus' or gpt5")
-    search.add_argument("--limit", type=int, default=10, help="show at most N matches (default 10)")
+    search.add_argument("--limit", type=count_number, default=10, help="show at most N matches (default 10)")
     add_filter_arguments(search, sort=False)
     search.add_argument("--format", choices=["table", "csv", "json"], default="table")
     add_source_arguments(search)

@@ -13,7 +13,12 @@ import pandas as pd
 from .. import schema
 from .output import describe_source, json_text, load_for_cli, reason, write_frame
 
-__all__ = ["cmd_export", "cmd_diff", "cmd_history"]
+__all__ = ["cmd_export", "cmd_diff", "cmd_history", "RECORD_FAILED", "RECORD_UNCHANGED"]
+
+#: ``history --record`` exit statuses when nothing was recorded (0: a snapshot was recorded): the
+#: API could not be reached (the bundled snapshot came back), or the catalog had not changed.
+RECORD_FAILED = 1
+RECORD_UNCHANGED = 3
 
 
 # --- export, diff, history (the rules are in aihubmix_frame.store) -------------------------------
@@ -93,15 +98,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     from ..store.provenance import is_api_fetch
 
     history = CatalogHistory(args.folder, create=args.record)
+    status = 0
     if args.record:
         frame = load_for_cli(args)
         if not is_api_fetch(frame) and not args.offline:
             # the network path fell back to the bundled snapshot: that is not a new price observation
             print(
-                "the catalog came from the bundled snapshot, not the API; nothing recorded "
-                "(pass --offline to record the snapshot itself)",
+                "aihubmix-frame: error: the catalog came from the bundled snapshot, not the API; nothing "
+                "recorded (pass --offline to record the snapshot itself)",
                 file=sys.stderr,
             )
+            status = RECORD_FAILED
         else:
             try:
                 path = history.record(frame)
@@ -113,7 +120,8 @@ def cmd_history(args: argparse.Namespace) -> int:
                 f"recorded {path}" if path else "unchanged since the last snapshot; nothing recorded",
                 file=sys.stderr,
             )
+            status = 0 if path else RECORD_UNCHANGED
     table = history.price_history(args.model_id) if args.model_id is not None else history.summary()
     _write_changes(table, args.format, sys.stdout)
     print(f"{len(history)} snapshots in {args.folder}; prices in {schema.PRICE_UNIT}", file=sys.stderr)
-    return 0
+    return status

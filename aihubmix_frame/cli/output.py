@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from typing import IO, Any
 
@@ -31,6 +32,9 @@ __all__ = [
     "escape_controls",
     "json_text",
     "port_number",
+    "server_port",
+    "count_number",
+    "non_negative_number",
     "reason",
 ]
 
@@ -90,6 +94,45 @@ def port_number(text: str) -> int:
     return port
 
 
+def server_port(text: str) -> int:
+    """An argparse type: a TCP port a web server announces and listens on, 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number; pass 1 to 65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number; pass 1 to 65535")
+    return port
+
+
+def count_number(text: str) -> int:
+    """An argparse type: how many rows to show (``--limit``), a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or number < 1:
+        raise argparse.ArgumentTypeError(f"the limit must be a whole number of 1 or more, got {text!r}")
+    return number
+
+
+def non_negative_number(kind: type) -> Any:
+    """An argparse type: an ``int`` or a finite ``float`` of 0 or more (token counts, prices, seconds)."""
+
+    def parse(text: str) -> Any:
+        try:
+            number = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}; pass 0 or more") from None
+        if not math.isfinite(number) or number < 0:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; pass a finite number of 0 or more")
+        return number
+
+    parse.__name__ = "whole number" if kind is int else "number"
+    return parse
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) -> None:
     """The catalog filters, shared by every command that selects models (``sort=False``: no --sort)."""
     group = parser.add_argument_group("filters (all combined with AND, as the server does)")
@@ -99,28 +142,28 @@ def add_filter_arguments(parser: argparse.ArgumentParser, *, sort: bool = True) 
     group.add_argument("--model", help="case-insensitive substring of the model id")
     group.add_argument(
         "--min-context",
-        type=int,
+        type=non_negative_number(int),
         default=None,
         metavar="TOKENS",
         help="context window of at least TOKENS (unknown windows never match)",
     )
     group.add_argument(
         "--min-output",
-        type=int,
+        type=non_negative_number(int),
         default=None,
         metavar="TOKENS",
         help="max output of at least TOKENS (unknown limits never match)",
     )
     group.add_argument(
         "--max-input-price",
-        type=float,
+        type=non_negative_number(float),
         default=None,
         metavar="USD",
         help="input price of at most USD per 1M tokens (missing prices never match)",
     )
     group.add_argument(
         "--max-output-price",
-        type=float,
+        type=non_negative_number(float),
         default=None,
         metavar="USD",
         help="output price of at most USD per 1M tokens (missing prices never match)",
@@ -153,6 +196,12 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="revalidate the cached catalog with the server (a 304 if unchanged)",
     )
+    parser.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="take the server's new catalog even if it lost 30%% or more of its models or prices "
+        "(by default the previous copy is kept, with a warning)",
+    )
 
 
 def query_from_args(args: argparse.Namespace) -> CatalogQuery:
@@ -172,7 +221,12 @@ def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
     query = query_from_args(args)
     if getattr(args, "offline", False):
         return apply_query(load_snapshot(), query)
-    return load_catalog(query=query, base_url=getattr(args, "base_url", None), refresh=getattr(args, "refresh", False))
+    return load_catalog(
+        query=query,
+        base_url=getattr(args, "base_url", None),
+        refresh=getattr(args, "refresh", False),
+        accept_shrink=getattr(args, "accept_shrink", False),
+    )
 
 
 def describe_source(frame: pd.DataFrame) -> str:

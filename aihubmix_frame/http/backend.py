@@ -10,7 +10,14 @@ Two faults of the stock backend are fixed here, at the depth where they happen:
   names: the request headers of a redirect's history (``Authorization: Bearer sk-...``) reached the
   file. Here every header and query parameter whose name is a credential
   (:func:`aihubmix_frame.schema.is_secret_name`, any letter case) is removed from the response, its
-  request, its redirect history and its next request before anything is written.
+  request, its redirect history and its next request before anything is written. Then every known
+  secret's *value* (:mod:`.secrets`: the API key, a base URL's password, in their raw, URL-encoded,
+  JSON-escaped and basic-auth forms) is replaced wherever it could be stored: every URL (user info
+  dropped), every header value (``Location`` of a redirect included), cookies, the reason and the body.
+
+It also keeps the entry a new answer replaces, in a ``previous`` table beside ``responses``
+(:meth:`CatalogCache.previous_response`, :meth:`CatalogCache.restore_previous`): the loader compares
+a new catalog with it and puts it back when the new one is implausible (a mass removal).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from requests_cache.models import CachedResponse
 
 from ..errors import AihubmixError
 from ..schema import is_secret_name
+from .secrets import scrub_bytes, scrub_cookies, scrub_headers, scrub_text, scrub_url, secrets_of_request
 
 #: What a credential's value becomes in the cache file (requests-cache's own word).
 REDACTED = "REDACTED"
@@ -68,13 +76,31 @@ def _redact_request(request: Any) -> None:
     request.headers = redact_headers(request.headers)
 
 
+def _scrub_request(request: Any, extra: list[str]) -> None:
+    if request is None:
+        return
+    request.url = scrub_url(request.url, extra)
+    scrub_headers(request.headers, extra=extra)
+    scrub_cookies(getattr(request, "cookies", None), extra)
+    if isinstance(getattr(request, "body", None), bytes):
+        request.body = scrub_bytes(request.body, extra)
+
+
 def redact_cached(response: CachedResponse) -> CachedResponse:
-    """Remove credentials from a cached response, its request, its redirect history and next request."""
-    for item in (response, *(getattr(response, "history", None) or [])):
-        item.url = redact_url(item.url)
-        item.headers = redact_headers(item.headers)
-        _redact_request(getattr(item, "request", None))
-        _redact_request(getattr(item, "_next", None))
+    """Remove credentials from a cached response, its request, its redirect history and next request:
+    by name first, then every known secret by value (:mod:`.secrets`)."""
+    items = (response, *(getattr(response, "history", None) or []))
+    extra = [secret for item in items for secret in secrets_of_request(getattr(item, "request", None))]
+    for item in items:
+        item.url = scrub_url(redact_url(item.url), extra)
+        item.headers = scrub_headers(redact_headers(item.headers), extra=extra)
+        scrub_cookies(getattr(item, "cookies", None), extra)
+        item.reason = scrub_text(getattr(item, "reason", None), extra)
+        if isinstance(getattr(item, "_content", None), bytes):
+            item._content = scrub_bytes(item._content, extra)
+        for request in (getattr(item, "request", None), getattr(item, "_next", None)):
+            _redact_request(request)
+            _scrub_request(request, extra)
     return response
 
 
@@ -129,12 +155,56 @@ class CatalogCache(SQLiteCache):
             serializer=None,
             **kwargs,
         )
+        #: The entry each new answer replaced (serialized as in ``responses``), by cache key.
+        self.previous = BoundedSQLiteDict(
+            db_path,
+            table_name="previous",
+            lock=self.responses._lock,
+            lock_timeout=lock_timeout,
+            **skwargs,
+        )
 
     def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
         cache_key = cache_key or self.create_key(response.request)
         cached = redact_cached(CachedResponse.from_response(response, expires=expires))
+        if not cached.revalidated:
+            self._keep_previous(cache_key)
         self.responses[cache_key] = cached
         # Redirect aliases, unless this is a revalidation (then they were saved before).
         if response.history and not cached.revalidated:
             for earlier in response.history:
                 self.redirects[self.create_key(earlier.request)] = cache_key
+
+    def _keep_previous(self, cache_key: str) -> None:
+        """Copy the entry about to be replaced into ``previous`` (or forget an older one there)."""
+        with self.responses.connection(commit=True) as connection:
+            connection.execute("DELETE FROM previous WHERE key=?", (cache_key,))
+            connection.execute(
+                "INSERT INTO previous (key, value, expires) SELECT key, value, expires FROM responses WHERE key=?",
+                (cache_key,),
+            )
+
+    def previous_response(self, cache_key: str) -> CachedResponse | None:
+        """The entry the last new answer for ``cache_key`` replaced, or None."""
+        try:
+            return self.previous[cache_key]
+        except KeyError:
+            return None
+
+    def restore_previous(self, cache_key: str) -> bool:
+        """Put the replaced entry back as the cached answer for ``cache_key``; False if there is none."""
+        with self.responses.connection(commit=True) as connection:
+            found = connection.execute("SELECT 1 FROM previous WHERE key=?", (cache_key,)).fetchone()
+            if found is None:
+                return False
+            connection.execute(
+                "INSERT OR REPLACE INTO responses (key, value, expires) SELECT key, value, expires FROM previous "
+                "WHERE key=?",
+                (cache_key,),
+            )
+        return True
+
+    def clear(self) -> None:
+        """Delete every cached response, redirect alias and replaced entry."""
+        super().clear()
+        self.previous.clear()

@@ -15,7 +15,9 @@ from typing import Any
 from ..errors import CacheWarning, OfflineError, StaleCatalogWarning, warn
 from ..keywords import accepts_query
 from ..query import CatalogQuery
+from .apikey import check_api_key
 from .result import RawCatalog, age_text, iso_utc, public_url, utc_now
+from .secrets import remember, remember_url, scrub_message, strip_userinfo
 from .transport import API_KEY_ENV, RETRY_STATUSES, error_message, send, status_error
 from .verdict import BodyVerdict, verdict_of
 
@@ -82,6 +84,7 @@ __all__ = [
     "MAX_RETRIES",
     "CATALOG_PATH",
     "scrub_secret",
+    "check_api_key",
     "plain_session",
     "is_cache_fault",
 ]
@@ -156,13 +159,16 @@ class CatalogClient:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if key is not None and not isinstance(key, str):
             raise TypeError(f"api_key must be a string (or set ${API_KEY_ENV})")
-        self._api_key = key.strip() if key else None
+        self._api_key = check_api_key(key.strip()) if key else None
+        # Scrubbed by value from everything stored or logged (a server may echo them anywhere).
+        remember(self._api_key)
+        remember_url(self.base_url)
         self._session = session
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
         return (
-            f"CatalogClient(base_url={self.base_url!r}, api_key=<{key}>, timeout={self.timeout}, "
+            f"CatalogClient(base_url={strip_userinfo(self.base_url)!r}, api_key=<{key}>, timeout={self.timeout}, "
             f"retries={self.retries})"
         )
 
@@ -193,7 +199,7 @@ class CatalogClient:
 
     def scrub(self, text: str | None) -> str | None:
         """Server text without the API key (servers echo it: "Invalid token: Bearer sk-...")."""
-        return scrub_secret(text, self._api_key)
+        return scrub_message(scrub_secret(text, self._api_key))
 
     # --- the catalog ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import APIError, AuthenticationError, NotFoundError
 from .limits import BodyTooLargeError
+from .secrets import scrub_response
 
 __all__ = [
     "Exchange",
@@ -131,8 +132,10 @@ def send(
             message = error_message(response) if response.status_code >= 400 else None
             attempt.exchanges.append(Exchange(response.status_code, dict(response.headers), message))
 
-    # A request's own hooks replace the session's of the same name in requests: pass both.
-    hooks = {"response": [*(getattr(session, "hooks", None) or {}).get("response", []), record]}
+    # A request's own hooks replace the session's of the same name in requests: pass both. The
+    # secrets go first, so that nothing after them (the cache, the verdict, the loader) sees the key.
+    session_hooks = (getattr(session, "hooks", None) or {}).get("response", [])
+    hooks = {"response": [scrub_response, *session_hooks, record]}
     for number in range(retries + 1):
         attempt.exchanges.clear()
         try:

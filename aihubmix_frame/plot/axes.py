@@ -21,6 +21,8 @@ __all__ = [
     "OTHER",
     "check_catalog",
     "check_axes",
+    "plain_text",
+    "plain_texts",
 ]
 
 PRICE_LABEL = "USD per 1M tokens"
@@ -38,6 +40,25 @@ def pyplot() -> Any:
     except ImportError:  # pragma: no cover - exercised only without the extra
         raise ImportError("plots need matplotlib: pip install 'aihubmix-frame[plot]'") from None
     return plt
+
+
+def plain_text(text: Any) -> str:
+    r"""Catalog text (a model id, a type, a vendor) as matplotlib shows it literally, never as math.
+
+    matplotlib parses text between two ``$`` as mathtext, and an id such as ``$\evilcmd{x}$``
+    raised ``ParseFatalException`` from every chart that showed it. Each ``$`` is escaped as
+    ``\$``, which matplotlib draws as a plain dollar sign (legends and tick labels have no
+    ``parse_math=False`` switch, so escaping is the one rule for every place).
+
+    >>> plain_text("$\\evilcmd{x}$"), plain_text("gpt-4o")
+    ('\\$\\evilcmd{x}\\$', 'gpt-4o')
+    """
+    return str(text).replace("$", r"\$")
+
+
+def plain_texts(texts: Any) -> list[str]:
+    """:func:`plain_text` of each text."""
+    return [plain_text(text) for text in texts]
 
 
 def check_axes(ax: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .axes import USD_LABEL, axes_for
+from .axes import USD_LABEL, axes_for, plain_texts
 
 __all__ = ["cost_bars", "cost_components", "COST_PARTS", "REQUIRED_COST_COLUMNS"]
 
@@ -138,7 +138,7 @@ def cost_bars(costs: Any, *, top: int = 15, order: str | None = None, ax: Any = 
         for patch in bars.patches:
             patch.set_gid(f"cost:{part}")
         left = left + widths
-    ax.set_yticks(positions, labels=parts["label"].tolist(), fontsize=8)
+    ax.set_yticks(positions, labels=plain_texts(parts["label"]), fontsize=8)
     ax.invert_yaxis()  # the first row on top
     top_total = float(parts["total"].max()) if len(parts) else 0.0
     for y, total in zip(positions, parts["total"]):

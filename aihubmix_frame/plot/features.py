@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from .axes import axes_for, check_catalog
+from .axes import axes_for, check_catalog, plain_texts
 
 __all__ = ["feature_matrix", "feature_table"]
 
@@ -55,7 +55,7 @@ def feature_matrix(frame: pd.DataFrame, *, max_models: int = 60, hide_empty: boo
     ax = axes_for(ax, (min(3 + 0.42 * table.shape[1], 12), min(2 + 0.22 * len(table), 16)))
     ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1.25, aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(table.shape[1]), labels=list(table.columns), rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(np.arange(len(table)), labels=list(table.index), fontsize=7 if len(table) > 30 else 8)
+    ax.set_yticks(np.arange(len(table)), labels=plain_texts(table.index), fontsize=7 if len(table) > 30 else 8)
     ax.set_xticks(np.arange(table.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(table) + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=0.8)

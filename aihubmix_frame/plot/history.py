@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .axes import PRICE_LABEL, axes_for
+from .axes import PRICE_LABEL, axes_for, plain_text
 from .prices import PRICE_KINDS
 
 __all__ = ["price_history"]
@@ -54,7 +54,7 @@ def price_history(history: Any, model_ids: str | Iterable[str], *, price: str = 
             drawstyle="steps-post",
             marker="o",
             markevery=list(range(len(series))),
-            label=model_id,
+            label=plain_text(model_id),
         )
         line.set_gid(f"history:{model_id}")
     ax.set_xlabel("snapshot time (UTC)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .axes import plain_text
+
 __all__ = ["place_labels", "merge_same_points"]
 
 # Offsets in points, tried in order until a label overlaps no label placed before it: close to the
@@ -29,7 +31,7 @@ def merge_same_points(
 
 def _annotate(ax: Any, text: str, xy: tuple[float, float], dx: float, dy: float, fontsize: float) -> Any:
     annotation = ax.annotate(
-        text,
+        plain_text(text),  # catalog text: never parsed as mathtext
         xy,
         xytext=(dx, dy),
         textcoords="offset points",

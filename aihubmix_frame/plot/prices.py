@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..placeholders import free_price_mask, implausible_price_mask, placeholder_price_mask
-from .axes import PRICE_LABEL, TOKENS_LABEL, axes_for, category_of, check_catalog, log_floor
+from .axes import PRICE_LABEL, TOKENS_LABEL, axes_for, category_of, check_catalog, log_floor, plain_text
 from .labels import place_labels
 
 __all__ = ["price_map", "context_map", "marker_sizes", "PRICE_KINDS"]
@@ -82,7 +82,7 @@ def _legends(ax: Any, categories: list[str], color_by: str, extra: list[tuple[st
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], ls="", marker="o", ms=7, color=c, label=name)
+        Line2D([], [], ls="", marker="o", ms=7, color=c, label=plain_text(name))
         for name, c in zip(categories, _palette(len(categories)))
     ]
     first = ax.legend(

@@ -44,6 +44,8 @@ FaultKind = Literal[
     "redirect_login",
     "login_page",
     "echo_key",
+    "echo_secrets",
+    "redirect_sig",
     "gzip_bomb",
     "oversized",
     "deep_json",
@@ -65,6 +67,8 @@ FAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "redirect_login": {"status": 302},
         "login_page": {},
         "echo_key": {"status": 401},
+        "echo_secrets": {},
+        "redirect_sig": {"status": 302, "to": None},
         "gzip_bomb": {"mb": 64.0, "content": "json"},
         "oversized": {"mb": 64.0},
         "deep_json": {"depth": 1000},
@@ -81,6 +85,7 @@ FAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
 STATUS_CHOICES = {
     "redirect": (301, 302, 307, 308),
     "redirect_login": (301, 302, 307, 308),
+    "redirect_sig": (301, 302, 307, 308),
     "echo_key": (401, 500, 200),
     "retry_after": (429, 503),
 }
@@ -292,6 +297,26 @@ def _echo_message(status: int, key: str) -> str:
     return f"insufficient quota for key {key}; recharge at https://aihubmix.com/wallet"
 
 
+def _sent_key(exchange: Exchange) -> str:
+    """The credential of the request's Authorization header (``Bearer <key>`` -> ``<key>``)."""
+    authorization = exchange.header("Authorization").strip()
+    return authorization[7:].strip() if authorization.lower().startswith("bearer ") else authorization
+
+
+def _echo_secrets(exchange: Exchange, catalog: Any) -> Reply:
+    """A good catalog answer that echoes the request's credentials in a header, a cookie and the body
+    (as a debugging proxy or a careless gateway would)."""
+    authorization = exchange.header("Authorization").strip()
+    envelope = {"data": exchange.records, "message": f"welcome {authorization}", "success": True}
+    return catalog(
+        json_bytes(envelope),
+        **{
+            "X-Echo-Auth": authorization,
+            "Set-Cookie": f"session={quote(_sent_key(exchange), safe='')}; Path=/; HttpOnly",
+        },
+    )
+
+
 def answer(fault: Fault, exchange: Exchange) -> Reply:
     """The reply ``fault`` gives to ``exchange`` (a catalog request)."""
     kind, options, normal = fault.kind, fault.options, exchange.normal
@@ -305,8 +330,14 @@ def answer(fault: Fault, exchange: Exchange) -> Reply:
     def catalog(body: bytes, **headers: str) -> Reply:
         return Reply(200, body, {**catalog_headers, "ETag": etag(body), **headers}, fault=kind)
 
-    if kind in ("redirect", "redirect_login"):
-        if kind == "redirect_login":
+    if kind == "echo_secrets":
+        return _echo_secrets(exchange, catalog)
+    if kind in ("redirect", "redirect_login", "redirect_sig"):
+        if kind == "redirect_sig":
+            target = exchange.base_url + MOVED_PATH if options["to"] is None else options["to"] + CATALOG_PATH
+            sig = quote(_sent_key(exchange), safe="")
+            location = f"{target}{query}{'&' if query else '?'}sig={sig}"
+        elif kind == "redirect_login":
             location = f"{exchange.base_url}{LOGIN_PATH}?next={quote(CATALOG_PATH + query, safe='')}"
         elif options["to"] is None:
             location = f"{exchange.base_url}{MOVED_PATH}{query}"
@@ -317,8 +348,7 @@ def answer(fault: Fault, exchange: Exchange) -> Reply:
     if kind == "login_page":
         return Reply(200, LOGIN_HTML, {"Content-Type": HTML_TYPE}, fault=kind)
     if kind == "echo_key":
-        authorization = exchange.header("Authorization").strip()
-        key = authorization[7:].strip() if authorization.lower().startswith("bearer ") else authorization
+        key = _sent_key(exchange)
         body = json_bytes({"success": False, "message": _echo_message(options["status"], key)})
         return Reply(options["status"], body, dict(json_type), fault=kind)
     if kind == "gzip_bomb":

@@ -59,6 +59,12 @@ class CatalogServer:
     ``echo_key``        ``status`` (401): 401 500 200     ``{"success": false, "message": ...}`` with
                                                           the key of the Authorization header received;
                                                           401: ``Invalid token: Bearer <key>``
+    ``echo_secrets``    -                                 the catalog (200), echoing the Authorization
+                                                          header received in ``X-Echo-Auth``, in
+                                                          ``Set-Cookie: session=<key>`` and in the
+                                                          envelope's ``message`` (``welcome Bearer ...``)
+    ``redirect_sig``    ``status`` (302); ``to`` (None)   as ``redirect``, with the received key added
+                                                          to ``Location`` as ``sig=<key>``
     ``gzip_bomb``       ``mb`` (64); ``content``          ``Content-Encoding: gzip``; a small body that
                         (``json``): ``json`` ``zeros``    inflates to exactly ``mb`` MiB (filler JSON)
     ``oversized``       ``mb`` (64)                       a valid envelope of exactly ``mb`` MiB,

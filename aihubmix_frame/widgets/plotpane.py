@@ -83,7 +83,10 @@ class PlotPane:
             generation, frame = self._generation, self._frame
             if frame is None or generation == self._drawn_generation:
                 return
-        png, figure, drawn = self._render(frame)
+        try:
+            png, figure, drawn = self._render(frame)
+        except Exception as exc:  # one odd catalog entry must never leave the pane dead (or a thread)
+            png, figure, drawn = self._render_failure(exc), None, frame.iloc[:0]
         with self._lock:
             if generation < self._drawn_generation:
                 return  # a newer result was drawn meanwhile
@@ -101,6 +104,21 @@ class PlotPane:
     def stale(self) -> bool:
         """True while the image shows an older result than the picker's."""
         return self._drawn_generation != self._generation
+
+    def _render_failure(self, exc: Exception) -> bytes:
+        """A PNG saying the chart could not be drawn, and why (plain text, no math parsing)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=self._size, dpi=self._dpi)
+        FigureCanvasAgg(figure)
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        figure.text(
+            0.5, 0.5, f"the chart could not be drawn\n{reason}", ha="center", va="center", wrap=True, parse_math=False
+        )
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
 
     def _render(self, frame: pd.DataFrame) -> tuple[bytes, Any, pd.DataFrame]:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
