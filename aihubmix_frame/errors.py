@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from types import FrameType
+from typing import cast
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def warn(message: str, category: type[Warning]) -> None:
     """``warnings.warn`` pointing at the first caller outside this package (the user's line)."""
-    level, frame = 2, sys._getframe(1)
+    level, frame = 2, cast(FrameType | None, sys._getframe(1))
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,8 @@ import pyarrow.compute as pc
 
 from . import schema
 from .keywords import accepts_query
+from .lists import list_contains, list_vocabulary
+from .placeholders import free_price_mask
 from .query import BOUNDS, KNOWN_VALUES, SORT_KEYS, SORT_ORDERS, CatalogQuery
 
 __all__ = [
@@ -38,55 +39,6 @@ def _arrow(series: pd.Series) -> pa.Array | pa.ChunkedArray:
     if hasattr(series.array, "__arrow_array__"):
         return pa.array(series.array)
     return pa.array(series.to_numpy(dtype=object), from_pandas=True)
-
-
-def _arrow_lists(series: pd.Series) -> pa.Array:
-    """A list column as one contiguous ``list<string>`` Arrow array (nulls for missing cells)."""
-    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_list(series.dtype.pyarrow_dtype):
-        array = pa.array(series.array)
-    else:
-        cells = []
-        for position, value in enumerate(series):
-            if isinstance(value, (list, tuple, np.ndarray)):
-                cells.append(list(value))
-            elif value is None or (np.ndim(value) == 0 and pd.isna(value)):
-                cells.append(None)
-            else:
-                raise TypeError(
-                    f"column {series.name!r} row {position} holds {value!r:.60} instead of a list of "
-                    "tokens; build the frame with aihubmix_frame.catalog_to_frame()"
-                )
-        array = pa.array(cells, type=pa.list_(pa.string()))
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array
-
-
-def list_contains(series: pd.Series, tokens: Iterable[str], *, require_all: bool = True) -> np.ndarray:
-    """Boolean mask: does each list cell contain all (or any) of ``tokens``? Vectorised in Arrow.
-
-    >>> s = pd.Series([["llm"], ["llm", "search"], []])
-    >>> list_contains(s, ["llm", "search"]).tolist(), list_contains(s, ["search", "llm"], require_all=False).tolist()
-    ([False, True, False], [True, True, False])
-    """
-    lists = _arrow_lists(series)
-    flat = lists.flatten()
-    parents = pc.list_parent_indices(lists).to_numpy()
-    result = np.full(len(series), require_all, dtype=bool)
-    for token in tokens:
-        mask = np.zeros(len(series), dtype=bool)
-        mask[parents[pc.equal(flat, token).to_numpy(zero_copy_only=False)]] = True
-        result = (result & mask) if require_all else (result | mask)
-    return result
-
-
-def list_vocabulary(series: pd.Series) -> list[str]:
-    """The distinct tokens of a list column, sorted (what a frame's models actually have).
-
-    >>> list_vocabulary(pd.Series([["llm", "search"], ["ocr"], []]))
-    ['llm', 'ocr', 'search']
-    """
-    return sorted(t for t in pc.unique(_arrow_lists(series).flatten()).to_pylist() if t is not None)
 
 
 def warn_unknown_values(frame: pd.DataFrame, query: CatalogQuery) -> None:
@@ -208,8 +160,6 @@ def _field_filters_mask(frame: pd.DataFrame, query: CatalogQuery) -> np.ndarray:
         stage = _column(frame, "retire_stage", "include_deprecated=").astype("string").str.lower()
         mask &= ~(stage == schema.DEPRECATED_STAGE).fillna(False).to_numpy(dtype=bool)
     if query.include_free is False:
-        from .placeholders import free_price_mask
-
         mask &= ~free_price_mask(frame)
     return mask
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -29,7 +29,11 @@ __all__ = [
 ]
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
-STRING_DTYPE = pd.StringDtype()
+#: ``Any``: pandas-stubs does not declare the dtypes' ``__from_arrow__``, which we call.
+STRING_DTYPE: Any = pd.StringDtype()
+_FLOAT64: Any = pd.Float64Dtype()
+_INT64: Any = pd.Int64Dtype()
+_BOOLEAN: Any = pd.BooleanDtype()
 
 
 def _field(dicts: list[dict], key: str) -> list:
@@ -41,7 +45,7 @@ _NONE = type(None)
 _HASHABLE_SCALARS = {str, int, float, _NONE}
 
 
-def _column(records: list[dict], field: str, convert, values: list | None = None) -> list:
+def _column(records: list[dict], field: str, convert: Callable[[Any], Any], values: list | None = None) -> list:
     """Apply ``convert`` to one field of every record, naming the record on failure.
 
     Catalog fields repeat a lot (``"llm"``, ``128000``), so each distinct scalar is converted once.
@@ -63,11 +67,11 @@ def _column(records: list[dict], field: str, convert, values: list | None = None
 
 
 def _float_array(values: list) -> pd.arrays.FloatingArray:
-    return pd.Float64Dtype().__from_arrow__(pa.array(values, type=pa.float64()))
+    return _FLOAT64.__from_arrow__(pa.array(values, type=pa.float64()))
 
 
 def _int_array(values: list) -> pd.arrays.IntegerArray:
-    return pd.Int64Dtype().__from_arrow__(pa.array(values, type=pa.int64()))
+    return _INT64.__from_arrow__(pa.array(values, type=pa.int64()))
 
 
 def _string_array(values: list) -> pd.arrays.StringArray:
@@ -106,23 +110,23 @@ def _plain_numbers(values: list, arrow_type: pa.DataType) -> pa.Array | None:
     return array
 
 
-def _limits_column(records, field: str) -> pd.arrays.IntegerArray:
+def _limits_column(records: list[dict], field: str) -> pd.arrays.IntegerArray:
     values = _field(records, field)
     array = _plain_numbers(values, pa.int64())
     if array is None:
         return _int_array(_column(records, field, norm.limit, values))
-    return pd.Int64Dtype().__from_arrow__(pc.if_else(pc.equal(array, 0), pa.scalar(None, pa.int64()), array))
+    return _INT64.__from_arrow__(pc.if_else(pc.equal(array, 0), pa.scalar(None, pa.int64()), array))
 
 
-def _prices_column(records, pricings, key: str) -> pd.arrays.FloatingArray:
+def _prices_column(records: list[dict], pricings: list[dict], key: str) -> pd.arrays.FloatingArray:
     values = _field(pricings, key)
     array = _plain_numbers(values, pa.float64())
     if array is None:
         return _float_array(_column(records, f"pricing.{key}", norm.price, values))
-    return pd.Float64Dtype().__from_arrow__(array)
+    return _FLOAT64.__from_arrow__(array)
 
 
-def _list_column(records, field: str) -> pa.ListArray:
+def _list_column(records: list[dict], field: str) -> pa.ListArray:
     values = _field(records, field)
     if set(map(type, values)) <= {str, _NONE}:  # comma strings: split each distinct one once
         encoded = pa.array(values, type=pa.string()).dictionary_encode()
@@ -181,7 +185,7 @@ def _extra_values(values: list) -> Any:
 
 
 def _typed_column(
-    records: list[dict], field: str, convert, arrow_type: pa.DataType, unreadable: dict[str, list]
+    records: list[dict], field: str, convert: Callable[[Any], Any], arrow_type: pa.DataType, unreadable: dict[str, list]
 ) -> pa.Array:
     """One lenient 2026 field as an Arrow array: ``convert`` runs once per distinct string.
 
@@ -204,7 +208,9 @@ def _typed_column(
         converted = [v if v is None or type(v) is bool else convert(v) for v in raw]
     else:
         converted = [convert(v) for v in raw]
-    bad = [i for i, v in enumerate(converted) if v is norm.UNREADABLE] if norm.UNREADABLE in converted else []
+    bad: list[int] | np.ndarray = (
+        [i for i, v in enumerate(converted) if v is norm.UNREADABLE] if norm.UNREADABLE in converted else []
+    )
     if bad:
         for i in bad:
             converted[i] = None
@@ -247,7 +253,7 @@ def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable:
         columns[f"produces_{modality}"] = mask
     for field in schema.FLAG_FIELDS:
         flags = _typed_column(records, field, norm.flag, pa.bool_(), unreadable)
-        columns[field] = pd.BooleanDtype().__from_arrow__(flags)
+        columns[field] = _BOOLEAN.__from_arrow__(flags)
     columns["reasoning_options"] = _options_column(records)
     for field in schema.DATE_FIELDS:
         days = _typed_column(records, field, norm.date, pa.date32(), unreadable)
@@ -268,7 +274,7 @@ def _columns_2026(records: list[dict], model_ids: list[str], n: int, unreadable:
     return columns
 
 
-def _unknown_keys(dicts: list[dict], known) -> list:
+def _unknown_keys(dicts: list[dict], known: Any) -> list:
     """Keys outside ``known``, in order of first appearance; set().union finds whether any exist at C speed."""
     if set().union(*dicts) <= set(known):
         return []

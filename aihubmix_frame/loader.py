@@ -6,16 +6,19 @@ import copy as copy_module
 import json
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from datetime import UTC
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
 from . import schema
+from .bundled import SNAPSHOT_DATE, SNAPSHOT_FILE, snapshot_text
+from .filters import apply_query
 from .frame import base_provenance, catalog_to_frame
+from .http.verdict import check_records_with
 from .keywords import accepts_query
 from .query import CatalogQuery
 
@@ -27,20 +30,13 @@ __all__ = [
     "snapshot_payload",
     "SNAPSHOT_DATE",
     "forget_converted_frames",
+    "convert_body",
 ]
-
-SNAPSHOT_FILE = "catalog_2026-07-02.json"
-SNAPSHOT_DATE = "2026-07-02"
-
-
-@lru_cache(maxsize=1)
-def _snapshot_text() -> str:
-    return resources.files(__package__).joinpath("data", SNAPSHOT_FILE).read_text(encoding="utf-8")
 
 
 def snapshot_payload() -> dict[str, Any]:
     """The bundled snapshot as the raw JSON envelope (a fresh copy each call)."""
-    return json.loads(_snapshot_text())
+    return json.loads(snapshot_text())
 
 
 def snapshot_provenance(payload: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +83,7 @@ def _snapshot_fallback(query: CatalogQuery, reason: str | None) -> pd.DataFrame:
 
     from .errors import StaleCatalogWarning, warn
 
-    frame = query.apply(load_snapshot())
+    frame = apply_query(load_snapshot(), query)
     frame.attrs[schema.ATTRS_KEY]["params"] = query.to_params()
     if reason is not None:
         days = (datetime.now(UTC).date() - date.fromisoformat(SNAPSHOT_DATE)).days
@@ -179,11 +175,11 @@ def load_catalog(
     if raw.source == "network" and not server_query.selects and not accept_shrink:
         frame = _unless_implausible(client, server_query, frame)
     if history is not None:
-        from .store.history import record_fetch
+        from .store.fetch_hook import record_fetch
 
         record_fetch(frame, history)
     local = query.local_query()
-    return frame if local.is_empty else local.apply(frame)
+    return frame if local.is_empty else apply_query(frame, local)
 
 
 def _unless_implausible(client: Any, query: CatalogQuery, frame: pd.DataFrame) -> pd.DataFrame:
@@ -234,14 +230,27 @@ def _copy_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return copy
 
 
+def convert_body(payload: dict[str, Any]) -> tuple[pd.DataFrame, list[tuple[Warning | str, type[Warning]]]]:
+    """``catalog_to_frame`` of a fetched envelope, with the warnings it raised (said when loaded).
+
+    It is also the HTTP layer's deep check of every catalog body (registered below): whether a body
+    is a catalog is decided here, where the frame is known; an invalid record raises.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # e.g. duplicate ids: kept, said when the frame is loaded
+        frame = catalog_to_frame(payload)
+    return frame, [(w.message, w.category) for w in caught]
+
+
+check_records_with(convert_body)
+
+
 def _frame_of(raw: Any, *, complete: bool) -> pd.DataFrame:
     """``catalog_to_frame`` of a fetched body, reusing the frame of an identical earlier body.
 
     ``complete``: the query had no server filter, so the frame is the whole catalog (its
     fingerprint goes into the provenance; see :func:`aihubmix_frame.schema.is_complete_catalog`).
     """
-    import warnings
-
     digest = raw.content_digest
     with _RECENT_LOCK:
         hit = _RECENT_FRAMES.get(digest) if digest is not None else None
@@ -250,10 +259,7 @@ def _frame_of(raw: Any, *, complete: bool) -> pd.DataFrame:
     if hit is None and raw.converted is not None:
         hit = raw.converted  # converted once already, while the body was checked before caching
     if hit is None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            converted = catalog_to_frame(raw.payload)
-        hit = (converted, [(w.message, w.category) for w in caught])
+        hit = convert_body(raw.payload)
     if digest is not None:
         with _RECENT_LOCK:
             _RECENT_FRAMES[digest] = hit
@@ -323,11 +329,9 @@ def load_legacy_models(
     frame = frame[leading + [c for c in frame.columns if c not in leading]]
     for column in ("id", "object", "owned_by", "root"):
         frame[column] = frame[column].astype("string")
-    frame["created"] = pd.to_datetime(pd.array(frame["created"], dtype="Int64"), unit="s", utc=True)
+    frame["created"] = pd.to_datetime(frame["created"].astype("Int64"), unit="s", utc=True)
     if "permission_created" in frame.columns:
-        frame["permission_created"] = pd.to_datetime(
-            pd.array(frame["permission_created"], dtype="Int64"), unit="s", utc=True
-        )
+        frame["permission_created"] = pd.to_datetime(frame["permission_created"].astype("Int64"), unit="s", utc=True)
     from .http.client import resolve_base_url
     from .http.result import public_url
 

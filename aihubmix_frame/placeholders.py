@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
+from .lists import list_contains
 
 __all__ = [
     "PLACEHOLDER_PRICES",
@@ -46,8 +47,6 @@ def placeholder_price_mask(frame: pd.DataFrame) -> np.ndarray:
     >>> placeholder_price_mask(df).tolist()
     [True, False]
     """
-    from .filters import list_contains
-
     media = list_contains(frame["types"], PLACEHOLDER_TYPES, require_all=False)
     prices = np.zeros(len(frame), dtype=bool)
     inputs = frame["input_usd_per_1m"].to_numpy(dtype=float, na_value=np.nan)
@@ -106,8 +105,6 @@ def not_per_token_mask(frame: pd.DataFrame) -> np.ndarray:
     >>> not_per_token_mask(df).tolist()
     [True, True, False, False]
     """
-    from .filters import list_contains
-
     n = len(frame)
     mask = np.zeros(n, dtype=bool)
     if "types" in frame.columns:

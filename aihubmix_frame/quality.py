@@ -48,7 +48,7 @@ never changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -183,7 +183,7 @@ def _unknown_tokens(column: str, known: Iterable[str]) -> Callable[[pd.DataFrame
         detail = np.full(len(frame), "", dtype=object)
         tokens = pd.Series(flat.filter(pa.array(unknown)).to_pylist(), dtype=object)
         for row, joined in tokens.groupby(rows).agg(", ".join).items():
-            detail[row] = f"unknown {column} token(s): {joined}"
+            detail[cast(int, row)] = f"unknown {column} token(s): {joined}"
         return mask, detail
 
     return check
@@ -199,7 +199,7 @@ def tier_problem(base: tuple[float, float], tiers: list) -> str | None:
     sizes = [t["tier"]["size"] for t in tiers]
     if len(set(sizes)) < len(sizes):
         return f"tier sizes repeat: {sizes}"
-    below = base
+    below: tuple[float, ...] = base
     for tier in tiers:
         here = tuple(np.nan if tier.get(k) is None else float(tier[k]) for k in ("input", "output"))
         if any(h < b for h, b in zip(here, below)):
@@ -387,7 +387,7 @@ def quality_report(
         ),
         "detail": pa.concat_arrays(details) if details else pa.array([], pa.large_string()),
     }
-    strings = pd.StringDtype()
+    strings: Any = pd.StringDtype()  # pandas-stubs lacks __from_arrow__
     return pd.DataFrame({name: strings.__from_arrow__(values) for name, values in columns.items()})
 
 

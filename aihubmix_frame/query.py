@@ -180,7 +180,7 @@ def _bound(name: str, value: Any) -> int | float | None:
     if value < 0:
         raise ValueError(f"{name} must be 0 or more ({BOUNDS[name][2]}), got {value!r}")
     if name in ("min_context", "min_output"):
-        return int(value) if float(value).is_integer() else float(value)
+        return int(value) if float(value).is_integer() else float(value)  # type: ignore[call-overload]  # a Real
     return float(value)
 
 
@@ -384,17 +384,3 @@ class CatalogQuery:
         """A copy with some parameters changed (parsed like :meth:`parse`)."""
         merged = {**self._items(), **changes}
         return CatalogQuery.parse(**merged)
-
-    def apply(self, frame: Any) -> Any:
-        """This query run locally on a catalog frame: filters, bounds, then the sort.
-
-        Delegates to :func:`aihubmix_frame.filters.apply_query` (the vectorised rules live there).
-
-        >>> import aihubmix_frame as ahf
-        >>> hits = CatalogQuery.parse(type="llm", sort_by="model_ratio").apply(ahf.load_snapshot())
-        >>> bool(hits["input_usd_per_1m"].is_monotonic_increasing)
-        True
-        """
-        from .filters import apply_query
-
-        return apply_query(frame, self)

@@ -110,3 +110,14 @@ def snapshot():
 @pytest.fixture
 def snapshot_payload():
     return _snapshot_payload()
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tutorial notebooks (nbmake: a Jupyter kernel each, 5 to 15 s) belong to the full run:
+    they are ``slow`` like the other end-to-end tests, so the quick default run leaves them out."""
+    for item in items:
+        if item.path.suffix == ".ipynb" and item.path.parent == NOTEBOOKS:
+            item.add_marker(pytest.mark.slow)

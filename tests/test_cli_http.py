@@ -17,6 +17,9 @@ from aihubmix_frame import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Every test here runs the command line in a subprocess: part of the full run (.ci/run).
+pytestmark = pytest.mark.slow
+
 
 def run(*args, cache_dir, timeout=120):
     env = {**os.environ, "AIHUBMIX_CACHE_DIR": str(cache_dir), "AIHUBMIX_BASE_URL": CLOSED_PORT_URL}

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HOSTILE_ID = "evil\x1b]0;pwned\x07\x1b[31m-model\x9b2J\x00\x7f"
 RAW_CONTROLS = [b"\x1b", b"\x07", b"\xc2\x9b", b"\x00", b"\x7f"]
 
+#: Every test here runs the command line in a subprocess: part of the full run (.ci/run).
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str, env: dict | None = None, cwd: Path = ROOT, stdout=None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}

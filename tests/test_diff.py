@@ -203,6 +203,7 @@ def test_parquet_csv_and_json_copies_of_one_catalog_have_no_differences(snapshot
         assert ahf.diff_catalogs(snapshot, other).empty
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_cli_diff_reads_json_envelopes_parquet_and_csv(versions, tmp_path):
     old_json = tmp_path / "old.json"
     old_json.write_text(json.dumps(envelope("2025-11-11")), encoding="utf-8")

@@ -148,6 +148,7 @@ json_values = st.recursive(
 cells = json_values | st.sampled_from([pd.NA, np.nan, pd.NaT])
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(column=st.lists(cells, max_size=8))
 def test_any_json_like_object_column_round_trips_exactly(column, tmp_path):
@@ -412,6 +413,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_cli_export_writes_filtered_parquet_and_csv(snapshot, tmp_path):
     done = run_cli(
         "export",

@@ -242,6 +242,7 @@ def expected_flag(value):
     return {True: True, False: False, None: None, "true": True, "false": False}[value]
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, min_size=1, max_size=5))
 def test_generated_2026_records_normalise_as_documented(drawn):

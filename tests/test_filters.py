@@ -44,6 +44,7 @@ def accessor_ids(frame: pd.DataFrame, params: dict) -> list[str]:
 # --- parity with the reference --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=filter_sort_params())
 def test_accessor_matches_reference(params):

@@ -93,6 +93,7 @@ QUERIES = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @given(records(), QUERIES)
 @settings(max_examples=200, deadline=None)
 def test_field_filters_equal_the_plain_python_reference(raw, params):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ records = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, max_size=4))
 def test_any_json_like_record_normalises_or_raises_schema_error(data):

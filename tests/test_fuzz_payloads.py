@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,6 +63,7 @@ def _body(payload) -> bytes:
     return json.dumps(payload, ensure_ascii=True, allow_nan=True).encode()
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @given(ENVELOPES)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_fuzzed_body_gets_a_verdict_and_converts_or_raises_a_library_error(payload):
@@ -85,6 +87,7 @@ def test_arbitrary_bytes_are_a_malformed_verdict_not_a_crash(content):
     assert judge_body(content, "application/octet-stream").kind in ("catalog", "api_error", "malformed")
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @given(st.lists(RECORDS, min_size=1, max_size=4))
 @settings(
     max_examples=25,

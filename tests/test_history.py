@@ -362,6 +362,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_cli_history_lists_snapshots_and_one_models_prices(history, tmp_path):
     done = run_cli("history", str(history.folder), "--format", "csv")
     assert done.returncode == 0, done.stderr

@@ -168,6 +168,7 @@ def test_the_cli_prints_a_damaged_snapshot_as_one_warning_line(tmp_path):
     assert len(warned) == 1 and paths[0].name in warned[0]
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_the_lock_wait_is_bounded_and_names_the_lock(tmp_path):
     history, _ = two_snapshots(tmp_path / "h")
     history.lock_timeout = 0.2

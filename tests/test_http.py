@@ -437,6 +437,7 @@ print(len(frame), frame.attrs["aihubmix"]["source"])
 """
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_two_processes_loading_at_once_through_one_cache_both_succeed(server, cache_dir, snapshot, tmp_path):
     server.delay = 0.3  # both requests are in flight together: both miss, both write
     go = tmp_path / "go"

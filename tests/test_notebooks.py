@@ -83,6 +83,7 @@ def test_the_app_notebook_is_the_one_the_package_ships():
     )
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_notebook_01_draws_charts_and_shows_widgets(tmp_path):
     """Run notebook 01 as Jupyter would (nbclient, a real kernel) and look at what it displays."""
     import nbformat

@@ -47,6 +47,7 @@ def test_server_serves_the_snapshot(server, cache_dir):
     assert server_ids(server, cache_dir, {}) == IDS
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 @settings(
     max_examples=150,
     deadline=None,

@@ -35,6 +35,7 @@ def _points(ax, kind=None):
     return np.array(sorted(map(tuple, np.concatenate(found)))) if found else np.empty((0, 2))
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_price_map_draws_every_priced_model_where_its_prices_are(snapshot, tmp_path):
     ax = snapshot.aihub.plot.price_map(label_cheapest=4)
     _saved(ax, tmp_path, "price_map")

@@ -280,6 +280,7 @@ def test_cache_clear_works_on_a_corrupt_file(cache_dir):
     assert cache_info(cache_dir=cache_dir)["responses"] == 0
 
 
+@pytest.mark.slow  # over 5 s: the full run (.ci/run) has it, the quick default run does not
 def test_cli_cache_clear_and_info_on_a_corrupt_file(cache_dir):
     path = cache_path(cache_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

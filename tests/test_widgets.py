@@ -12,6 +12,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 import aihubmix_frame as ahf
+from aihubmix_frame.filters import apply_query
 
 
 def _picker(frame, plot=False, **kwargs):
@@ -111,7 +112,7 @@ def test_model_picker_code_and_query_reproduce_the_result(snapshot):
     )
     df = snapshot  # noqa: F841 - the name .code refers to
     assert eval(picker.code, {"df": snapshot})["model_id"].tolist() == picker.result["model_id"].tolist()
-    assert picker.query.apply(snapshot)["model_id"].tolist() == picker.result["model_id"].tolist()
+    assert apply_query(snapshot, picker.query)["model_id"].tolist() == picker.result["model_id"].tolist()
     assert picker.query.max_input_price == 2.0 and picker.query.include_free is False
     picker.search.value = "qwen"  # searching sorts by match score, one recompute
     before = picker.recomputes

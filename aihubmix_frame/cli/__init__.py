@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .._version import __version__
 from ..errors import AihubmixError
@@ -27,7 +28,7 @@ __all__ = ["main", "build_parser"]
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line on stderr (exit 2), like every other error of the command."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {escape_controls(message)} (see {self.prog} --help)\n")
 
 
@@ -98,7 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _print_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """Warnings as one line on stderr (the package's warnings are meant for the user, not a trace)."""
     print(f"aihubmix-frame: warning: {escape_controls(str(message))}", file=sys.stderr)
 

@@ -54,7 +54,7 @@ def voila_argv(args: argparse.Namespace) -> list[str]:
 
 def cmd_app(args: argparse.Namespace) -> int:
     try:
-        from voila.app import Voila
+        from voila.app import Voila  # type: ignore[import-untyped]  # Voilà ships no type hints
     except ImportError:
         print("aihubmix-frame: error: the app needs Voilà: pip install 'aihubmix-frame[app]'", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .output import (
     TABLE_COLUMNS,
@@ -41,7 +42,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_search_parser(commands) -> None:
+def add_search_parser(commands: Any) -> None:
     search = commands.add_parser(
         "search",
         help="fuzzy search over model ids, names and descriptions, best first",
@@ -79,7 +80,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_quality_parser(commands) -> None:
+def add_quality_parser(commands: Any) -> None:
     from ..quality import CHECKS, SEVERITIES
 
     quality = commands.add_parser(

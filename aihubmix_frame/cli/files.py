@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import IO
 
 import pandas as pd
 
@@ -22,7 +24,7 @@ RECORD_UNCHANGED = 3
 # --- export, diff, history (the rules are in aihubmix_frame.store) -------------------------------
 
 
-def _plain_errors(command):
+def _plain_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Missing files and unknown snapshots become one-line CLI errors, not tracebacks."""
     import functools
 
@@ -59,7 +61,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_changes(frame: pd.DataFrame, fmt: str, out) -> None:
+def _write_changes(frame: pd.DataFrame, fmt: str, out: IO[str]) -> None:
     import json
 
     if fmt == "json":
@@ -92,7 +94,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 @_plain_errors
 def cmd_history(args: argparse.Namespace) -> int:
-    from ..store.history import CatalogHistory, is_api_fetch
+    from ..store.history import CatalogHistory
+    from ..store.provenance import is_api_fetch
 
     history = CatalogHistory(args.folder, create=args.record)
     status = 0

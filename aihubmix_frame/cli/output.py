@@ -11,7 +11,7 @@ import argparse
 import json
 import math
 import re
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,7 @@ def escape_controls(text: str, *, csv: bool = False) -> str:
     return pattern.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
-def json_text(value, *, indent: int | None = 1) -> str:
+def json_text(value: Any, *, indent: int | None = 1) -> str:
     r"""JSON for the terminal: C0 controls are escaped by JSON itself, C1 controls as ``\u009b``-style escapes.
 
     >>> print(json_text(["a\x1b", "b\x9b"], indent=None))
@@ -215,11 +215,12 @@ def load_for_cli(args: argparse.Namespace) -> pd.DataFrame:
     """The catalog the CLI works on: the live catalog (network, cache, snapshot) through
     ``load_catalog``, which sends the server's part of the query and applies the rest locally; with
     ``--offline`` the bundled snapshot, filtered and sorted locally."""
+    from ..filters import apply_query
     from ..loader import load_catalog, load_snapshot
 
     query = query_from_args(args)
     if getattr(args, "offline", False):
-        return query.apply(load_snapshot())
+        return apply_query(load_snapshot(), query)
     return load_catalog(
         query=query,
         base_url=getattr(args, "base_url", None),
@@ -286,7 +287,7 @@ def render_table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None) 
     return table.to_string(index=False, max_colwidth=48)
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
+def write_frame(frame: pd.DataFrame, fmt: str, out: IO[str], *, columns: dict[str, str] | None = None) -> None:
     """``frame`` to ``out`` as a table, CSV or JSON; a failed write names standard output."""
     try:
         _write(frame, fmt, out, columns=columns)
@@ -308,7 +309,7 @@ def reason(exc: OSError) -> str:
     return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
-def _write(frame: pd.DataFrame, fmt: str, out, *, columns: dict[str, str] | None = None) -> None:
+def _write(frame: pd.DataFrame, fmt: str, out: IO[str], *, columns: dict[str, str] | None = None) -> None:
     if fmt == "table":
         out.write(render_table(frame, columns=columns) + "\n")
     elif fmt == "plain":  # every column, as text

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from requests.structures import CaseInsensitiveDict
@@ -111,12 +112,13 @@ class BoundedSQLiteDict(SQLiteDict):
         super().__init__(*args, **kwargs)
 
     @contextmanager
-    def _acquire_sqlite_lock(self):
+    def _acquire_sqlite_lock(self) -> Iterator[None]:
+        connection = cast(sqlite3.Connection, self._connection)  # opened before any transaction
         with self._lock:
             deadline = time.monotonic() + self.lock_timeout
             while True:
                 try:
-                    self._connection.execute("BEGIN IMMEDIATE")
+                    connection.execute("BEGIN IMMEDIATE")
                     self._active_transaction = True
                     break
                 except sqlite3.OperationalError as exc:
@@ -130,9 +132,9 @@ class BoundedSQLiteDict(SQLiteDict):
                     time.sleep(0.01)
             try:
                 yield
-                self._connection.commit()
+                connection.commit()
             except sqlite3.OperationalError:
-                self._connection.rollback()
+                connection.rollback()
                 raise
             finally:
                 self._active_transaction = False

@@ -220,7 +220,7 @@ def _lock_timeout() -> float:
         return DEFAULT_LOCK_TIMEOUT
 
 
-def _new_session(path: Path, expire_after: int):
+def _new_session(path: Path, expire_after: int) -> Any:
     from requests_cache import CachedSession
 
     from .backend import CatalogCache
@@ -264,7 +264,7 @@ def _new_session(path: Path, expire_after: int):
     return session
 
 
-def cached_session(*, cache_dir: str | os.PathLike | None = None, expire_after: int = DEFAULT_EXPIRE_AFTER):
+def cached_session(*, cache_dir: str | os.PathLike | None = None, expire_after: int = DEFAULT_EXPIRE_AFTER) -> Any:
     """The requests-cache session over the SQLite cache in ``cache_dir`` (one per process and file).
 
     ``expire_after`` applies only when the server sends no ``Cache-Control: max-age``. Raises what
@@ -316,7 +316,7 @@ def move_aside(path: Path) -> Path:
     return target
 
 
-def open_cache(*, cache_dir: str | os.PathLike | None = None):
+def open_cache(*, cache_dir: str | os.PathLike | None = None) -> Any:
     """The cached session, or None when the cache cannot be used (with one CacheWarning naming the path).
 
     A corrupt file is moved aside (its new name is in the warning) and a fresh cache is made.

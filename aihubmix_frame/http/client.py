@@ -290,7 +290,7 @@ class _CatalogExchange:
         self.public = public_url(self.url)
         self.session = client.session
 
-    def _cached(self) -> tuple[Any, dict] | None:
+    def _cached(self) -> tuple[Any, dict | None] | None:
         """The cached response and its parsed envelope, without touching the network."""
         from .cache import cache_key_of, is_cached_session
 
@@ -332,10 +332,10 @@ class _CatalogExchange:
             converted=converted,
         )
 
-    def _stale(self, cached: Any, payload: dict, reason: str) -> RawCatalog:
+    def _stale(self, cached: Any, payload: dict | None, reason: str) -> RawCatalog:
         from .cache import last_confirmed
 
-        reason = self.client.scrub(reason)
+        reason = self.client.scrub(reason) or reason
         confirmed = last_confirmed(cached)
         warn(
             f"{reason} at {self.public}; using the cached catalog last confirmed by the server "
@@ -422,7 +422,7 @@ class _CatalogExchange:
                 failure = last.describe() if last is not None else f"the server answered HTTP {response.status_code}"
 
         entry = self._cached()
-        reason = self.client.scrub(failure or "the request failed")
+        reason = self.client.scrub(failure or "the request failed") or "the request failed"
         if entry is not None:
             return self._stale(entry[0], entry[1], reason)
         raise OfflineError(

@@ -65,7 +65,7 @@ class BoundedAdapter(HTTPAdapter):
         self.max_bytes = bounded_limits(max_bytes)
         self.deadline = float(deadline)
 
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
         started = time.monotonic()
         budget = self.deadline
         if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
@@ -90,7 +90,7 @@ class BoundedAdapter(HTTPAdapter):
             ) from None
         finally:
             watchdog.cancel()
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag
         return response
 
     def _read(self, response: Any, started: float, budget: float) -> bytes:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["RawCatalog", "public_url", "utc_now", "iso_utc", "age_text"]
@@ -66,8 +66,8 @@ class RawCatalog:
     @property
     def payload(self) -> dict[str, Any]:
         if self.payload_parsed is None:
-            object.__setattr__(self, "payload_parsed", json.loads(self.content))
-        return self.payload_parsed
+            object.__setattr__(self, "payload_parsed", json.loads(self.content or b""))
+        return cast(dict[str, Any], self.payload_parsed)
 
     @property
     def content_digest(self) -> str | None:

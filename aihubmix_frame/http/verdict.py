@@ -1,28 +1,50 @@
 """BodyVerdict: is a catalog response body the whole catalog, an API error, or something broken?
 
 A body may replace the cached copy only when it is the whole catalog: JSON (not nested absurdly
-deep), the documented envelope, every record converting with ``catalog_to_frame`` (ids, prices,
-tiers, text), and a plausible size (an unfiltered catalog is never empty). The verdict is a typed
-value computed once per response and remembered beside it (:class:`ResponseMemo`, so nothing is
-planted on the response object): the cache's ``filter_fn`` decides with it whether a body may be
-stored, and the client reads the same verdict to decide what to return.
+deep), the documented envelope, every record passing the records check (ids, prices, tiers, text),
+and a plausible size (an unfiltered catalog is never empty). The HTTP layer knows no pandas: the
+records check is the loader's (``catalog_to_frame``), handed down with :func:`check_records_with`.
+The verdict is a typed value computed once per response and remembered beside it
+(:class:`ResponseMemo`, so nothing is planted on the response object): the cache's ``filter_fn``
+decides with it whether a body may be stored, and the client reads the same verdict to decide what
+to return.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import AihubmixError
 
-__all__ = ["BodyVerdict", "ResponseMemo", "judge_body", "verdict_of", "FILTER_PARAMETERS"]
+__all__ = [
+    "BodyVerdict",
+    "ResponseMemo",
+    "judge_body",
+    "verdict_of",
+    "check_records_with",
+    "RecordsCheck",
+    "FILTER_PARAMETERS",
+]
 
 #: Query parameters that select a subset of the catalog (an empty answer is then plausible).
 FILTER_PARAMETERS = ("type", "modalities", "features", "model")
+
+
+#: The deep check of a catalog's records: takes the parsed envelope, returns what it made of it
+#: (kept in the verdict as ``converted``, so the body is converted once) and raises
+#: :class:`AihubmixError` (or ``RecursionError``) on an invalid record.
+RecordsCheck = Callable[[dict[str, Any]], Any]
+_RECORDS_CHECK: dict[str, RecordsCheck] = {}
+
+
+def check_records_with(check: RecordsCheck) -> None:
+    """Set the deep check of every catalog body; the loader sets ``catalog_to_frame`` when imported."""
+    _RECORDS_CHECK["check"] = check
 
 
 @dataclass(frozen=True)
@@ -37,9 +59,9 @@ class BodyVerdict:
     problem: str | None = None
     payload: dict[str, Any] | None = None
     deep: bool = False
-    #: The deep check's ``catalog_to_frame`` result and the warnings it raised, so the loader need
-    #: not convert the same body a second time.
-    converted: tuple[Any, list] | None = None
+    #: The records check's result (the loader's: the frame and the warnings it raised), so the
+    #: loader need not convert the same body a second time.
+    converted: Any = None
 
     @property
     def ok(self) -> bool:
@@ -85,17 +107,14 @@ def judge_body(
         return BodyVerdict("catalog", None, payload, deep=False)
     if not payload["data"] and not _is_filtered(url):
         return BodyVerdict("malformed", "an empty catalog (data: []) for a query without filters", deep=True)
-    from ..frame import catalog_to_frame
-
+    check = _RECORDS_CHECK.get("check")
+    if check is None:  # only the envelope could be checked
+        return BodyVerdict("catalog", None, payload, deep=False)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")  # e.g. duplicate ids: kept, said when the frame is loaded
-            frame = catalog_to_frame(payload)
+        converted = check(payload)
     except (AihubmixError, RecursionError) as exc:
         return BodyVerdict("malformed", f"an invalid catalog: {exc}", deep=True)
-    return BodyVerdict(
-        "catalog", None, payload, deep=True, converted=(frame, [(w.message, w.category) for w in caught])
-    )
+    return BodyVerdict("catalog", None, payload, deep=True, converted=converted)
 
 
 class ResponseMemo:
@@ -115,7 +134,7 @@ class ResponseMemo:
     def set(self, response: Any, value: Any) -> None:
         key = id(response)
         try:
-            ref = weakref.ref(response, lambda _ref, key=key: self._values.pop(key, None))
+            ref = weakref.ref(response, lambda _ref, key=key: self._values.pop(key, None))  # type: ignore[misc]
         except TypeError:  # cannot be weakly referenced: nothing is remembered
             return
         self._values[key] = (ref, value)

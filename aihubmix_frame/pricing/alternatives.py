@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ def capabilities(frame: pd.DataFrame, *, tools_equivalent: bool = True) -> dict[
     return out
 
 
-def _reference_cost(table, n: int, input_tokens: float, output_tokens: float) -> np.ndarray:
+def _reference_cost(table: Any, n: int, input_tokens: float, output_tokens: float) -> np.ndarray:
     columns = {kind: np.zeros(n) for kind in KINDS}
     columns["input"][:] = input_tokens
     columns["output"][:] = output_tokens

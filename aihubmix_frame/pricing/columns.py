@@ -62,7 +62,7 @@ _CANONICAL = {
 class ColumnChoice:
     """The columns chosen for each kind, the convention, and what to tell the user about them."""
 
-    names: dict[str, str | None]
+    names: dict[str, Any]  # kind -> column name, None where the log has none
     requests: str | None
     input_includes_cache: bool
     convention_column: str | None

@@ -46,13 +46,13 @@ __all__ = [
 def log_spec(
     workload: Any,
     *,
-    model_id,
-    input_tokens,
-    output_tokens,
-    cache_read_tokens,
-    cache_write_tokens,
-    requests,
-    input_includes_cache,
+    model_id: Any,
+    input_tokens: Any,
+    output_tokens: Any,
+    cache_read_tokens: Any,
+    cache_write_tokens: Any,
+    requests: Any,
+    input_includes_cache: Any,
     lazy: bool,
     stacklevel: int = 4,
 ) -> tuple[WorkloadSpec, dict]:
@@ -80,7 +80,8 @@ def log_spec(
         "cache_read": cache_read_tokens,
         "cache_write": cache_write_tokens,
     }
-    choice = choose_columns(workload.columns, given=given, requests=requests, input_includes_cache=input_includes_cache)
+    inclusive = None if input_includes_cache is None else bool(input_includes_cache)
+    choice = choose_columns(workload.columns, given=given, requests=requests, input_includes_cache=inclusive)
     names = choice.names
     spec = workload_spec(
         workload,

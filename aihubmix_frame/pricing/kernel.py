@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import mmap
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,10 +95,10 @@ def ids_source(table: PriceTable, series: pd.Series) -> tuple[Callable[[int, int
 
     ids = arrow_ids(series, series.name)
 
-    def rows(lo: int, hi: int) -> np.ndarray:
+    def rows(lo: int, hi: int) -> np.ndarray:  # type: ignore[no-redef]  # the other branch's ids
         return table.lookup(ids.slice(lo, hi - lo))
 
-    def unknown(lo: int, hi: int, mask: np.ndarray) -> set:
+    def unknown(lo: int, hi: int, mask: np.ndarray) -> set:  # type: ignore[no-redef]
         return set(pc.unique(ids.slice(lo, hi - lo).filter(pa.array(mask))).to_pylist())
 
     return rows, unknown
@@ -166,7 +166,17 @@ class _Pricer:
     numpy or pyarrow pass over a block that fits the CPU cache.
     """
 
-    def __init__(self, table, n_rows, rows_of, unknown_of, tokens, requests, inclusive, pool=None):
+    def __init__(
+        self,
+        table: Any,
+        n_rows: int,
+        rows_of: Any,
+        unknown_of: Any,
+        tokens: Any,
+        requests: Any,
+        inclusive: Any,
+        pool: Any = None,
+    ) -> None:
         self.table = table
         self.rows_of = rows_of
         self.unknown_of = unknown_of
@@ -186,7 +196,7 @@ class _Pricer:
         table = self.table
         report = Report()
         rows = self.rows_of(lo, hi)
-        block = {k: (v[lo:hi] if v is not None else None) for k, v in self.tokens.items()}
+        block: dict[str, Any] = {k: (v[lo:hi] if v is not None else None) for k, v in self.tokens.items()}
         requests = self.requests[lo:hi] if self.requests is not None else None
         inp, read, write, out = (block[k] for k in KINDS)
         cache_parts = [a for a in (read, write) if a is not None]
@@ -276,7 +286,7 @@ class _Pricer:
             report.unknown = self.unknown_of(lo, hi, unknown_mask)
         return report
 
-    def _over_context(self, lo, hi, rows, inp, cache_parts, report) -> None:
+    def _over_context(self, lo: int, hi: int, rows: Any, inp: Any, cache_parts: Any, report: Any) -> None:
         """Mark the rows whose whole prompt exceeds their model's context length."""
         prompt = inp if self.inclusive or not cache_parts else inp + sum(cache_parts)
         over = prompt > self.table.context[rows]  # NaN (unknown context, unknown model): False
@@ -284,7 +294,7 @@ class _Pricer:
             self.exceeds[lo:hi] = over
             report.over_context = np.bincount(rows[over], minlength=self.table.n_models + 1)
 
-    def _mask(self, position, lo, hi, values, unpriced, unknown_mask) -> None:
+    def _mask(self, position: Any, lo: int, hi: int, values: Any, unpriced: Any, unknown_mask: Any) -> None:
         if unpriced:
             np.isnan(values, out=self.masks[position][lo:hi])
         elif unknown_mask is not None:
@@ -292,7 +302,9 @@ class _Pricer:
         else:
             self.masks[position][lo:hi] = False
 
-    def _fallback_hits(self, kind, rows, tiered, levels, component, used) -> np.ndarray | None:
+    def _fallback_hits(
+        self, kind: str, rows: Any, tiered: Any, levels: Any, component: Any, used: Any
+    ) -> np.ndarray | None:
         """Models whose ``kind`` tokens (> 0) this block billed at the input price, if any new."""
         table = self.table
         candidates = used & table.fallback_models[kind] & ~self.fallback_seen[kind]
@@ -313,7 +325,7 @@ def price_rows(
     table: PriceTable,
     n_rows: int,
     rows_of: Callable[[int, int], np.ndarray],
-    tokens: dict[str, np.ndarray | None],
+    tokens: Mapping[str, Any],
     requests: np.ndarray | None,
     *,
     inclusive: bool,

@@ -206,7 +206,7 @@ def _price(partition: pd.DataFrame, plan: PricingPlan) -> tuple[pd.DataFrame, Ta
         stamps, unit = utc_nanoseconds(partition, str(plan.at))
         source = asof_source(plan.asof, partition[spec.model_id], stamps, unit, resolver=plan.resolver)
     mask = aggregate_mask(partition)
-    options = {"resolver": plan.resolver, "progress": plan.progress}
+    options: dict[str, Any] = {"resolver": plan.resolver, "progress": plan.progress}
     if mask is None or not mask.any() or mask.all() or source is not None:
         if mask is not None and source is not None and mask.any() and not mask.all():
             raise ValueError(

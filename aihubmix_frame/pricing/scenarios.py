@@ -31,11 +31,16 @@ def _tokens(name: str, value: Any) -> float:
         raise TypeError(f"{name} must be a number of tokens, got {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
+    return value  # type: ignore[return-value]  # an int count stays an int
 
 
 def _scenario(
-    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, requests, input_includes_cache
+    input_tokens: Any,
+    output_tokens: Any,
+    cache_read_tokens: Any,
+    cache_write_tokens: Any,
+    requests: Any,
+    input_includes_cache: Any,
 ) -> dict[str, float]:
     tokens = {
         "input": _tokens("input_tokens", input_tokens),
@@ -308,6 +313,7 @@ def cache_break_even(catalog: pd.DataFrame, model_id: str, *, prompt_tokens: flo
             f"{model_id} has no input price in the catalog: the cache cannot be priced.",
         )
 
+    assert p_read is not None and p_write is not None  # missing cache prices fall back to the input price
     tokens = Fraction(prompt_tokens) / 1_000_000
     premium = float((p_write - p_in) * tokens)
     saving = float((p_in - p_read) * tokens)

@@ -197,7 +197,7 @@ def summarize_cost(
             return summary
         result, pricing, tally = compute_priced(summary, costed, progress=progress)
         if pricing is not None:
-            warn_findings(tally_findings(pricing.plan, tally), stacklevel=2)
+            warn_findings(tally_findings(pricing.plan, tally), stacklevel=2)  # type: ignore[arg-type]  # tallied with it
         elif int(result["unpriced_rows"].sum()):
             warnings.warn(
                 f"{int(result['unpriced_rows'].sum())} row(s) of this summary have no cost (NA): unknown model ids, "

@@ -346,7 +346,7 @@ def price_table(catalog: pd.DataFrame, *, needed_for: str = "pricing") -> PriceT
         prices={kind: (per_1m[kind] * PER_TOKEN).ravel() for kind in KINDS},
         per_1m={kind: per_1m[kind].ravel() for kind in KINDS},
         fallback={kind: fallback[kind].ravel() for kind in CACHE_KINDS},
-        fallback_models={kind: fallback[kind].any(axis=1) for kind in CACHE_KINDS},
+        fallback_models={kind: fallback[kind].any(axis=1) for kind in CACHE_KINDS},  # type: ignore[misc]
         unpriced=unpriced,
         nan_models=np.logical_or.reduce([np.isnan(per_1m[kind]).any(axis=1) for kind in KINDS]),
         base_prices={kind: per_1m[kind][:, 0] * PER_TOKEN for kind in KINDS},

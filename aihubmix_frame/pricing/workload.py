@@ -39,7 +39,7 @@ class WorkloadSpec:
     """Which workload column holds what; ``None`` for an optional column that is absent."""
 
     model_id: str
-    tokens: dict[str, str | None]
+    tokens: dict[str, Any]  # kind -> column name; None for a count the log does not have
     requests: str | None
     input_includes_cache: bool
     convention_column: str | None = None  # a boolean column with each row's convention

@@ -232,14 +232,14 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | 
         fill = missing & ~_missing(theirs)
         if field == "price_tiers" and fill.any():
             agree, differing = _base_prices_agree(result, other)
-            withheld[field] = [differing[row] for row in np.flatnonzero(fill & ~agree)]
+            withheld[field] = [differing[int(row)] for row in np.flatnonzero(fill & ~agree)]
             fill &= agree
         if fill.any():
             if isinstance(ours.dtype, pd.ArrowDtype) or ours.dtype == object:
                 cells = ours.astype(object).tolist()
                 for row in np.flatnonzero(fill):
                     cells[row] = theirs.iloc[row]
-                result[field] = pd.Series(pd.array(cells, dtype=ours.dtype), index=result.index)
+                result[field] = pd.Series(pd.array(cells, dtype=ours.dtype), index=result.index)  # type: ignore[arg-type]
             else:
                 result[field] = ours.where(~fill, theirs.astype(ours.dtype))
         if field in _DERIVED:
@@ -248,7 +248,7 @@ def enrich(frame: pd.DataFrame, other: pd.DataFrame, *, fields: Iterable[str] | 
             for token in vocabulary:
                 if f"{prefix}{token}" in result.columns:
                     result[f"{prefix}{token}"] = np.array([token in cell for cell in lists], dtype=bool)
-        source = np.where(fill, name, np.where(missing, None, "catalog"))
+        source = np.where(fill, name, np.where(missing, None, "catalog"))  # type: ignore[call-overload]
         result[f"{field}_source"] = pd.array(source, dtype="string")
         filled_counts[field] = int(fill.sum())
     provenance = dict(result.attrs.get(schema.ATTRS_KEY) or {})

@@ -98,7 +98,7 @@ def _typed(column: pd.Series, dtype: str, where: str) -> pd.Series:
     """A kept models.dev field in its dtype; ``SchemaError`` naming the field when it is not a number."""
     values = column.astype(object).where(column.notna(), None)
     try:
-        return pd.Series(pd.array(values.tolist(), dtype=dtype), index=column.index, name=column.name)
+        return pd.Series(pd.array(values.tolist(), dtype=dtype), index=column.index, name=column.name)  # type: ignore[call-overload]
     except (TypeError, ValueError) as exc:
         raise SchemaError(f"models.dev {column.name!r} in {where} is not a number ({exc}); fix the payload") from None
 

@@ -151,7 +151,7 @@ def _encode_object(name: str, values: np.ndarray) -> tuple[pa.Array, dict[str, A
         else:
             codec["scalar"] = only.__name__
             return array, codec
-    texts = []
+    texts: list[str | None] = []
     for position, (value, kind) in enumerate(zip(values, kinds)):
         if kind is not None:
             texts.append(None)
@@ -204,14 +204,15 @@ def _encode(name: str, series: pd.Series) -> tuple[pa.Array | pa.ChunkedArray, d
     )
 
 
-def _string_dtype(storage: str, na_value: Any) -> pd.StringDtype:
+def _string_dtype(storage: str, na_value: Any) -> Any:
     """The StringDtype with this storage and missing-value marker, on pandas 2.2 and 3."""
+    string_dtype: Any = pd.StringDtype  # pandas-stubs takes literal storage names only
     if storage == "pyarrow_numpy":  # pandas 2.2's name for pyarrow storage with NaN semantics
         storage, na_value = "pyarrow", np.nan
     try:
-        return pd.StringDtype(storage=storage, na_value=na_value)
+        return string_dtype(storage=storage, na_value=na_value)
     except TypeError:  # pandas < 2.3 has no na_value argument
-        return pd.StringDtype(storage=storage if na_value is pd.NA else "pyarrow_numpy")
+        return string_dtype(storage=storage if na_value is pd.NA else "pyarrow_numpy")
 
 
 def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
@@ -227,7 +228,7 @@ def _decode(chunked: pa.ChunkedArray, codec: Mapping[str, Any]) -> Any:
         na_value = pd.NA if codec["na_value"] == "NA" else np.nan
         return _string_dtype(codec["storage"], na_value).__from_arrow__(chunked)
     if kind == "masked":
-        dtype = pd.api.types.pandas_dtype(codec["dtype"])
+        dtype: Any = pd.api.types.pandas_dtype(codec["dtype"])  # a masked dtype: numpy_dtype, its array type
         mask = chunked.is_null().to_numpy(zero_copy_only=False)
         filler = False if pa.types.is_boolean(chunked.type) else 0
         values = np.asarray(chunked.fill_null(filler).to_numpy(zero_copy_only=False), dtype=dtype.numpy_dtype)

@@ -101,7 +101,7 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         try:
             if kind == "list":
                 tokens = [[] if pd.isna(v) else [t for t in v.split(",") if t] for v in series]
-                columns[name] = pd.array(tokens, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+                columns[name] = pd.array(tokens, dtype=pd.ArrowDtype(pa.list_(pa.string())))  # type: ignore[call-overload]
             elif kind == "object":
                 cells = np.empty(len(series), dtype=object)
                 cells[:] = [pd.NA if pd.isna(v) else json.loads(v) for v in series.astype(object)]
@@ -113,7 +113,7 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
                     raise ValueError(f"expected True or False, got {bad!r}")
                 columns[name] = flags.astype(bool)
             elif kind is not None:
-                columns[name] = series.astype(kind)
+                columns[name] = series.astype(kind)  # type: ignore[call-overload]  # a dtype name of schema.COLUMNS
             else:
                 parsed = (
                     _json_cells(series) if series.dtype == object or isinstance(series.dtype, pd.StringDtype) else None

@@ -294,6 +294,6 @@ def apply_subset(catalog: pd.DataFrame, subset: pd.DataFrame) -> pd.DataFrame:
         # give them back the catalog's missing value.
         values = result[name].to_numpy(dtype=object, copy=True)
         values[pd.isna(values)] = pd.NA
-        result[name] = pd.array(values, dtype=object)
+        result[name] = pd.array(values, dtype=object)  # type: ignore[arg-type]  # pandas-stubs: no object arrays
     result.attrs = copy.deepcopy(catalog.attrs)
     return result

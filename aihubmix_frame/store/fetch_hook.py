@@ -5,32 +5,15 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from .. import schema
 from ..errors import HistoryWarning
+from .history import CatalogHistory
+from .provenance import is_api_fetch
 
-__all__ = ["provenance_of", "is_api_fetch", "record_fetch"]
-
-
-def provenance_of(frame: pd.DataFrame) -> dict[str, Any]:
-    """The frame's ``attrs["aihubmix"]`` provenance, or an empty dict."""
-    provenance = frame.attrs.get(schema.ATTRS_KEY) if isinstance(frame.attrs, dict) else None
-    return provenance if isinstance(provenance, dict) else {}
-
-
-def is_api_fetch(frame: pd.DataFrame) -> bool:
-    """False for the bundled snapshot (``load_snapshot()``, or ``load_catalog``'s offline fallback).
-
-    The snapshot is not a new observation of the prices, so the fetch hook never records it.
-
-    >>> import aihubmix_frame as ahf
-    >>> is_api_fetch(ahf.load_snapshot())
-    False
-    """
-    return provenance_of(frame).get("source") != "snapshot"
+__all__ = ["record_fetch"]
 
 
 def record_fetch(frame: pd.DataFrame, folder: str | os.PathLike[str]) -> Path | None:
@@ -50,8 +33,6 @@ def record_fetch(frame: pd.DataFrame, folder: str | os.PathLike[str]) -> Path | 
     >>> record_fetch(ahf.load_snapshot(), tempfile.mkdtemp()) is None     # not from the API
     True
     """
-    from .history import CatalogHistory
-
     if not is_api_fetch(frame):
         return None
     if not schema.is_complete_catalog(frame):

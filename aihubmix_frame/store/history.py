@@ -12,9 +12,9 @@ import pandas as pd
 from .. import schema
 from .csv import read_csv
 from .diff import apply_subset, diff_catalogs, diff_counts
-from .fetch_hook import is_api_fetch, provenance_of, record_fetch
 from .history_lock import DEFAULT_LOCK_TIMEOUT, history_lock
 from .parquet import write_parquet
+from .provenance import provenance_of
 from .snapshots import (
     SnapshotFile,
     content_hash,
@@ -24,11 +24,11 @@ from .snapshots import (
     utc_timestamp,
 )
 
-__all__ = ["CatalogHistory", "record_fetch", "read_history_csv", "is_api_fetch", "SNAPSHOT_AT"]
+__all__ = ["CatalogHistory", "read_history_csv", "SNAPSHOT_AT"]
 
 #: The column that says when a snapshot was taken (UTC), in :meth:`CatalogHistory.load` and diffs.
 SNAPSHOT_AT = "snapshot_at"
-_SNAPSHOT_DTYPE = pd.DatetimeTZDtype("us", "UTC")
+_SNAPSHOT_DTYPE: Any = pd.DatetimeTZDtype("us", "UTC")  # Any: pandas-stubs types pd.array() of it too narrowly
 
 
 def _not_complete(frame: pd.DataFrame) -> str:
@@ -316,9 +316,9 @@ class CatalogHistory:
         if net and after:
             start, start_complete = state, complete
             state, complete = self._walk_to_end(after, state, complete)
-            steps = [(after[-1], diff_catalogs(start, state, old_complete=start_complete, new_complete=complete))]
+            steps = [(after[-1], diff_catalogs(start, state, old_complete=start_complete, new_complete=complete))]  # type: ignore[arg-type]
         elif not net:
-            steps = [(snapshot, changes) for snapshot, _, changes, _, _ in self._walk(after, state, complete)]
+            steps = [(snapshot, changes) for snapshot, _, changes, _, _ in self._walk(after, state, complete)]  # type: ignore[misc]
         parts = []
         for snapshot, changes in steps:
             changes.insert(0, SNAPSHOT_AT, pd.array([snapshot.at] * len(changes), dtype=_SNAPSHOT_DTYPE))

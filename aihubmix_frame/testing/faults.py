@@ -179,8 +179,8 @@ def _check(kind: str, name: str, value: Any) -> Any:
         }[name]
         return int(bounded(value, low, high))
     if name in ("seconds", "interval"):
-        low, high = (0.001, MAX_TRICKLE_SECONDS) if name == "seconds" else (0.001, 10.0)
-        return bounded(float(value), low, high)
+        shortest, longest = (0.001, MAX_TRICKLE_SECONDS) if name == "seconds" else (0.001, 10.0)
+        return bounded(float(value), shortest, longest)
     if name in ("value", "field"):
         if not isinstance(value, str) or not value or "\r" in value or "\n" in value:
             raise ValueError(f"{kind}: {name} must be a non-empty one-line string, not {value!r}")

@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 __all__ = ["LoopbackListener", "RequestHandler"]
 
@@ -17,12 +18,12 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "CatalogServer/1"
 
-    def do_GET(self):
-        self.server.respond(self)
+    def do_GET(self) -> None:
+        self.server.respond(self)  # type: ignore[attr-defined]  # a LoopbackListener
 
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
-    def log_message(self, format, *args):
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -38,17 +39,17 @@ class LoopbackListener(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), RequestHandler)
 
-    def process_request(self, request, client_address):
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
             self.connections.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request):
+    def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request, client_address):
+    def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hung up mid-answer (timeouts, down()) is expected here
 
     def drop_connections(self) -> None:

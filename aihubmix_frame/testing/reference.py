@@ -176,7 +176,7 @@ def query_records(records: list[Mapping[str, Any]], query: Mapping[str, str]) ->
         present = [pair for pair in keyed if pair[0] is not None]
         missing = [r for value, r in keyed if value is None]
         # sorted() is stable for reverse=True too: ties keep catalog order; missing values last.
-        ordered = sorted(present, key=lambda pair: pair[0], reverse=descending)
+        ordered = sorted(present, key=lambda pair: pair[0], reverse=descending)  # type: ignore[arg-type,return-value]
         return [r for _, r in ordered] + missing
     return selected
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..bundled import snapshot_text
 from .faults import LOGIN_HTML, Exchange, Fault, FaultKind, answer
 from .listener import LoopbackListener
 from .reference import INVALID_PARAMETER_MESSAGE, InvalidParameter, legacy_record, query_records
@@ -160,7 +162,7 @@ class CatalogServer:
     def __enter__(self) -> CatalogServer:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -183,9 +185,7 @@ class CatalogServer:
     def set_payload(self, payload: Any = None) -> None:
         """Serve a new catalog (envelope or data list; None = the bundled snapshot)."""
         if payload is None:
-            from ..loader import snapshot_payload
-
-            payload = snapshot_payload()
+            payload = json.loads(snapshot_text())
         records = payload.get("data") if isinstance(payload, Mapping) else payload
         if not isinstance(records, list):
             raise TypeError("payload must be the catalog envelope {'data': [...]} or its data list")

@@ -92,7 +92,7 @@ def _first_value(path: Path) -> tuple[str, Any]:
                 return "", None  # longer than the limit: the per-request path names it
             if not is_blank(line):
                 break
-    text = bytes(line).strip()
+    text = bytes(line).strip()  # type: ignore[arg-type]  # the loop returned on a line that is None
     if not text:
         return "", None
     if text[:1] == b"[":

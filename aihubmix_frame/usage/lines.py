@@ -13,7 +13,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -140,7 +140,7 @@ def check_text(table: pa.Table) -> None:
             fields.extend((kind.key_field, kind.item_field))
 
 
-def _table(lines: list[bytes | bytearray], longest: int) -> pa.Table | None:
+def _table(lines: Sequence[bytes | bytearray], longest: int) -> pa.Table | None:
     """These lines as one pyarrow table with valid UTF-8 text and field names (None: refused)."""
     if not lines:
         return pa.table({})
@@ -157,7 +157,7 @@ def scan_lines(opener: Opener, limit: int | None = None) -> LineScan:
     """Every bad line of a JSON Lines file by number (blank lines are neither rows nor bad)."""
     limit = MAX_LINE_BYTES if limit is None else limit
     scan = LineScan()
-    batch: list[bytes] = []
+    batch: list[bytes | bytearray] = []
     numbers: list[int] = []
     size = 0
 
@@ -292,7 +292,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
 
 
-def hostile_numbers(lines: Iterator[tuple[int, bytes | str]], limit: int = 5) -> list[str]:
+def hostile_numbers(lines: Iterator[tuple[int, bytes | bytearray | str]], limit: int = 5) -> list[str]:
     """Where lines hold numbers beyond int64 (as integers) or float64: ``"line 7 (9223372036854775808)"``."""
     found = []
     for number, line in lines:

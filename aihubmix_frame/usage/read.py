@@ -212,7 +212,7 @@ def read_usage(
     read = {key for f, _ in used for key in f.keys} - SPLIT_KEYS
     consumed = {name for key in read for name in by_key.get(key, [])}
     model_names = _model_columns(columns, model, n)
-    result = {"model_id": _model_ids(columns, model_names, n)}
+    result: dict[str, Any] = {"model_id": _model_ids(columns, model_names, n)}
     for kind in _COUNTS:
         result[f"{kind}_tokens"] = pd.arrays.IntegerArray(out[kind], np.zeros(n, dtype=bool))
     result["reasoning_tokens"] = pd.arrays.IntegerArray(out["reasoning"], reasoning_na)
@@ -310,7 +310,7 @@ def _expand_usage(log: LogColumns) -> dict[str, pa.ChunkedArray | pd.Series]:
     return columns
 
 
-def _counts(columns, by_key, origin: Origin) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _counts(columns: Any, by_key: Any, origin: Origin) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
     values, valid = {}, {}
     for key, names in by_key.items():
@@ -380,7 +380,7 @@ def _refuse(code: np.ndarray, origin: Origin) -> None:
         )
 
 
-def _check_required(used, valid, origin: Origin) -> None:
+def _check_required(used: Any, valid: Any, origin: Origin) -> None:
     for f, rows in used:
         for key in f.required:
             missing = np.flatnonzero(rows & ~valid.get(key, np.zeros(len(rows), dtype=bool)))
@@ -391,7 +391,7 @@ def _check_required(used, valid, origin: Origin) -> None:
                 )
 
 
-def _warn_one_hour(values, valid, rows: np.ndarray, by_key) -> None:
+def _warn_one_hour(values: Any, valid: Any, rows: np.ndarray, by_key: Any) -> None:
     key = "cache_creation.ephemeral_1h_input_tokens"
     if key not in values:
         return
@@ -407,10 +407,12 @@ def _warn_one_hour(values, valid, rows: np.ndarray, by_key) -> None:
         )
 
 
-def _model_columns(columns, model: str | None, n: int) -> list[str]:
+def _model_columns(columns: Any, model: str | None, n: int) -> list[str]:
     if model is None:
         return []
-    names = [name for name in (model, "modelVersion" if model == "model" else None) if name in columns]
+    names = [
+        name for name in (model, "modelVersion" if model == "model" else None) if name is not None and name in columns
+    ]
     if names or n == 0:
         return names
     raise ValueError(
@@ -419,7 +421,7 @@ def _model_columns(columns, model: str | None, n: int) -> list[str]:
     )
 
 
-def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.ArrowStringArray:
+def _model_ids(columns: Any, names: list[str], n: int) -> pd.Series | pd.arrays.ArrowStringArray:
     string = pd.StringDtype("pyarrow")
     if not names:
         return pd.array([pd.NA] * n, dtype=string)
@@ -430,10 +432,10 @@ def _model_ids(columns, names: list[str], n: int) -> pd.Series | pd.arrays.Arrow
     return to_pandas({"model_id": merged})["model_id"].array
 
 
-def _other_columns(columns, kept: list[str]) -> dict[str, Any]:
+def _other_columns(columns: Any, kept: list[str]) -> dict[str, Any]:
     """The columns not read, in order, as positional arrays: the caller's pandas columns as they are."""
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
-    converted = to_pandas(arrow) if arrow else None
+    converted: Any = to_pandas(arrow) if arrow else None
     return {name: converted[name].array if name in arrow else columns[name].array.copy() for name in kept}
 
 

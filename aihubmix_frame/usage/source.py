@@ -82,14 +82,14 @@ class Origin:
         positions = np.asarray(positions)
         shown = positions[:limit].tolist()
         if self.kind == "line":
-            lines = self.numbers if self.numbers is not None else _line_numbers(self.path)
+            lines = self.numbers if self.numbers is not None else _line_numbers(self.path)  # type: ignore[arg-type]
             labels = ", ".join(str(lines[p]) for p in shown)
-            text = f"{self.path.name} line{'s' if len(positions) > 1 else ''} {labels}"
+            text = f"{self.path.name} line{'s' if len(positions) > 1 else ''} {labels}"  # type: ignore[union-attr]
         elif self.kind == "record":
             labels = ", ".join(str(self.numbers[p] if self.numbers is not None else p) for p in shown)
             text = f"record{'s' if len(positions) > 1 else ''} {labels} (0-based)"
         else:
-            text = f"row{'s' if len(positions) > 1 else ''} {[self.index[p] for p in shown]} (index labels)"
+            text = f"row{'s' if len(positions) > 1 else ''} {[self.index[p] for p in shown]} (index labels)"  # type: ignore[index]
         return text + (f" and {len(positions) - limit} more" if len(positions) > limit else "")
 
 
@@ -108,7 +108,7 @@ def _open(path: Path | LogBlock) -> IO[bytes]:
     if isinstance(path, LogBlock):
         return io.BytesIO(path.data)
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     if path.suffix == ".bz2":
         return bz2.open(path, "rb")
     return open(path, "rb")
