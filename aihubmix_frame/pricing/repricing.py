@@ -63,10 +63,10 @@ def cheapest_equivalents(
     if lazy:
         meta = request_shapes(workload._meta, spec)
         shapes = workload.map_partitions(request_shapes, spec, meta=meta)
-        (per_model,) = compute(shapes.groupby("model_id").agg(**aggregations), progress=progress)
+        (per_model,) = compute(shapes.groupby("model_id", observed=True).agg(**aggregations), progress=progress)
         per_model = per_model.sort_index()
     else:
-        per_model = request_shapes(workload, spec).groupby("model_id", sort=True).agg(**aggregations)
+        per_model = request_shapes(workload, spec).groupby("model_id", sort=True, observed=True).agg(**aggregations)
     known = set(catalog["model_id"].astype(str))
     chosen = {}
     for model, row in per_model.iterrows():
