@@ -1,3 +1,3 @@
 """The package version, in one place (imported by the package, the codec and the CLI)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
