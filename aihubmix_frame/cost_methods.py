@@ -125,8 +125,7 @@ class CostMethods:
             include_implausible=include_implausible,
             per_family=per_family,
         )
-        left_out = result.attrs.get("aihubmix", {}).get("left_out", {})
-        out = with_provenance(
+        return with_provenance(
             result,
             self._frame,
             "cheapest",
@@ -145,8 +144,6 @@ class CostMethods:
                 **query.to_dict(),
             },
         )
-        out.attrs.setdefault("aihubmix", {})["left_out"] = left_out
-        return out
 
     def alternatives(
         self,
@@ -188,8 +185,7 @@ class CostMethods:
             include_free=include_free,
             include_implausible=include_implausible,
         )
-        left_out = result.attrs.get("aihubmix", {}).get("left_out", {})
-        out = with_provenance(
+        return with_provenance(
             result,
             self._frame,
             "alternatives",
@@ -204,5 +200,3 @@ class CostMethods:
                 "include_implausible": include_implausible,
             },
         )
-        out.attrs.setdefault("aihubmix", {})["left_out"] = left_out
-        return out
