@@ -17,6 +17,19 @@ __all__ = ["load_modelsdev", "modelsdev_records", "BUNDLED_FILE", "COLUMNS"]
 #: The bundled copy (MIT, see ``aihubmix_frame/data/NOTICE.md``): models.dev at commit f3fc692, 2026-07-02.
 BUNDLED_FILE = "modelsdev_aihubmix_2026-07-02.json"
 
+#: Fields models.dev states under the catalog's own names, copied as they are.
+_AS_STATED: tuple[str, ...] = (
+    "reasoning",
+    "tool_call",
+    "open_weights",
+    "interleaved",
+    "reasoning_options",
+    "release_date",
+    "last_updated",
+    "knowledge",
+    "family",
+)
+
 #: Columns of :func:`load_modelsdev`, all with the catalog's names, dtypes and units.
 COLUMNS: tuple[str, ...] = (
     "model_id",
@@ -29,15 +42,7 @@ COLUMNS: tuple[str, ...] = (
     "max_output",
     "input_modalities",
     "output_modalities",
-    "reasoning",
-    "tool_call",
-    "open_weights",
-    "interleaved",
-    "reasoning_options",
-    "release_date",
-    "last_updated",
-    "knowledge",
-    "family",
+    *_AS_STATED,
 )
 
 
@@ -78,17 +83,7 @@ def modelsdev_records(payload: dict[str, Any]) -> list[dict[str, Any]]:
             "input_modalities": modalities.get("input") or [],
             "output_modalities": modalities.get("output") or [],
         }
-        for key in (
-            "reasoning",
-            "tool_call",
-            "open_weights",
-            "interleaved",
-            "reasoning_options",
-            "release_date",
-            "last_updated",
-            "knowledge",
-            "family",
-        ):
+        for key in _AS_STATED:
             record[key] = entry.get(key)
         records.append(record)
     return records
