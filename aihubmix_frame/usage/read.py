@@ -13,19 +13,21 @@ import pyarrow.compute as pc
 from .._version import __version__
 from ..errors import BadLinesWarning, CacheWriteDurationWarning, warn
 from .canonical import USAGE_COLUMNS
+from .counts import MAX_COUNT as MAX_COUNT  # re-exported: read.MAX_COUNT stays importable
+from .counts import counts
 from .documents import KINDS, Document, sniff
 from .exports import read_anthropic_usage, read_openai_usage
 from .extras import note_unpriced_items
 from .flavors import FLAVORS, SPLIT_KEYS, USAGE_PARENTS, detect, resolve, usage_key
 from .gateways import BILLED_COLUMN, billed_usd, rename_gateway_columns
 from .otlp import read_otlp
-from .source import LogColumns, Origin, bad_lines_text, flatten_struct, load_log, to_arrow, to_pandas
+from .pandas_columns import to_pandas
+from .source import LogColumns, Origin, bad_lines_text, flatten_struct, load_log, to_arrow
+from .timestamps import parse_timestamp
 
 __all__ = ["read_usage", "USAGE_COLUMNS", "FLAVORS"]
 
 _COUNTS = ("input", "output", "cache_read", "cache_write")
-#: The largest token count read (2**53, what float64 holds exactly); no real request comes near it.
-MAX_COUNT = 2**53
 
 
 def read_usage(
@@ -187,7 +189,7 @@ def read_usage(
         key = usage_key(name)
         if key is not None:
             by_key.setdefault(key, []).append(name)
-    values, valid = _counts(columns, by_key, origin)
+    values, valid = counts(columns, by_key, origin)
 
     if flavor == "auto":
         code = detect(valid, n)
@@ -234,7 +236,7 @@ def read_usage(
     # untouched, and the fresh arrays are not copied once more.
     frame = pd.DataFrame(result, index=log.index if log.index is not None else pd.RangeIndex(n), copy=False)
     if timestamp is not None:
-        frame[timestamp] = _parse_timestamp(frame, timestamp)
+        frame[timestamp] = parse_timestamp(frame, timestamp)
     billed, billed_note = billed_usd(frame)
     if billed is not None:
         frame.insert(len(USAGE_COLUMNS), BILLED_COLUMN, billed)
@@ -310,61 +312,6 @@ def _expand_usage(log: LogColumns) -> dict[str, pa.ChunkedArray | pd.Series]:
     return columns
 
 
-def _counts(columns: Any, by_key: Any, origin: Origin) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per usage key: the counts as int64 (0 where missing) and where present; bad values refused."""
-    values, valid = {}, {}
-    for key, names in by_key.items():
-        arrays = [_checked_counts(name, to_arrow(columns[name], origin), origin) for name in names]
-        merged = arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
-        valid[key] = np.asarray(merged.is_valid())
-        values[key] = np.asarray(merged.fill_null(0))
-    return values, valid
-
-
-def _checked_counts(name: str, array: pa.ChunkedArray, origin: Origin) -> pa.ChunkedArray:
-    """A token-count column as int64: whole, finite, non-negative numbers or missing."""
-    kind = array.type
-    if pa.types.is_null(kind):
-        return array.cast(pa.int64())
-    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        what = (
-            "text"
-            if pa.types.is_string(kind) or pa.types.is_large_string(kind)
-            else "booleans"
-            if pa.types.is_boolean(kind)
-            else str(kind)
-        )
-        raise ValueError(f"column {name!r} holds {what}, not token counts; convert it to whole numbers first")
-    if pa.types.is_floating(kind):
-        finite = np.asarray(pc.is_finite(array).fill_null(True))
-        bad = np.flatnonzero(~finite)
-        if bad.size:
-            raise ValueError(
-                f"{origin.where(bad)}: {name!r} is not a finite number (NaN or infinite); counts must be "
-                f"non-negative integers: fix those rows"
-            )
-        whole = pc.equal(array, pc.floor(array))
-        bad = np.flatnonzero(~np.asarray(whole.fill_null(True)))
-        if bad.size:
-            raise ValueError(
-                f"{origin.where(bad)}: {name!r} is not a whole number of tokens; counts must be "
-                f"non-negative integers: fix those rows"
-            )
-    if not pa.types.is_unsigned_integer(kind):
-        negative = np.flatnonzero(np.asarray(pc.less(array, pa.scalar(0, kind)).fill_null(False)))
-        if negative.size:
-            raise ValueError(
-                f"{origin.where(negative)}: {name!r} is negative; token counts must be >= 0: fix or drop those rows"
-            )
-    huge = np.flatnonzero(np.asarray(pc.greater(array, pa.scalar(MAX_COUNT, kind)).fill_null(False)))
-    if huge.size:
-        raise ValueError(
-            f"{origin.where(huge)}: {name!r} is beyond 2**53 tokens (float64 cannot hold such counts exactly, and "
-            f"no request has that many): fix or drop those rows"
-        )
-    return array.cast(pa.int64())
-
-
 def _refuse(code: np.ndarray, origin: Origin) -> None:
     unknown, several = np.flatnonzero(code == -1), np.flatnonzero(code == -2)
     if unknown.size:
@@ -437,20 +384,3 @@ def _other_columns(columns: Any, kept: list[str]) -> dict[str, Any]:
     arrow = {name: columns[name] for name in kept if isinstance(columns[name], pa.ChunkedArray)}
     converted: Any = to_pandas(arrow) if arrow else None
     return {name: converted[name].array if name in arrow else columns[name].array.copy() for name in kept}
-
-
-def _parse_timestamp(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        raise ValueError(f"no {name!r} column or key in the log to parse as timestamps; name it with timestamp=")
-    column = frame[name]
-    try:
-        if pd.api.types.is_datetime64_any_dtype(column):
-            return column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            return pd.to_datetime(column.astype("Float64"), unit="s", utc=True)
-        return pd.to_datetime(column, utc=True, format="ISO8601")
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(
-            f"column {name!r} cannot be read as timestamps ({exc}); it needs epoch seconds or "
-            f"ISO 8601 text, or pass timestamp=None and parse it yourself"
-        ) from None
