@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .. import schema
+from .chain import readable, state_after, walk, walk_to_end
 from .csv import read_csv
-from .diff import apply_subset, diff_catalogs, diff_counts
+from .diff import diff_catalogs, diff_counts
 from .history_lock import DEFAULT_LOCK_TIMEOUT, history_lock
 from .parquet import write_parquet
 from .provenance import provenance_of
@@ -170,56 +170,6 @@ class CatalogHistory:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _readable(self, chain: list[SnapshotFile]) -> Iterator[tuple[SnapshotFile, pd.DataFrame]]:
-        """Each snapshot of ``chain`` that can be read, with its frame (the others warn and are skipped)."""
-        for snapshot in chain:
-            frame = read_snapshot(snapshot)
-            if frame is not None:
-                yield snapshot, frame
-
-    def _walk_to_end(
-        self, chain: list[SnapshotFile], state: pd.DataFrame | None, complete: bool
-    ) -> tuple[pd.DataFrame | None, bool]:
-        """The catalog known after the whole of ``chain`` (and whether it is complete), no diffs made."""
-        for _, _, _, state, complete in self._walk(chain, state, complete, compare=False):  # noqa: B007, B020
-            pass  # only the last step's state is wanted
-        return state, complete
-
-    def _walk(
-        self,
-        chain: list[SnapshotFile],
-        state: pd.DataFrame | None = None,
-        complete: bool = False,
-        *,
-        compare: bool = True,
-    ) -> Iterator[tuple[SnapshotFile, pd.DataFrame, pd.DataFrame | None, pd.DataFrame, bool]]:
-        """Each snapshot of ``chain`` with its changes against the catalog as known before it.
-
-        Yields (snapshot, its frame, changes or None, catalog known after it, whether that is complete).
-        A full snapshot replaces what is known; a subset only updates the models it holds.
-        """
-        for snapshot, frame in self._readable(chain):
-            changes = None
-            if compare and state is not None:
-                changes = diff_catalogs(state, frame, old_complete=complete, new_complete=not snapshot.subset)
-            if state is None or not snapshot.subset:
-                state, complete = frame, not snapshot.subset
-            else:
-                state = apply_subset(state, frame)
-            yield snapshot, frame, changes, state, complete
-
-    def _state_after(self, snapshots: list[SnapshotFile]) -> tuple[pd.DataFrame | None, bool, list[SnapshotFile]]:
-        """The catalog as known after ``snapshots``: from the newest full one, updated by later subsets."""
-        state, complete, start = None, False, 0
-        for index in reversed([i for i, s in enumerate(snapshots) if not s.subset]):
-            state = read_snapshot(snapshots[index])  # a damaged full snapshot: the one before it
-            if state is not None:
-                complete, start = True, index
-                break
-        chain = snapshots[start:]
-        state, complete = self._walk_to_end(chain[1:] if complete else chain, state, complete)
-        return state, complete, chain[1:]
-
     def load(self, *, subsets: bool = True) -> pd.DataFrame:
         """Every snapshot stacked, oldest first, with a ``snapshot_at`` (UTC) first column.
 
@@ -238,7 +188,7 @@ class CatalogHistory:
         chosen = [s for s in list_snapshots(self.folder) if subsets or not s.subset]
         parts = []
         loaded = []
-        for snapshot, part in self._readable(chosen):
+        for snapshot, part in readable(chosen):
             loaded.append(snapshot)
             part.insert(0, SNAPSHOT_AT, pd.array([snapshot.at] * len(part), dtype=_SNAPSHOT_DTYPE))
             part.attrs = {}
@@ -277,7 +227,7 @@ class CatalogHistory:
         if not before:
             hint = f"the first snapshot is from {found[0].at.isoformat()}" if found else "the history is empty"
             raise LookupError(f"no snapshot at or before {at.isoformat()}; {hint}")
-        state, _, applied = self._state_after(before)
+        state, _, applied = state_after(before)
         if state is None:
             raise LookupError(f"no readable snapshot at or before {at.isoformat()}; see the warnings above")
         updates = [s.at.isoformat() for s in applied if s.subset]
@@ -306,7 +256,7 @@ class CatalogHistory:
         found = list_snapshots(self.folder)
         if since is not None:
             at = utc_timestamp(since, what="since")
-            state, complete, _ = self._state_after([s for s in found if s.at <= at])
+            state, complete, _ = state_after([s for s in found if s.at <= at])
             after = [s for s in found if s.at > at]
         else:
             state, complete, after = None, False, found
@@ -315,10 +265,10 @@ class CatalogHistory:
         steps: list[tuple[SnapshotFile, pd.DataFrame]] = []
         if net and after:
             start, start_complete = state, complete
-            state, complete = self._walk_to_end(after, state, complete)
+            state, complete = walk_to_end(after, state, complete)
             steps = [(after[-1], diff_catalogs(start, state, old_complete=start_complete, new_complete=complete))]  # type: ignore[arg-type]
         elif not net:
-            steps = [(snapshot, changes) for snapshot, _, changes, _, _ in self._walk(after, state, complete)]  # type: ignore[misc]
+            steps = [(snapshot, changes) for snapshot, _, changes, _, _ in walk(after, state, complete)]  # type: ignore[misc]
         parts = []
         for snapshot, changes in steps:
             changes.insert(0, SNAPSHOT_AT, pd.array([snapshot.at] * len(changes), dtype=_SNAPSHOT_DTYPE))
@@ -352,7 +302,7 @@ class CatalogHistory:
         """
         counts = ("added", "removed", "changed", "field_changes")
         rows = []
-        for snapshot, frame, changes, _, _ in self._walk(list_snapshots(self.folder)):
+        for snapshot, frame, changes, _, _ in walk(list_snapshots(self.folder)):
             found = diff_counts(changes) if changes is not None else dict.fromkeys(counts, 0)
             rows.append(
                 {
