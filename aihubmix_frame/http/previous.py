@@ -31,8 +31,8 @@ def previous_catalog(client: Any, query: CatalogQuery) -> RawCatalog | None:
     None too when the cache is not ours, holds nothing earlier, or cannot be read (a cache fault is
     never a reason to refuse a catalog).
     """
+    from .bypass import is_cache_fault
     from .cache import CATALOG_PATH, last_confirmed
-    from .client import is_cache_fault
 
     found = _key_and_cache(client, query)
     if found is None:
@@ -60,7 +60,7 @@ def previous_catalog(client: Any, query: CatalogQuery) -> RawCatalog | None:
 
 def restore_previous(client: Any, query: CatalogQuery) -> bool:
     """Put the previous copy back as ``client``'s cached answer to ``query``; False if there is none."""
-    from .client import is_cache_fault
+    from .bypass import is_cache_fault
 
     found = _key_and_cache(client, query)
     if found is None:
