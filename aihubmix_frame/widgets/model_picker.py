@@ -23,15 +23,8 @@ from .controls import (
     whole_labels,
     wrapping_row,
 )
-from .formatting import (
-    badge_html,
-    error_html,
-    format_list,
-    format_price,
-    format_score,
-    format_tokens,
-    page_html,
-)
+from .picker.summary import badge_for, draw_price_map, quality_counts, summary_html
+from .picker.table import PAGE_COLUMNS, table_html
 from .plotpane import PlotPane
 
 __all__ = ["ModelPicker", "SORT_CHOICES", "PAGE_COLUMNS"]
@@ -43,35 +36,6 @@ SORT_CHOICES = (
     ("context length", "context_length"),
     ("coding first", "coding"),
 )
-PAGE_COLUMNS = (
-    ("model_id", "model", str),
-    ("score", "match", format_score),
-    ("types", "types", format_list),
-    ("features", "features", format_list),
-    ("input_modalities", "modalities", format_list),
-    ("context_length", "context", format_tokens),
-    ("max_output", "max output", format_tokens),
-    ("input_usd_per_1m", "input price", format_price),
-    ("output_usd_per_1m", "output price", format_price),
-    ("cache_read_usd_per_1m", "cache read", format_price),
-)
-
-
-def _draw_price_map(frame: pd.DataFrame, ax: Any) -> Any:
-    from ..plot import price_map
-
-    return price_map(frame, label_cheapest=5, ax=ax)
-
-
-def _quality_counts(frame: pd.DataFrame) -> pd.Series:
-    """Findings of severity error or warning per row of ``frame`` (by index label)."""
-    from ..quality import quality_report
-
-    report = quality_report(frame)
-    serious = report[report["severity"].isin(["error", "warning"]).to_numpy(dtype=bool)]
-    per_id = serious["model_id"].astype(str).value_counts()
-    counts = frame["model_id"].astype(str).map(per_id).fillna(0).to_numpy(dtype=np.int64)
-    return pd.Series(counts, index=frame.index)
 
 
 class ModelPicker:
@@ -158,8 +122,8 @@ class ModelPicker:
         self.badge = w.HTML()
         self.table = w.HTML()
         self.plot = w.Image(format="png")
-        self._plot = PlotPane(self.plot, _draw_price_map, delay=plot_delay) if plot else None
-        self._issues = _quality_counts(frame)
+        self._plot = PlotPane(self.plot, draw_price_map, delay=plot_delay) if plot else None
+        self._issues = quality_counts(frame)
         self.result: pd.DataFrame = frame.iloc[:0]
         self._value: str | None = None
         self._chosen = False
@@ -346,15 +310,8 @@ class ModelPicker:
             self.page.max = pages
         finally:
             self._showing = False
-        if error is not None:
-            self.summary.value = error_html(error)
-        else:
-            self.summary.value = (
-                f"<b>{len(result):,}</b> of {len(self._frame):,} models match; "
-                f"prices in {schema.PRICE_UNIT}, context in tokens"
-            )
-        issues = int(self._issues.reindex(result.index).sum()) if self._issues.index.is_unique else 0
-        self.badge.value = badge_html(issues, len(result))
+        self.summary.value = summary_html(len(result), len(self._frame), error)
+        self.badge.value = badge_for(self._issues, result)
         self._show_page()
         if self._plot is not None:
             self._plot.update(result)
@@ -379,10 +336,7 @@ class ModelPicker:
         self._render_table(shown)
 
     def _render_table(self, shown: pd.DataFrame) -> None:
-        self.table.value = page_html(shown, PAGE_COLUMNS, highlight=self._value) + (
-            f"<div style='font-size:11px;color:#666'>page {self.page.value} of {self.page.max} "
-            f"({self._rows} rows a page)</div>"
-        )
+        self.table.value = table_html(shown, self._value, self.page.value, self.page.max, self._rows)
 
     def _on_pick(self, change: Any) -> None:
         if self._showing or change["new"] is None:

@@ -1,0 +1,1 @@
+"""Parts of the CatalogServer: its fault-free request routing and its malformed 200 bodies."""

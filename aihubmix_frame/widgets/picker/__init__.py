@@ -1,0 +1,1 @@
+"""Parts of the ModelPicker: its summary and price-map wiring, its page table."""
